@@ -1,0 +1,56 @@
+# ARTops: the few commands a person needs. See README.md.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+EMBEDDED := $(PY) -m artops.embedded exec --
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint fmt bench stop services demo clean
+
+install: $(INSTALLED)
+
+$(INSTALLED): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(INSTALLED)
+
+## run: the app with the demo train at http://$(HOST):$(PORT) (web, Celery worker and beat)
+run: export DEBUG ?= true
+run: install
+	$(EMBEDDED) $(MAKE) --no-print-directory _serve
+
+_serve:
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@$(PY) manage.py demo_logins --url http://$(HOST):$(PORT)/
+	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho --procfile Procfile start
+
+## test: lint, Django checks, migrations check and the whole pytest suite
+test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(EMBEDDED) $(MAKE) --no-print-directory _test
+
+_test: export DJANGO_SETTINGS_MODULE = tests.settings
+_test:
+	$(PY) manage.py check --fail-level WARNING
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## stop: stop the embedded PostgreSQL and Redis
+stop:
+	@test -x $(PY) && $(PY) -m artops.embedded stop || true
+
+clean: stop
+	rm -rf .data staticfiles

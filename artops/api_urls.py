@@ -1,0 +1,21 @@
+"""URLs under /api/: the core domain's endpoints, the OpenAPI schema and its browsable docs."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from artops import api
+
+router = DefaultRouter()
+router.register("arts", api.ARTViewSet, basename="api-art")
+router.register("teams", api.TeamViewSet, basename="api-team")
+router.register("memberships", api.MembershipViewSet, basename="api-membership")
+router.register("pis", api.ProgramIncrementViewSet, basename="api-pi")
+router.register("iterations", api.IterationViewSet, basename="api-iteration")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The split view serves its init script as a file of its own, as the CSP (script-src 'self') requires.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,179 @@
+"""Who may do what on a train: one capability table, asked by views, the API and services.
+
+Visibility comes first and is separate: a person sees only the trains they are a member of
+(``visible_to(user)`` on every queryset), so another train's objects answer 404. Within a
+train, a capability decides: lacking it answers 403.
+
+Each capability maps the roles that hold it to a scope: ``ART`` (anywhere on the train) or
+``TEAM`` (only for the team the membership names; the caller passes the team concerned).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from rest_framework import permissions as drf_permissions
+
+from artops.models import ART, Membership, Role, Team
+
+
+class Scope(Enum):
+    ART = "art"
+    TEAM = "team"
+
+
+ART_WIDE = Scope.ART
+TEAM_ONLY = Scope.TEAM
+EVERY_ROLE = dict.fromkeys(Role, ART_WIDE)
+
+CAPABILITIES: dict[str, dict[Role, Scope]] = {
+    # Read everything of the train (private coaching notes and who voted what excepted).
+    "art.view": EVERY_ROLE,
+    # Settings, teams, memberships, PIs and the calendar.
+    "art.manage": {Role.RTE: ART_WIDE},
+    # The ART backlog (features, WSJF), roadmap and milestones; architects edit enablers only.
+    "planning.edit_backlog": {Role.RTE: ART_WIDE, Role.PRODUCT_MANAGEMENT: ART_WIDE},
+    "planning.edit_enablers": {
+        Role.RTE: ART_WIDE,
+        Role.PRODUCT_MANAGEMENT: ART_WIDE,
+        Role.SYSTEM_ARCHITECT: ART_WIDE,
+    },
+    # A team's plan: capacity, stories, feature placements, board moves.
+    "planning.edit_team_plan": {Role.RTE: ART_WIDE, Role.SCRUM_MASTER: TEAM_ONLY, Role.PRODUCT_OWNER: TEAM_ONLY},
+    # Team members update the stories they own; those who edit the team plan edit every story.
+    "planning.edit_own_stories": {
+        Role.RTE: ART_WIDE,
+        Role.SCRUM_MASTER: TEAM_ONLY,
+        Role.PRODUCT_OWNER: TEAM_ONLY,
+        Role.TEAM_MEMBER: TEAM_ONLY,
+    },
+    "planning.write_objectives": {Role.RTE: ART_WIDE, Role.SCRUM_MASTER: TEAM_ONLY, Role.PRODUCT_OWNER: TEAM_ONLY},
+    # Business value belongs to Business Owners alone, not even the RTE.
+    "planning.set_business_value": {Role.BUSINESS_OWNER: ART_WIDE},
+    # Open and close confidence votes, commit the plan, keep the readiness checklist.
+    "planning.facilitate": {Role.RTE: ART_WIDE},
+    "planning.vote": EVERY_ROLE,
+    "risks.raise": EVERY_ROLE,
+    "risks.roam": {
+        Role.RTE: ART_WIDE,
+        Role.PRODUCT_MANAGEMENT: ART_WIDE,
+        Role.SYSTEM_ARCHITECT: ART_WIDE,
+        Role.BUSINESS_OWNER: ART_WIDE,
+        Role.SCRUM_MASTER: TEAM_ONLY,
+        Role.PRODUCT_OWNER: TEAM_ONLY,
+    },
+    "risks.update_dependency": {Role.RTE: ART_WIDE, Role.SCRUM_MASTER: TEAM_ONLY, Role.PRODUCT_OWNER: TEAM_ONLY},
+    # ART Sync, System Demo, Inspect & Adapt; escalations beyond the train.
+    "sync.facilitate": {Role.RTE: ART_WIDE},
+    "sync.post_status": {Role.RTE: ART_WIDE, Role.SCRUM_MASTER: TEAM_ONLY, Role.PRODUCT_OWNER: TEAM_ONLY},
+    "sync.give_feedback": EVERY_ROLE,
+}
+
+
+def memberships_of(user, art: ART) -> list[Membership]:
+    """The user's memberships on ``art``, read once per user object (one query)."""
+    if user is None or not user.is_authenticated:
+        return []
+    cache: dict[int, list[Membership]] = user.__dict__.setdefault("_artops_memberships", {})
+    if art.pk not in cache:
+        cache[art.pk] = list(Membership.objects.filter(user=user, art=art))
+    return cache[art.pk]
+
+
+def forget_memberships(user) -> None:
+    """Drop the cached memberships after ``user``'s roles changed."""
+    if user is not None:
+        user.__dict__.pop("_artops_memberships", None)
+
+
+def roles_of(user, art: ART) -> set[Role]:
+    return {Role(membership.role) for membership in memberships_of(user, art)}
+
+
+def has_capability(user, capability: str, *, art: ART, team: Team | None = None) -> bool:
+    """Whether ``user`` holds ``capability`` on ``art`` (for ``team``, where that matters).
+
+    A team-scoped grant (a Scrum Master's, say) applies only when ``team`` is the team its
+    membership names; without a team it does not apply.
+    """
+    grants = CAPABILITIES[capability]  # an unknown capability is a programming error
+    if team is not None and team.art_id != art.pk:
+        return False
+    for membership in memberships_of(user, art):
+        scope = grants.get(Role(membership.role))
+        if scope is ART_WIDE:
+            return True
+        if scope is TEAM_ONLY and team is not None and membership.team_id == team.pk:
+            return True
+    return False
+
+
+def teams_where(user, capability: str, *, art: ART) -> set[int] | None:
+    """Team ids on which ``user`` holds ``capability``; ``None`` means every team of the train."""
+    grants = CAPABILITIES[capability]
+    team_ids: set[int] = set()
+    for membership in memberships_of(user, art):
+        scope = grants.get(Role(membership.role))
+        if scope is ART_WIDE:
+            return None
+        if scope is TEAM_ONLY:
+            team_ids.add(membership.team_id)
+    return team_ids
+
+
+CAPABILITY_MESSAGES = {
+    "art.manage": "Only the Release Train Engineer manages the train's settings, teams, people and PIs.",
+    "planning.set_business_value": "Only Business Owners set business value.",
+}
+
+
+def require(user, capability: str, *, art: ART, team: Team | None = None) -> None:
+    """Raise PermissionDenied unless ``user`` holds ``capability``."""
+    if not has_capability(user, capability, art=art, team=team):
+        raise PermissionDenied(CAPABILITY_MESSAGES.get(capability, "Your role on this train does not allow this."))
+
+
+def art_capability_required(capability: str) -> Callable:
+    """View decorator: resolve ``art_slug`` among the user's trains (else 404), then check.
+
+    The view receives the train as ``request.art``. Anonymous users are sent to log in.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, art_slug: str, **kwargs):
+            if not request.user.is_authenticated:
+                from django.contrib.auth.views import redirect_to_login
+
+                return redirect_to_login(request.get_full_path())
+            request.art = get_object_or_404(ART.objects.visible_to(request.user), slug=art_slug)
+            require(request.user, capability, art=request.art)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+class HasCapability(drf_permissions.BasePermission):
+    """DRF permission: the view names a capability per action in ``capabilities``.
+
+    Objects are already limited to the user's trains by the view's queryset (so another
+    train's objects are 404). For an object, its train and team come from ``get_art()`` and
+    ``get_team()`` when defined, else from the ``art`` and ``team`` attributes.
+    """
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated)
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        capability = view.capabilities.get(view.action, "art.view")
+        art = obj.get_art() if hasattr(obj, "get_art") else obj.art
+        team = obj.get_team() if hasattr(obj, "get_team") else getattr(obj, "team", None)
+        if not has_capability(request.user, capability, art=art, team=team):
+            raise PermissionDenied(CAPABILITY_MESSAGES.get(capability, "Your role on this train does not allow this."))
+        return True

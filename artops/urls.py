@@ -1,0 +1,41 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from artops import views
+from artops.forms import LoginForm
+
+art_patterns = [
+    path("", views.art_home, name="art_home"),
+    path("settings/", views.art_settings, name="art_settings"),
+    path("pis/new/", views.pi_create, name="pi_create"),
+    path("pis/preview/", views.pi_preview, name="pi_preview"),
+    path("pis/<int:pi_id>/edit/", views.pi_edit, name="pi_edit"),
+    path("pis/<int:pi_id>/advance/", views.pi_advance, name="pi_advance"),
+    path("teams/", views.team_list, name="team_list"),
+    path("teams/<int:team_id>/edit/", views.team_edit, name="team_edit"),
+    path("members/", views.member_list, name="member_list"),
+    path("members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+]
+
+account_patterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/token/", views.token_create, name="token_create"),
+    path("profile/token/revoke/", views.token_revoke, name="token_revoke"),
+]
+
+urlpatterns = [
+    path("", views.my_trains, name="home"),
+    path("arts/<slug:art_slug>/", include(art_patterns)),
+    path("accounts/", include(account_patterns)),
+    path("api/", include("artops.api_urls")),
+    path("admin/", admin.site.urls),
+]

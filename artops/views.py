@@ -1,0 +1,408 @@
+"""Pages of the core: my trains, the ART home, PIs, teams, members, settings, profile.
+
+Each page works with a plain full-page load; with htmx, writes answer with the changed
+fragment (or the form and its errors, status 422).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from rest_framework.authtoken.models import Token
+
+from artops import services
+from artops.forms import ARTSettingsForm, MembershipForm, PIForm, ProfileForm, TeamForm, add_service_errors
+from artops.models import ART, Iteration, Membership, ProgramIncrement, Role, Team
+from artops.permissions import art_capability_required, has_capability, require
+
+UNPROCESSABLE = 422
+
+
+def _partial(request: HttpRequest, template: str, name: str) -> str:
+    """The whole page for a plain request, one of its partials for an htmx request."""
+    if request.htmx and not request.htmx.boosted:
+        return f"{template}#{name}"
+    return template
+
+
+# --- my trains ----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def my_trains(request: HttpRequest) -> HttpResponse:
+    arts = (
+        ART.objects.visible_to(request.user)
+        .annotate(team_count=Count("teams", distinct=True), people_count=Count("memberships__user", distinct=True))
+        .prefetch_related(Prefetch("pis", queryset=ProgramIncrement.objects.order_by("start_date")))
+    )
+    trains = []
+    for art in arts:
+        today = art.today()
+        trains.append({"art": art, "pi": current_pi(list(art.pis.all()), today)})
+    if len(trains) == 1:
+        # One train is the usual case: go straight to it.
+        return redirect(trains[0]["art"])
+    return render(request, "artops/my_trains.html", {"trains": trains})
+
+
+# --- the ART home -------------------------------------------------------------------------
+
+
+def current_pi(pis: list[ProgramIncrement], today: date) -> ProgramIncrement | None:
+    """The PI running today; else the next one; else the most recent. ``pis`` sorted by start."""
+    for pi in pis:
+        if pi.contains(today):
+            return pi
+    upcoming = [pi for pi in pis if pi.start_date > today]
+    if upcoming:
+        return upcoming[0]
+    return pis[-1] if pis else None
+
+
+@dataclass(frozen=True)
+class TimelineSlot:
+    iteration: Iteration
+    left: float  # percent of the PI
+    width: float
+    is_current: bool
+    is_past: bool
+
+
+def timeline(pi: ProgramIncrement, iterations: list[Iteration], today: date) -> dict:
+    """Positions of the iterations and of today on a bar as wide as the PI."""
+    total_days = (pi.end_date - pi.start_date).days + 1
+    slots = [
+        TimelineSlot(
+            iteration=iteration,
+            left=round(100 * (iteration.start_date - pi.start_date).days / total_days, 3),
+            width=round(100 * ((iteration.end_date - iteration.start_date).days + 1) / total_days, 3),
+            is_current=iteration.contains(today),
+            is_past=iteration.end_date < today,
+        )
+        for iteration in iterations
+    ]
+    today_at = None
+    if pi.contains(today):
+        today_at = round(100 * ((today - pi.start_date).days + 0.5) / total_days, 3)
+    return {"slots": slots, "today_at": today_at}
+
+
+def next_pi(pis: list[ProgramIncrement], after: ProgramIncrement | None) -> ProgramIncrement | None:
+    if after is None:
+        return None
+    return next((pi for pi in pis if pi.start_date > after.start_date), None)
+
+
+@art_capability_required("art.view")
+@require_GET
+def art_home(request: HttpRequest) -> HttpResponse:
+    art: ART = request.art
+    today = art.today()
+    pis = list(ProgramIncrement.objects.for_art(art).order_by("start_date"))
+    shown = [pi for pi in (current_pi(pis, today),) if pi]
+    if shown and (upcoming := next_pi(pis, shown[0])):
+        shown.append(upcoming)
+    iterations: dict[int, list[Iteration]] = defaultdict(list)
+    for iteration in Iteration.objects.filter(pi__in=shown).order_by("number"):
+        iterations[iteration.pi_id].append(iteration)
+    teams = list(Team.objects.for_art(art))
+    memberships = list(Membership.objects.for_art(art).with_related().order_by("user__display_name"))
+
+    coaches: dict[int, dict[str, list]] = defaultdict(lambda: {"sm": [], "po": [], "size": 0})
+    by_role: dict[str, list[Membership]] = {role.value: [] for role in Role}
+    for membership in memberships:
+        by_role[membership.role].append(membership)
+        if membership.team_id:
+            if membership.role == Role.SCRUM_MASTER:
+                coaches[membership.team_id]["sm"].append(membership.user)
+            elif membership.role == Role.PRODUCT_OWNER:
+                coaches[membership.team_id]["po"].append(membership.user)
+            else:
+                coaches[membership.team_id]["size"] += 1
+    return render(
+        request,
+        "artops/art_home.html",
+        {
+            "art": art,
+            "today": today,
+            "pis": pis,
+            "current": shown[0] if shown else None,
+            "timelines": [
+                {"pi": pi, "is_current": index == 0, **timeline(pi, iterations[pi.pk], today)}
+                for index, pi in enumerate(shown)
+            ],
+            "teams": [{"team": team, **coaches[team.pk]} for team in teams],
+            "roles": [(role, by_role[role.value]) for role in Role if by_role[role.value]],
+            "can_manage": has_capability(request.user, "art.manage", art=art),
+        },
+    )
+
+
+# --- Planning Intervals -------------------------------------------------------------------
+
+
+def _pi_form_context(request: HttpRequest, form: PIForm, pi: ProgramIncrement | None) -> dict:
+    return {"art": request.art, "form": form, "pi": pi, "preview": form.preview() if form.is_bound else []}
+
+
+@art_capability_required("art.manage")
+@require_http_methods(["GET", "POST"])
+def pi_create(request: HttpRequest) -> HttpResponse:
+    art: ART = request.art
+    if request.method == "GET":
+        form = PIForm(
+            initial={"iteration_weeks": art.iteration_weeks, "development_iterations": art.development_iterations}
+        )
+        return render(request, "artops/pi_form.html", _pi_form_context(request, form, None))
+    form = PIForm(request.POST)
+    if form.is_valid() and "preview" not in request.POST:
+        try:
+            pi = services.create_pi(art, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{pi.name} created with {pi.development_iterations} iterations and IP.")
+            return redirect(art)
+    status = 200 if "preview" in request.POST and form.is_valid() else UNPROCESSABLE
+    return render(request, "artops/pi_form.html", _pi_form_context(request, form, None), status=status)
+
+
+@art_capability_required("art.manage")
+@require_http_methods(["GET", "POST"])
+def pi_edit(request: HttpRequest, pi_id: int) -> HttpResponse:
+    art: ART = request.art
+    pi = get_object_or_404(ProgramIncrement.objects.for_art(art), pk=pi_id)
+    if request.method == "GET":
+        form = PIForm(
+            initial={
+                "name": pi.name,
+                "start_date": pi.start_date,
+                "iteration_weeks": pi.iteration_weeks,
+                "development_iterations": pi.development_iterations,
+            }
+        )
+        context = _pi_form_context(request, form, pi)
+        context["preview"] = pi.planned_iterations()
+        return render(request, "artops/pi_form.html", context)
+    form = PIForm(request.POST)
+    if form.is_valid() and "preview" not in request.POST:
+        try:
+            services.update_pi(pi, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{form.cleaned_data['name']} saved.")
+            return redirect(art)
+    status = 200 if "preview" in request.POST and form.is_valid() else UNPROCESSABLE
+    return render(request, "artops/pi_form.html", _pi_form_context(request, form, pi), status=status)
+
+
+@art_capability_required("art.manage")
+@require_GET
+def pi_preview(request: HttpRequest) -> HttpResponse:
+    """The iterations the PI form's current values would generate (htmx, as the RTE types)."""
+    form = PIForm(request.GET)
+    return render(
+        request, "artops/pi_form.html#iteration-preview", {"form": form, "preview": form.preview(), "art": request.art}
+    )
+
+
+@art_capability_required("art.manage")
+@require_POST
+def pi_advance(request: HttpRequest, pi_id: int) -> HttpResponse:
+    pi = get_object_or_404(ProgramIncrement.objects.for_art(request.art), pk=pi_id)
+    try:
+        pi = services.advance_pi(pi, to=request.POST.get("state", ""), by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(request.art) if not request.htmx else _message_response(error, status=400)
+    messages.success(request, f"{pi.name} is now in state {pi.get_state_display()}.")
+    return redirect(request.art)
+
+
+def _message_response(error: ValidationError, *, status: int) -> HttpResponse:
+    return HttpResponse(" ".join(error.messages), status=status, content_type="text/plain; charset=utf-8")
+
+
+# --- teams --------------------------------------------------------------------------------
+
+
+@art_capability_required("art.view")
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def team_list(request: HttpRequest) -> HttpResponse:
+    art: ART = request.art
+    can_manage = has_capability(request.user, "art.manage", art=art)
+    form = TeamForm(initial={"active": True})
+    status = 200
+    if request.method == "POST":
+        require(request.user, "art.manage", art=art)
+        form = TeamForm(request.POST)
+        if form.is_valid():
+            try:
+                team = services.create_team(art, name=form.cleaned_data["name"], by=request.user)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                if not request.htmx:
+                    messages.success(request, f"Team {team.name} added.")
+                    return redirect("team_list", art_slug=art.slug)
+                form = TeamForm(initial={"active": True})
+        if form.errors:
+            status = UNPROCESSABLE
+    teams = Team.objects.for_art(art).annotate(people=Count("memberships__user", distinct=True))
+    context = {"art": art, "teams": teams, "form": form, "can_manage": can_manage}
+    return render(request, _partial(request, "artops/teams.html", "team-section"), context, status=status)
+
+
+@art_capability_required("art.manage")
+@require_http_methods(["GET", "POST"])
+def team_edit(request: HttpRequest, team_id: int) -> HttpResponse:
+    art: ART = request.art
+    team = get_object_or_404(Team.objects.for_art(art), pk=team_id)
+    form = TeamForm(request.POST or None, initial={"name": team.name, "active": team.active})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_team(team, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Team {team.name} saved.")
+            return redirect("team_list", art_slug=art.slug)
+    status = UNPROCESSABLE if form.errors else 200
+    return render(request, "artops/team_form.html", {"art": art, "team": team, "form": form}, status=status)
+
+
+# --- members ------------------------------------------------------------------------------
+
+
+def _member_context(request: HttpRequest, form: MembershipForm) -> dict:
+    art: ART = request.art
+    memberships = Membership.objects.for_art(art).with_related().order_by("user__display_name", "role", "team__name")
+    return {
+        "art": art,
+        "memberships": memberships,
+        "form": form,
+        "can_manage": has_capability(request.user, "art.manage", art=art),
+    }
+
+
+@art_capability_required("art.view")
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def member_list(request: HttpRequest) -> HttpResponse:
+    art: ART = request.art
+    form = MembershipForm(art=art)
+    status = 200
+    if request.method == "POST":
+        require(request.user, "art.manage", art=art)
+        form = MembershipForm(request.POST, art=art)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                # One transaction: a refused role leaves no new account behind.
+                with transaction.atomic():
+                    person = services.find_or_create_person(email=data["email"], display_name=data["display_name"])
+                    membership = services.add_membership(
+                        art, user=person, role=data["role"], team=data["team"], by=request.user
+                    )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                if not request.htmx:
+                    messages.success(request, f"{membership.user} added as {membership.get_role_display()}.")
+                    return redirect("member_list", art_slug=art.slug)
+                form = MembershipForm(art=art)
+        if form.errors:
+            status = UNPROCESSABLE
+    template = _partial(request, "artops/members.html", "member-section")
+    return render(request, template, _member_context(request, form), status=status)
+
+
+@art_capability_required("art.manage")
+@require_POST
+def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+    art: ART = request.art
+    membership = get_object_or_404(Membership.objects.for_art(art).with_related(), pk=membership_id)
+    try:
+        services.remove_membership(membership, by=request.user)
+    except ValidationError as error:
+        if request.htmx:
+            return _message_response(error, status=400)
+        messages.error(request, " ".join(error.messages))
+    else:
+        if not request.htmx:
+            messages.success(request, f"{membership.user} no longer holds {membership.get_role_display()}.")
+    if request.htmx:
+        template = "artops/members.html#member-section"
+        return render(request, template, _member_context(request, MembershipForm(art=art)))
+    return redirect("member_list", art_slug=art.slug)
+
+
+# --- train settings -----------------------------------------------------------------------
+
+
+@art_capability_required("art.manage")
+@require_http_methods(["GET", "POST"])
+def art_settings(request: HttpRequest) -> HttpResponse:
+    art: ART = request.art
+    initial = {field: getattr(art, field) for field in services.ART_SETTINGS}
+    form = ARTSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_art(art, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Train settings saved.")
+            return redirect(art)
+    status = UNPROCESSABLE if form.errors else 200
+    return render(request, "artops/art_settings.html", {"art": art, "form": form}, status=status)
+
+
+# --- profile and API token ----------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, initial={"display_name": request.user.display_name})
+    if request.method == "POST" and form.is_valid():
+        request.user.display_name = form.cleaned_data["display_name"].strip()
+        request.user.save(update_fields=["display_name"])
+        messages.success(request, "Profile saved.")
+        return redirect("profile")
+    token = Token.objects.filter(user=request.user).first()
+    status = UNPROCESSABLE if form.errors else 200
+    return render(request, "artops/profile.html", {"form": form, "token": token}, status=status)
+
+
+@login_required
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    """Create (or replace) the person's API token. It is shown in full once, right now."""
+    Token.objects.filter(user=request.user).delete()
+    token = Token.objects.create(user=request.user)
+    messages.success(request, "New API token created. Copy it now: it will not be shown again.")
+    form = ProfileForm(initial={"display_name": request.user.display_name})
+    return render(request, "artops/profile.html", {"form": form, "token": token, "new_token": token.key})
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest) -> HttpResponse:
+    deleted, _ = Token.objects.filter(user=request.user).delete()
+    messages.success(request, "API token revoked." if deleted else "You had no API token.")
+    return redirect("profile")

@@ -1,0 +1,19 @@
+"""Settings for the test suite: production settings with test-friendly environment defaults."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("SECURE_COOKIES", "false")
+os.environ.setdefault("STATIC_MANIFEST", "false")
+
+from artops.settings import *  # noqa: F403
+
+# Hashing strength is not under test; speed is welcome.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Static files come from the finders; WhiteNoise wants STATIC_ROOT to exist all the same.
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = BASE_DIR / ".data" / "test-static"  # noqa: F405
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
