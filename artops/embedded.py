@@ -225,7 +225,12 @@ def main(argv: list[str]) -> int:
             print("usage: python -m artops.embedded exec -- COMMAND [ARGS...]", file=sys.stderr)
             return 2
         env, started = start()
-        child = subprocess.Popen(args, env={**os.environ, **env})
+        child_env = {**os.environ, **env}
+        if child_env.get("DJANGO_SETTINGS_MODULE") == "artops.settings":
+            # Importing the artops package (for its Celery app) set this default; it is every entry
+            # point's default anyway, so leave the choice to the child (pytest picks tests.settings).
+            del child_env["DJANGO_SETTINGS_MODULE"]
+        child = subprocess.Popen(args, env=child_env)
         # Ctrl-C reaches the child through the terminal's process group; wait for it to finish.
         while True:
             try:

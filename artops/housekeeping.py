@@ -13,7 +13,8 @@ def prune_login_records(now: datetime) -> dict[str, int]:
 
     Set-based: two DELETE statements whatever the number of rows. Safe to re-run.
     """
-    expired_attempts, _ = AccessAttempt.objects.filter(attempt_time__lt=now - settings.AXES_COOLOFF_TIME).delete()
+    _, attempts = AccessAttempt.objects.filter(attempt_time__lt=now - settings.AXES_COOLOFF_TIME).delete()
     retention = timedelta(days=settings.LOGIN_RECORD_RETENTION_DAYS)
-    old_logs, _ = AccessLog.objects.filter(attempt_time__lt=now - retention).delete()
-    return {"attempts": expired_attempts, "logs": old_logs}
+    _, logs = AccessLog.objects.filter(attempt_time__lt=now - retention).delete()
+    # Count only the rows of these tables, not what the deletes cascaded to.
+    return {"attempts": attempts.get(AccessAttempt._meta.label, 0), "logs": logs.get(AccessLog._meta.label, 0)}
