@@ -153,60 +153,49 @@ def art_home(request: HttpRequest) -> HttpResponse:
 # --- Planning Intervals -------------------------------------------------------------------
 
 
-def _pi_form_context(request: HttpRequest, form: PIForm, pi: ProgramIncrement | None) -> dict:
-    return {"art": request.art, "form": form, "pi": pi, "preview": form.preview() if form.is_bound else []}
+def _pi_form_page(request: HttpRequest, pi: ProgramIncrement | None) -> HttpResponse:
+    """Create (``pi`` None) or edit a PI; "Preview iterations" re-renders without saving."""
+    art: ART = request.art
+    if request.method == "GET":
+        source = pi or art
+        initial = {"iteration_weeks": source.iteration_weeks, "development_iterations": source.development_iterations}
+        if pi:
+            initial.update(name=pi.name, start_date=pi.start_date)
+        preview = pi.planned_iterations() if pi else []
+        return render(
+            request, "artops/pi_form.html", {"art": art, "form": PIForm(initial=initial), "pi": pi, "preview": preview}
+        )
+
+    form = PIForm(request.POST)
+    previewing = "preview" in request.POST
+    if form.is_valid() and not previewing:
+        try:
+            if pi is None:
+                saved = services.create_pi(art, by=request.user, **form.cleaned_data)
+                message = f"{saved.name} created with {saved.development_iterations} iterations and IP."
+            else:
+                saved = services.update_pi(pi, by=request.user, **form.cleaned_data)
+                message = f"{saved.name} saved."
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, message)
+            return redirect(art)
+    status = 200 if previewing and form.is_valid() else UNPROCESSABLE
+    context = {"art": art, "form": form, "pi": pi, "preview": form.preview()}
+    return render(request, "artops/pi_form.html", context, status=status)
 
 
 @art_capability_required("art.manage")
 @require_http_methods(["GET", "POST"])
 def pi_create(request: HttpRequest) -> HttpResponse:
-    art: ART = request.art
-    if request.method == "GET":
-        form = PIForm(
-            initial={"iteration_weeks": art.iteration_weeks, "development_iterations": art.development_iterations}
-        )
-        return render(request, "artops/pi_form.html", _pi_form_context(request, form, None))
-    form = PIForm(request.POST)
-    if form.is_valid() and "preview" not in request.POST:
-        try:
-            pi = services.create_pi(art, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{pi.name} created with {pi.development_iterations} iterations and IP.")
-            return redirect(art)
-    status = 200 if "preview" in request.POST and form.is_valid() else UNPROCESSABLE
-    return render(request, "artops/pi_form.html", _pi_form_context(request, form, None), status=status)
+    return _pi_form_page(request, None)
 
 
 @art_capability_required("art.manage")
 @require_http_methods(["GET", "POST"])
 def pi_edit(request: HttpRequest, pi_id: int) -> HttpResponse:
-    art: ART = request.art
-    pi = get_object_or_404(ProgramIncrement.objects.for_art(art), pk=pi_id)
-    if request.method == "GET":
-        form = PIForm(
-            initial={
-                "name": pi.name,
-                "start_date": pi.start_date,
-                "iteration_weeks": pi.iteration_weeks,
-                "development_iterations": pi.development_iterations,
-            }
-        )
-        context = _pi_form_context(request, form, pi)
-        context["preview"] = pi.planned_iterations()
-        return render(request, "artops/pi_form.html", context)
-    form = PIForm(request.POST)
-    if form.is_valid() and "preview" not in request.POST:
-        try:
-            services.update_pi(pi, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{form.cleaned_data['name']} saved.")
-            return redirect(art)
-    status = 200 if "preview" in request.POST and form.is_valid() else UNPROCESSABLE
-    return render(request, "artops/pi_form.html", _pi_form_context(request, form, pi), status=status)
+    return _pi_form_page(request, get_object_or_404(ProgramIncrement.objects.for_art(request.art), pk=pi_id))
 
 
 @art_capability_required("art.manage")
