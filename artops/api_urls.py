@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from artops import api
+from planning import api as planning_api
 
 router = DefaultRouter()
 router.register("arts", api.ARTViewSet, basename="api-art")
@@ -12,6 +13,7 @@ router.register("teams", api.TeamViewSet, basename="api-team")
 router.register("memberships", api.MembershipViewSet, basename="api-membership")
 router.register("pis", api.ProgramIncrementViewSet, basename="api-pi")
 router.register("iterations", api.IterationViewSet, basename="api-iteration")
+planning_api.register(router)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

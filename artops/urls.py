@@ -35,6 +35,7 @@ account_patterns = [
 urlpatterns = [
     path("", views.my_trains, name="home"),
     path("arts/<slug:art_slug>/", include(art_patterns)),
+    path("arts/<slug:art_slug>/planning/", include("planning.urls")),
     path("accounts/", include(account_patterns)),
     path("api/", include("artops.api_urls")),
     path("admin/", admin.site.urls),

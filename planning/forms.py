@@ -1,0 +1,49 @@
+"""Forms of the backlog pages. They check shape; the services check the rules."""
+
+from __future__ import annotations
+
+from django import forms
+
+from artops.models import ProgramIncrement
+from planning.models import FIBONACCI_CHOICES, OFF_SCALE_MESSAGE, WSJF_INPUTS, Feature
+
+SCALE_ERRORS = {"invalid_choice": OFF_SCALE_MESSAGE, "required": OFF_SCALE_MESSAGE}
+
+
+def fibonacci_choice(label: str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(label=label, choices=FIBONACCI_CHOICES, coerce=int, error_messages=SCALE_ERRORS)
+
+
+class FeatureForm(forms.Form):
+    """A feature's content and WSJF inputs, to add one (no version) or to edit one (its version)."""
+
+    title = forms.CharField(max_length=200)
+    type = forms.ChoiceField(choices=Feature.Type.choices)
+    pi = forms.ModelChoiceField(
+        queryset=ProgramIncrement.objects.none(), required=False, empty_label="— not yet planned —", label="PI"
+    )
+    user_business_value = fibonacci_choice("User-business value")
+    time_criticality = fibonacci_choice("Time criticality")
+    risk_reduction = fibonacci_choice("Risk reduction / opportunity enablement")
+    job_size = fibonacci_choice("Job size")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    benefit_hypothesis = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    acceptance_criteria = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, pis: list[ProgramIncrement], **kwargs):
+        super().__init__(*args, **kwargs)
+        # The train's PIs, read once by the view: another train's PI is "not one of the choices".
+        self.fields["pi"].queryset = ProgramIncrement.objects.filter(pk__in=[pi.pk for pi in pis])
+        self.fields["pi"].choices = [("", "— not yet planned —"), *((pi.pk, pi.name) for pi in pis)]
+
+
+class FeatureEditForm(FeatureForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class WSJFInputForm(forms.Form):
+    """One WSJF input of one feature, from a cell of the backlog table."""
+
+    field = forms.ChoiceField(choices=[(name, name) for name in WSJF_INPUTS])
+    value = fibonacci_choice("Value")
+    version = forms.IntegerField(min_value=1, error_messages={"required": "The version you edited is missing."})
