@@ -1,4 +1,4 @@
-"""The demo train: "Payments ART" with six teams, about forty people, a closed and a current PI.
+"""The demo train: "Payments ART" with six teams, about forty people, a closed, a current and a next PI.
 
 ``seed_demo`` calls ``seed()``; running it again changes nothing that is already there, and
 only adds PIs when time has moved past the last one, so the current PI always surrounds
@@ -132,7 +132,7 @@ def seed(today: date | None = None) -> ART:
 
 
 def _ensure_pis(art: ART, today: date, *, by: User) -> None:
-    """A closed PI and a PI running today; later runs continue the cadence up to today."""
+    """A closed PI, a PI running today and the next one; later runs continue the cadence."""
     pis = list(ProgramIncrement.objects.for_art(art).order_by("start_date"))
     if not pis:
         # Today falls in the second iteration of the current PI.
@@ -142,7 +142,8 @@ def _ensure_pis(art: ART, today: date, *, by: User) -> None:
             art, name=_pi_name(current_start - length), start_date=current_start - length, by=by
         )
         pis = [previous]
-    while pis[-1].end_date < today:
+    # Continue the cadence until a PI runs today, and one more that is being prepared.
+    while pis[-1].start_date <= today:
         start = pis[-1].end_date + timedelta(days=1)
         pis.append(services.create_pi(art, name=_pi_name(start), start_date=start, by=by))
     for pi in pis:

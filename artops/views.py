@@ -99,10 +99,11 @@ def timeline(pi: ProgramIncrement, iterations: list[Iteration], today: date) -> 
     return {"slots": slots, "today_at": today_at}
 
 
-def next_pi(pis: list[ProgramIncrement], after: ProgramIncrement | None) -> ProgramIncrement | None:
+def upcoming_pis(pis: list[ProgramIncrement], after: ProgramIncrement | None, count: int) -> list[ProgramIncrement]:
+    """The ``count`` PIs that follow ``after`` (``pis`` sorted by start)."""
     if after is None:
-        return None
-    return next((pi for pi in pis if pi.start_date > after.start_date), None)
+        return []
+    return [pi for pi in pis if pi.start_date > after.start_date][:count]
 
 
 @art_capability_required("art.view")
@@ -111,9 +112,9 @@ def art_home(request: HttpRequest) -> HttpResponse:
     art: ART = request.art
     today = art.today()
     pis = list(ProgramIncrement.objects.for_art(art).order_by("start_date"))
-    shown = [pi for pi in (current_pi(pis, today),) if pi]
-    if shown and (upcoming := next_pi(pis, shown[0])):
-        shown.append(upcoming)
+    current = current_pi(pis, today)
+    # The roadmap horizon: the current PI and the next two.
+    shown = [current, *upcoming_pis(pis, current, 2)] if current else []
     iterations: dict[int, list[Iteration]] = defaultdict(list)
     for iteration in Iteration.objects.filter(pi__in=shown).order_by("number"):
         iterations[iteration.pi_id].append(iteration)
@@ -138,7 +139,7 @@ def art_home(request: HttpRequest) -> HttpResponse:
             "art": art,
             "today": today,
             "pis": pis,
-            "current": shown[0] if shown else None,
+            "current": current,
             "timelines": [
                 {"pi": pi, "is_current": index == 0, **timeline(pi, iterations[pi.pk], today)}
                 for index, pi in enumerate(shown)

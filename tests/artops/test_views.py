@@ -190,12 +190,18 @@ def test_art_home_hides_management_from_members(client, art, pi, team_member):
 
 
 @time_machine.travel("2026-11-20 10:00Z", tick=False)
-def test_art_home_shows_the_next_pi_after_the_current_one(client, art, rte, pi):
+def test_art_home_shows_the_next_two_pis_after_the_current_one(client, art, rte, pi):
     make_pi(art, name="PI 2027.1", start=date(2026, 12, 14))  # the day after PI 2026.4 ends
     client.force_login(rte)
     response = client.get(reverse("art_home", kwargs={"art_slug": art.slug}))
     names = [line["pi"].name for line in response.context["timelines"]]
     assert names == ["PI 2026.4", "PI 2027.1"]
+
+    make_pi(art, name="PI 2027.2", start=date(2027, 2, 22))
+    make_pi(art, name="PI 2027.3", start=date(2027, 5, 3))
+    response = client.get(reverse("art_home", kwargs={"art_slug": art.slug}))
+    names = [line["pi"].name for line in response.context["timelines"]]
+    assert names == ["PI 2026.4", "PI 2027.1", "PI 2027.2"]  # the current PI and the next two
 
 
 def grow_train(art, *, teams: int, people_per_team: int, pis: int) -> None:

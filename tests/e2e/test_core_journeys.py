@@ -1,6 +1,6 @@
 """Journeys through the core pages in a real browser."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -25,35 +25,38 @@ def test_rte_creates_a_pi_and_sees_its_iterations_on_the_home_timeline(page, liv
     current = ProgramIncrement.objects.get(
         art=art, start_date__lte=date(2026, 11, 26), end_date__gte=date(2026, 11, 26)
     )
+    # The demo has the current PI and the next one; the RTE plans the one after.
+    start = ProgramIncrement.objects.filter(art=art).latest("start_date").end_date + timedelta(days=1)
+    end = start + timedelta(weeks=10, days=-1)
 
     log_in(page, rte)
     expect(page.get_by_role("heading", name="Payments ART", level=1)).to_be_visible()
     page.get_by_role("link", name="New PI").click()
 
-    page.get_by_label("Name").fill("PI 2027.1")
-    page.get_by_label("First day").fill("2027-01-18")
+    page.get_by_label("Name").fill("PI 2027.9")
+    page.get_by_label("First day").fill(start.isoformat())
     # The iterations appear while typing, before anything is saved.
     preview = page.locator("#iteration-preview")
     expect(preview.get_by_role("row")).to_have_count(6)
     expect(preview.get_by_role("row").last).to_contain_text("IP")
-    expect(preview).to_contain_text("Sun 28 Mar 2027")
-    assert not ProgramIncrement.objects.filter(name="PI 2027.1").exists()
+    expect(preview).to_contain_text(f"{end:%a} {end.day} {end:%b %Y}")
+    assert not ProgramIncrement.objects.filter(name="PI 2027.9").exists()
 
     page.get_by_role("button", name="Create PI").click()
 
-    expect(page.get_by_text("PI 2027.1 created with 4 iterations and IP.")).to_be_visible()
-    timeline = page.get_by_role("list", name="Iterations of PI 2027.1")
+    expect(page.get_by_text("PI 2027.9 created with 4 iterations and IP.")).to_be_visible()
+    timeline = page.get_by_role("list", name="Iterations of PI 2027.9")
     slots = timeline.locator(".timeline-slot")
     expect(slots).to_have_count(5)
     expect(slots.last).to_contain_text("IP")
-    expect(slots.first).to_contain_text("18 Jan")
+    expect(slots.first).to_contain_text(f"{start.day} {start:%b}")
     # Today is marked on the current PI's timeline, in its second iteration.
     current_line = page.get_by_role("list", name=f"Iterations of {current.name}")
     expect(current_line.locator('[aria-current="date"]')).to_contain_text("Iteration 2")
     expect(current_line.get_by_label("Today, 26 Nov")).to_be_visible()
 
-    stored = ProgramIncrement.objects.get(art=art, name="PI 2027.1")
-    assert stored.start_date == date(2027, 1, 18) and stored.end_date == date(2027, 3, 28)
+    stored = ProgramIncrement.objects.get(art=art, name="PI 2027.9")
+    assert stored.start_date == start and stored.end_date == end
     assert list(stored.iterations.values_list("name", "is_ip")) == [
         ("Iteration 1", False),
         ("Iteration 2", False),

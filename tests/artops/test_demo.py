@@ -1,0 +1,52 @@
+"""The demo train: realistic, and seeding it again changes nothing."""
+
+from datetime import date
+
+import time_machine
+from django.core.management import call_command
+
+from artops.models import ART, Membership, ProgramIncrement, Role, Team, User
+from planning.models import Feature
+
+
+def counts(art):
+    return (
+        Team.objects.filter(art=art).count(),
+        Membership.objects.filter(art=art).count(),
+        User.objects.count(),
+        list(ProgramIncrement.objects.filter(art=art).values_list("name", "state")),
+        Feature.objects.filter(art=art).count(),
+    )
+
+
+@time_machine.travel("2026-11-26 09:00Z", tick=False)
+def test_seed_demo_builds_the_payments_train_once(db):
+    call_command("seed_demo", verbosity=0)
+    art = ART.objects.get(slug="payments")
+    first = counts(art)
+
+    call_command("seed_demo", verbosity=0)
+
+    assert counts(art) == first
+    teams, memberships, people, pis, features = first
+    assert teams == 6
+    assert people >= 40
+    assert memberships >= 40
+    assert [state for _, state in pis] == ["closed", "executing", "preparing"]
+    current = ProgramIncrement.objects.get(art=art, state="executing")
+    assert current.contains(date(2026, 11, 26))
+    assert features == 40
+    for role in Role:
+        assert Membership.objects.filter(art=art, role=role).exists(), role
+    assert User.objects.get(email="rte@payments.example").check_password("artops-demo")
+
+
+def test_seed_demo_continues_the_cadence_when_time_moves_on(db):
+    with time_machine.travel("2026-11-26 09:00Z", tick=False):
+        call_command("seed_demo", verbosity=0)
+    with time_machine.travel("2027-03-10 09:00Z", tick=False):
+        call_command("seed_demo", verbosity=0)
+        art = ART.objects.get(slug="payments")
+        running = ProgramIncrement.objects.for_art(art).containing(art.today())
+        assert running.count() == 1
+        assert ProgramIncrement.objects.filter(art=art, start_date__gt=art.today()).count() == 1
