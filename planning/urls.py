@@ -2,11 +2,11 @@
 
 from django.urls import path
 
-from planning import views
+from planning.views import backlog
 
 urlpatterns = [
-    path("backlog/", views.backlog, name="backlog"),
-    path("backlog.csv", views.backlog_csv, name="backlog_csv"),
-    path("features/<str:key>/", views.feature_detail, name="feature_detail"),
-    path("features/<str:key>/wsjf/", views.feature_wsjf, name="feature_wsjf"),
+    path("backlog/", backlog.backlog, name="backlog"),
+    path("backlog.csv", backlog.backlog_csv, name="backlog_csv"),
+    path("features/<str:key>/", backlog.feature_detail, name="feature_detail"),
+    path("features/<str:key>/wsjf/", backlog.feature_wsjf, name="feature_wsjf"),
 ]

@@ -1,4 +1,4 @@
-"""Pages of the ART backlog: the ranked backlog, its CSV export, one feature's page.
+"""The ART backlog: the ranked backlog page, its CSV export, one feature's page.
 
 Each page works with a plain full-page load; with htmx, a WSJF input is edited in its cell
 and the ranked table comes back so that the feature moves to its new rank. Invalid input

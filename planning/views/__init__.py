@@ -1,0 +1,1 @@
+"""Pages of PI Planning, one module per page family; ``planning/urls.py`` wires them."""
