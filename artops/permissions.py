@@ -128,6 +128,9 @@ def teams_where(user, capability: str, *, art: ART) -> set[int] | None:
 CAPABILITY_MESSAGES = {
     "art.manage": "Only the Release Train Engineer manages the train's settings, teams, people and PIs.",
     "planning.set_business_value": "Only Business Owners set business value.",
+    "planning.edit_team_plan": "Only the team's Scrum Master and Product Owner (or the RTE) change this team's plan.",
+    "planning.edit_own_stories": "You may change only the stories you own, on your own team.",
+    "planning.write_objectives": "Only the team's Scrum Master and Product Owner (or the RTE) write its PI objectives.",
 }
 
 

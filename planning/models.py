@@ -1,23 +1,29 @@
-"""PI Planning: the ART backlog of features and enablers, ranked by WSJF.
+"""PI Planning: the ART backlog, the teams' plans and their PI objectives.
 
-WSJF = Cost of Delay / Job Size, where Cost of Delay = user-business value + time
-criticality + risk reduction / opportunity enablement, every input on the modified
-Fibonacci scale (DESIGN.md, "WSJF"). Both are computed by the database, so that ranking is
-an ``ORDER BY`` and never a loop in Python.
+- The ART backlog of features and enablers, ranked by WSJF. WSJF = Cost of Delay / Job Size,
+  where Cost of Delay = user-business value + time criticality + risk reduction / opportunity
+  enablement, every input on the modified Fibonacci scale (DESIGN.md, "WSJF"). Both are
+  computed by the database, so that ranking is an ``ORDER BY`` and never a loop in Python.
+- A team's plan for a PI: its capacity per iteration, its stories, and where it places each
+  feature it delivers (the cards of the program board).
+- The team's PI objectives with the business value Business Owners give them, from which
+  predictability is computed.
 """
 
 from __future__ import annotations
 
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
-from django.db.models import F, Q
-from django.db.models.functions import Cast, Round
+from django.db.models import F, Q, Sum, Value
+from django.db.models.functions import Cast, Coalesce, Greatest, Round
 from django.urls import reverse
 
-from artops.models import ART, ARTScopedQuerySet, ProgramIncrement
+from artops.models import ART, ARTScopedQuerySet, Iteration, ProgramIncrement, Team
 
 # The modified Fibonacci scale of every WSJF input.
 FIBONACCI = (1, 2, 3, 5, 8, 13, 20)
@@ -216,3 +222,440 @@ class FeatureStateChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.feature_id}: {self.from_state or '—'} → {self.to_state} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- a team's plan for a PI ------------------------------------------------------------------
+
+IP_REFUSAL = "The IP iteration takes no planned work: choose a development iteration."
+POINTS_PER_FTE = 8
+POINTS = models.DecimalField(max_digits=7, decimal_places=2)
+
+
+class TeamScopedQuerySet(models.QuerySet):
+    """Rows that belong to a train through their team."""
+
+    def visible_to(self, user):
+        return self.filter(team__art__in=ART.objects.visible_to(user))
+
+    def for_art(self, art: ART):
+        return self.filter(team__art=art)
+
+    def for_team(self, team: Team):
+        return self.filter(team=team)
+
+
+def normalised_capacity(fte, vacation_days, holiday_days):
+    """SAFe's normalised capacity: 8 points per full-time developer/tester, minus a point per day off.
+
+    ``fte`` counts part-timers by their fraction and leaves out the PO and Scrum Master unless
+    they also develop. Never below zero. The same formula as ``TeamCapacity.normalised``.
+    """
+    return max(0, POINTS_PER_FTE * fte - vacation_days - holiday_days)
+
+
+NORMALISED_CAPACITY = Greatest(
+    Value(0, output_field=POINTS),
+    Cast(Value(POINTS_PER_FTE) * F("fte") - F("vacation_days") - F("holiday_days"), POINTS),
+)
+
+
+class TeamCapacityQuerySet(TeamScopedQuerySet):
+    def for_pi(self, pi: ProgramIncrement) -> TeamCapacityQuerySet:
+        return self.filter(iteration__pi=pi)
+
+
+class TeamCapacity(models.Model):
+    """A team's capacity for one development iteration, in story points.
+
+    Normalised from the people available (DESIGN.md, "Capacity"): 3 developers + 2 testers,
+    no time off → 40; 7 developers with 2 holidays each and 3 vacation days → 56 − 14 − 3 = 39.
+    A team that knows its measured velocity may use it instead.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="capacities")
+    iteration = models.ForeignKey(Iteration, on_delete=models.PROTECT, related_name="team_capacities")
+    fte = models.DecimalField(
+        "full-time developers and testers",
+        max_digits=4,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(50)],
+        help_text="Part-timers count their fraction; the PO and Scrum Master only if they also develop.",
+    )
+    vacation_days = models.DecimalField(
+        "vacation person-days",
+        max_digits=5,
+        decimal_places=1,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(500)],
+    )
+    holiday_days = models.DecimalField(
+        "holiday person-days",
+        max_digits=5,
+        decimal_places=1,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(500)],
+        help_text="Public holidays times the people they apply to.",
+    )
+    velocity = models.PositiveSmallIntegerField(
+        "measured velocity",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(999)],
+        help_text="When set, used instead of the normalised capacity.",
+    )
+    normalised = models.GeneratedField(expression=NORMALISED_CAPACITY, output_field=POINTS, db_persist=True)
+    capacity = models.GeneratedField(
+        expression=Coalesce(Cast("velocity", POINTS), NORMALISED_CAPACITY),
+        output_field=POINTS,
+        db_persist=True,
+        help_text="The measured velocity if set, else the normalised capacity.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TeamCapacityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "team capacities"
+        ordering = ["team", "iteration"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "iteration"],
+                name="capacity_one_per_team_iteration",
+                violation_error_message="This team already has a capacity for that iteration.",
+            ),
+            models.CheckConstraint(
+                condition=Q(fte__gte=0, vacation_days__gte=0, holiday_days__gte=0),
+                name="capacity_not_negative",
+                violation_error_message="People and days off cannot be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} {self.iteration}: {self.capacity}"
+
+    def get_art(self) -> ART:
+        return self.team.art
+
+    def get_team(self) -> Team:
+        return self.team
+
+
+class StoryQuerySet(TeamScopedQuerySet):
+    def for_pi(self, pi: ProgramIncrement) -> StoryQuerySet:
+        return self.filter(pi=pi)
+
+    def with_related(self) -> StoryQuerySet:
+        return self.select_related("team", "pi", "iteration", "feature", "owner")
+
+    def loads(self) -> dict[tuple[int, int], int]:
+        """Points planned per (team id, iteration id): the load, in one query."""
+        rows = self.filter(iteration__isnull=False).values("team_id", "iteration_id").annotate(points=Sum("points"))
+        return {(row["team_id"], row["iteration_id"]): row["points"] for row in rows.order_by()}
+
+
+class Story(models.Model):
+    """A story of a team's PI plan: a small piece of a feature (or of the team's own work), in points.
+
+    Planned into one development iteration of the PI, or still unplanned in the PI. The IP
+    iteration takes no stories.
+    """
+
+    class State(models.TextChoices):
+        TODO = "todo", "To do"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+
+    MAX_POINTS = 100
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="stories")
+    pi = models.ForeignKey(ProgramIncrement, on_delete=models.PROTECT, related_name="stories", verbose_name="PI")
+    iteration = models.ForeignKey(
+        Iteration,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="stories",
+        help_text="Empty while the story is not yet planned into an iteration.",
+    )
+    feature = models.ForeignKey(
+        Feature, on_delete=models.SET_NULL, null=True, blank=True, related_name="stories", help_text="Optional."
+    )
+    title = models.CharField(max_length=200)
+    points = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(MAX_POINTS)],
+        error_messages={"min_value": "Points cannot be negative.", "max_value": "Points are between 0 and 100."},
+    )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.TODO)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="stories"
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "stories"
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["team", "pi"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(points__gte=0, points__lte=100),
+                name="story_points_range",
+                violation_error_message="Points are between 0 and 100.",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["todo", "in_progress", "done"]),
+                name="story_state_valid",
+                violation_error_message="A story is to do, in progress or done.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_art(self) -> ART:
+        return self.team.art
+
+    def get_team(self) -> Team:
+        return self.team
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.team_id and self.pi_id and self.team.art_id != self.pi.art_id:
+            errors["pi"] = "That PI belongs to another train."
+        if self.iteration_id and self.pi_id and self.iteration.pi_id != self.pi_id:
+            errors["iteration"] = f"Choose an iteration of {self.pi.name}."
+        elif self.iteration_id and self.iteration.is_ip:
+            errors["iteration"] = IP_REFUSAL
+        if self.feature_id and self.team_id and self.feature.art_id != self.team.art_id:
+            errors["feature"] = "That feature belongs to another train."
+        if errors:
+            raise ValidationError(errors)
+
+
+class FeaturePlacementQuerySet(TeamScopedQuerySet):
+    def for_pi(self, pi: ProgramIncrement) -> FeaturePlacementQuerySet:
+        return self.filter(iteration__pi=pi)
+
+    def with_related(self) -> FeaturePlacementQuerySet:
+        return self.select_related("feature", "team", "iteration")
+
+
+class FeaturePlacement(models.Model):
+    """Where a team will deliver a feature: a card of the program board.
+
+    Explicit data, set from the team board or the program board; a feature delivered by
+    three teams has three placements. Stories do not move placements: the team board warns
+    when a team's stories of a feature sit later than its placement.
+    """
+
+    feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="placements")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="placements")
+    iteration = models.ForeignKey(Iteration, on_delete=models.PROTECT, related_name="placements")
+    # Checked on every move: a move based on an older version is refused, never silently applied.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = FeaturePlacementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["iteration__number", "feature__key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["feature", "team"],
+                name="placement_one_per_feature_and_team",
+                violation_error_message="This team has already placed that feature.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.feature.key} by {self.team} in {self.iteration.name}"
+
+    def get_art(self) -> ART:
+        return self.team.art
+
+    def get_team(self) -> Team:
+        return self.team
+
+    def clean(self) -> None:
+        super().clean()
+        feature, iteration = self.feature, self.iteration
+        if self.team.art_id != feature.art_id:
+            raise ValidationError({"team": "That team belongs to another train."})
+        if iteration.is_ip:
+            raise ValidationError({"iteration": IP_REFUSAL})
+        if feature.pi_id is None:
+            raise ValidationError(
+                {"feature": f"{feature.key} is not planned for a PI yet: Product Management sets its PI first."}
+            )
+        if iteration.pi_id != feature.pi_id:
+            raise ValidationError(
+                {"iteration": f"{feature.key} is planned for {feature.pi.name}: choose one of its iterations."}
+            )
+
+
+class PlacementChange(models.Model):
+    """One change of a feature placement (placed, moved, handed to another team, removed), with who and when."""
+
+    feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="placement_changes")
+    # Empty "from" = newly placed; empty "to" = removed.
+    from_team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, related_name="+")
+    to_team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, related_name="+")
+    from_iteration = models.ForeignKey(Iteration, on_delete=models.CASCADE, null=True, related_name="+")
+    to_iteration = models.ForeignKey(Iteration, on_delete=models.CASCADE, null=True, related_name="+")
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["feature", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.feature_id}: {self.from_iteration_id} → {self.to_iteration_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- PI objectives and business value --------------------------------------------------------
+
+PLANNED_BV_RANGE = (1, 10)
+ACTUAL_BV_RANGE = (0, 10)
+
+
+def predictability(actual, planned_committed):
+    """Σ actual BV / Σ planned BV of committed objectives × 100, or None when nothing was committed.
+
+    Actual BV of uncommitted (stretch) objectives counts in the numerator, so it may exceed
+    100%. None — shown as "—" — rather than 0 or a division by zero (DESIGN.md).
+    """
+    if not planned_committed:
+        return None
+    percent = Decimal(100) * Decimal(actual or 0) / Decimal(planned_committed)
+    return percent.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+class PIObjectiveQuerySet(TeamScopedQuerySet):
+    def for_pi(self, pi: ProgramIncrement) -> PIObjectiveQuerySet:
+        return self.filter(pi=pi)
+
+    def totals_by_team(self) -> dict[int, dict]:
+        """Per team id: planned BV (committed, stretch), actual BV and predictability, in one query."""
+        rows = (
+            self.order_by()
+            .values("team_id")
+            .annotate(
+                planned_committed=Sum("planned_business_value", filter=Q(committed=True), default=0),
+                planned_stretch=Sum("planned_business_value", filter=Q(committed=False), default=0),
+                actual=Sum("actual_business_value", default=0),
+            )
+        )
+        return {
+            row["team_id"]: {**row, "predictability": predictability(row["actual"], row["planned_committed"])}
+            for row in rows
+        }
+
+
+class PIObjective(models.Model):
+    """A team's PI objective: what the team intends to achieve in the PI, in business terms.
+
+    Committed, or uncommitted (stretch: planned, but not counted in the commitment).
+    Business Owners give it a planned business value (1–10) during PI Planning and an actual
+    business value (0–10) at the end of the PI; predictability compares the two.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="objectives")
+    pi = models.ForeignKey(ProgramIncrement, on_delete=models.PROTECT, related_name="objectives", verbose_name="PI")
+    statement = models.TextField(max_length=1000)
+    committed = models.BooleanField(default=True, help_text="Uncommitted objectives are stretch goals.")
+    planned_business_value = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(PLANNED_BV_RANGE[0]), MaxValueValidator(PLANNED_BV_RANGE[1])],
+        error_messages={
+            "min_value": "Planned business value is from 1 to 10.",
+            "max_value": "Planned business value is from 1 to 10.",
+        },
+    )
+    actual_business_value = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(ACTUAL_BV_RANGE[1])],
+        error_messages={
+            "min_value": "Actual business value is from 0 to 10.",
+            "max_value": "Actual business value is from 0 to 10.",
+        },
+    )
+    features = models.ManyToManyField(Feature, blank=True, related_name="objectives")
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PIObjectiveQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "PI objective"
+        ordering = ["-committed", "created_at", "id"]
+        indexes = [models.Index(fields=["team", "pi"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(planned_business_value__isnull=True)
+                | Q(planned_business_value__gte=PLANNED_BV_RANGE[0], planned_business_value__lte=PLANNED_BV_RANGE[1]),
+                name="objective_planned_bv_range",
+                violation_error_message="Planned business value is from 1 to 10.",
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_business_value__isnull=True)
+                | Q(actual_business_value__gte=ACTUAL_BV_RANGE[0], actual_business_value__lte=ACTUAL_BV_RANGE[1]),
+                name="objective_actual_bv_range",
+                violation_error_message="Actual business value is from 0 to 10.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.statement[:60]
+
+    def get_art(self) -> ART:
+        return self.team.art
+
+    def get_team(self) -> Team:
+        return self.team
+
+    def clean(self) -> None:
+        super().clean()
+        if self.team_id and self.pi_id and self.team.art_id != self.pi.art_id:
+            raise ValidationError({"pi": "That PI belongs to another train."})
+
+
+class ObjectiveChange(models.Model):
+    """One change of a PI objective (its statement, commitment, features or business value), with who and when."""
+
+    class Field(models.TextChoices):
+        CREATED = "created", "Created"
+        STATEMENT = "statement", "Statement"
+        COMMITTED = "committed", "Committed"
+        FEATURES = "features", "Features"
+        PLANNED_BV = "planned_business_value", "Planned business value"
+        ACTUAL_BV = "actual_business_value", "Actual business value"
+
+    BUSINESS_VALUE = frozenset({Field.PLANNED_BV, Field.ACTUAL_BV})
+
+    objective = models.ForeignKey(PIObjective, on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(max_length=32, choices=Field.choices)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["objective", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.objective_id} {self.field}: {self.old_value or '—'} → {self.new_value or '—'}"
+
+    @property
+    def is_business_value(self) -> bool:
+        return self.field in self.BUSINESS_VALUE

@@ -1,21 +1,40 @@
-"""Every change to the ART backlog, one function per intent.
+"""Every change of PI Planning, one function per intent.
 
-The same functions serve the backlog page, its htmx endpoints, the API and the shell. Each
-checks the capability (business features: ``planning.edit_backlog``; enablers:
-``planning.edit_enablers``), validates, writes atomically and returns the feature. Invalid
-input raises ``ValidationError`` and nothing is written; an edit based on a version that is
-no longer current raises ``StaleVersion`` (a 409 on every interface).
+The same functions serve the pages, their htmx endpoints, the API and the shell. Each checks
+the capability, validates, writes atomically and returns the changed object:
+
+- the ART backlog: business features need ``planning.edit_backlog``, enablers
+  ``planning.edit_enablers``;
+- a team's plan (capacity, stories, feature placements): ``planning.edit_team_plan`` for the
+  team; a team member may change the stories they own (``planning.edit_own_stories``);
+- PI objectives: ``planning.write_objectives`` for the team; their business value
+  ``planning.set_business_value`` (Business Owners only).
+
+Invalid input raises ``ValidationError`` and nothing is written; an edit based on a version
+that is no longer current raises ``StaleVersion`` (a 409 on every interface).
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from artops.models import ART, ProgramIncrement, User
-from artops.permissions import require
-from planning.models import WSJF_INPUTS, Feature, FeatureCounter, FeatureStateChange, key_prefix
+from artops.models import ART, Iteration, Membership, ProgramIncrement, Team, User
+from artops.permissions import has_capability, require
+from planning.models import (
+    WSJF_INPUTS,
+    Feature,
+    FeatureCounter,
+    FeaturePlacement,
+    FeatureStateChange,
+    ObjectiveChange,
+    PIObjective,
+    PlacementChange,
+    Story,
+    TeamCapacity,
+    key_prefix,
+)
 
 EDITABLE_FIELDS = (
     "title",
@@ -29,14 +48,19 @@ EDITABLE_FIELDS = (
 
 
 class StaleVersion(Exception):
-    """Someone changed the feature since the editor read it."""
+    """Someone changed the object since the editor read it; ``current`` is what it is now."""
 
-    def __init__(self, feature: Feature):
-        self.feature = feature
+    def __init__(self, current, label: str | None = None):
+        self.current = current
+        label = label or getattr(current, "key", None) or str(current)
         super().__init__(
-            f"Someone changed {feature.key} a moment ago (it is now at version {feature.version}). "
+            f"Someone changed {label} a moment ago (it is now at version {current.version}). "
             "The page shows the current values: make your change again."
         )
+
+    @property
+    def feature(self) -> Feature:
+        return self.current
 
 
 def edit_capability(feature_type: str) -> str:
@@ -143,3 +167,344 @@ def change_feature_state(feature: Feature, *, to: str, by: User, expected_versio
     feature.save(update_fields=["state", "version", "updated_at"])
     _record_state(feature, from_state=from_state, by=by)
     return Feature.objects.with_related().get(pk=feature.pk)
+
+
+# --- a team's plan: capacity, stories, feature placements ------------------------------------
+
+STORY_FIELDS = ("title", "points", "state", "iteration", "feature", "owner")
+
+
+def _require_team_plan(user: User, team: Team) -> None:
+    require(user, "planning.edit_team_plan", art=team.art, team=team)
+
+
+def _validated(obj, **save_kwargs) -> None:
+    """Validate fields and cross-object rules (``clean``), then save; a lost race reads as a refusal."""
+    obj.full_clean(validate_constraints=False, validate_unique=False)
+    try:
+        with transaction.atomic():
+            obj.save(**save_kwargs)
+    except IntegrityError as error:
+        raise ValidationError("This conflicts with a change made a moment ago; reload and try again.") from error
+
+
+def _lock(model, obj, expected_version: int, label: str | None = None):
+    """The current row of ``obj``, locked until the end of the transaction; a stale version is refused."""
+    current = model.objects.select_for_update(of=("self",)).get(pk=obj.pk)
+    if current.version != expected_version:
+        raise StaleVersion(current, label)
+    return current
+
+
+@transaction.atomic
+def set_capacity(
+    team: Team,
+    iteration: Iteration,
+    *,
+    by: User,
+    fte,
+    vacation_days=0,
+    holiday_days=0,
+    velocity: int | None = None,
+) -> TeamCapacity:
+    """Enter (or correct) a team's capacity for one development iteration."""
+    _require_team_plan(by, team)
+    if iteration.pi.art_id != team.art_id:
+        raise ValidationError({"iteration": "That iteration belongs to another train."})
+    if iteration.is_ip:
+        raise ValidationError({"iteration": "The IP iteration takes no stories, so it has no capacity to plan."})
+    capacity = TeamCapacity.objects.select_for_update().filter(team=team, iteration=iteration).first() or TeamCapacity(
+        team=team, iteration=iteration
+    )
+    capacity.fte = fte
+    capacity.vacation_days = vacation_days
+    capacity.holiday_days = holiday_days
+    capacity.velocity = velocity
+    _validated(capacity)
+    return TeamCapacity.objects.select_related("team", "iteration").get(pk=capacity.pk)
+
+
+def _check_owner(owner: User | None, team: Team) -> None:
+    if owner is not None and not Membership.objects.filter(user=owner, art_id=team.art_id).exists():
+        raise ValidationError({"owner": f"{owner.display_name} is not a member of this train."})
+
+
+def _story_label(story: Story) -> str:
+    return f"the story “{story.title}”"
+
+
+@transaction.atomic
+def create_story(
+    team: Team,
+    pi: ProgramIncrement,
+    *,
+    by: User,
+    title: str,
+    points: int = 0,
+    iteration: Iteration | None = None,
+    feature: Feature | None = None,
+    owner: User | None = None,
+    state: str = Story.State.TODO,
+) -> Story:
+    """Add a story to a team's PI plan. A team member may add stories they own themselves."""
+    if not has_capability(by, "planning.edit_team_plan", art=team.art, team=team):
+        require(by, "planning.edit_own_stories", art=team.art, team=team)
+        if owner is not None and owner != by:
+            raise PermissionDenied("You may add stories only for yourself.")
+        owner = by
+    _check_owner(owner, team)
+    story = Story(
+        team=team,
+        pi=pi,
+        title=(title or "").strip(),
+        points=points,
+        iteration=iteration,
+        feature=feature,
+        owner=owner,
+        state=state,
+    )
+    _validated(story)
+    return Story.objects.with_related().get(pk=story.pk)
+
+
+def can_edit_story(user: User, story: Story) -> bool:
+    """The team's plan editors edit every story of the team; a team member the stories they own."""
+    team = story.team
+    if has_capability(user, "planning.edit_team_plan", art=team.art, team=team):
+        return True
+    return story.owner_id == user.pk and has_capability(user, "planning.edit_own_stories", art=team.art, team=team)
+
+
+def _require_story_edit(user: User, story: Story) -> None:
+    if not can_edit_story(user, story):
+        team = story.team
+        if has_capability(user, "planning.edit_own_stories", art=team.art, team=team):
+            raise PermissionDenied("You may change only the stories you own.")
+        require(user, "planning.edit_team_plan", art=team.art, team=team)
+
+
+@transaction.atomic
+def update_story(story: Story, *, by: User, expected_version: int, **changes) -> Story:
+    """Change a story's title, points, state, iteration, feature or owner; refused if someone changed it since."""
+    unknown = set(changes) - set(STORY_FIELDS)
+    if unknown:
+        raise ValidationError(f"These fields do not exist: {', '.join(sorted(unknown))}.")
+    _require_story_edit(by, story)
+    current = _lock(Story, story, expected_version, _story_label(story))
+    current.team, current.pi = story.team, story.pi
+    if "owner" in changes:
+        owner = changes["owner"]
+        if not has_capability(by, "planning.edit_team_plan", art=story.team.art, team=story.team) and owner != by:
+            raise PermissionDenied("You may not hand your story to someone else; ask your Scrum Master.")
+        _check_owner(owner, story.team)
+    for field, value in changes.items():
+        setattr(current, field, value.strip() if field == "title" else value)
+    current.version += 1
+    _validated(current)
+    return Story.objects.with_related().get(pk=current.pk)
+
+
+def move_story(story: Story, *, iteration: Iteration | None, by: User, expected_version: int) -> Story:
+    """Plan a story into another iteration of its PI (``None``: back to unplanned)."""
+    return update_story(story, by=by, expected_version=expected_version, iteration=iteration)
+
+
+@transaction.atomic
+def delete_story(story: Story, *, by: User, expected_version: int) -> None:
+    _require_story_edit(by, story)
+    _lock(Story, story, expected_version, _story_label(story)).delete()
+
+
+def _placement_label(placement: FeaturePlacement) -> str:
+    return f"the placement of {placement.feature.key} by {placement.team.name}"
+
+
+def _record_placement(
+    feature: Feature,
+    *,
+    by: User,
+    from_team: Team | None = None,
+    from_iteration: Iteration | None = None,
+    to_team: Team | None = None,
+    to_iteration: Iteration | None = None,
+) -> None:
+    PlacementChange.objects.create(
+        feature=feature,
+        from_team=from_team,
+        from_iteration=from_iteration,
+        to_team=to_team,
+        to_iteration=to_iteration,
+        at=timezone.now(),
+        by=by,
+    )
+
+
+@transaction.atomic
+def place_feature(feature: Feature, *, team: Team, iteration: Iteration, by: User) -> FeaturePlacement:
+    """A team says in which iteration of the feature's PI it will deliver its part of the feature."""
+    _require_team_plan(by, team)
+    if FeaturePlacement.objects.filter(feature=feature, team=team).exists():
+        raise ValidationError({"feature": f"{team.name} has already placed {feature.key}: move that card instead."})
+    placement = FeaturePlacement(feature=feature, team=team, iteration=iteration)
+    _validated(placement)
+    _record_placement(feature, by=by, to_team=team, to_iteration=iteration)
+    return FeaturePlacement.objects.with_related().get(pk=placement.pk)
+
+
+@transaction.atomic
+def move_placement(
+    placement: FeaturePlacement,
+    *,
+    by: User,
+    expected_version: int,
+    iteration: Iteration | None = None,
+    team: Team | None = None,
+) -> FeaturePlacement:
+    """Move a card to another iteration, or hand it to another team (the plans of both teams change)."""
+    _require_team_plan(by, placement.team)
+    if team is not None and team != placement.team:
+        _require_team_plan(by, team)
+    label = _placement_label(placement)
+    current = _lock(FeaturePlacement, placement, expected_version, label)
+    current.feature = placement.feature
+    from_team, from_iteration = placement.team, placement.iteration
+    current.team = team or from_team
+    current.iteration = iteration or from_iteration
+    if (
+        current.team != from_team
+        and FeaturePlacement.objects.filter(feature=current.feature, team=current.team).exists()
+    ):
+        raise ValidationError({"team": f"{current.team.name} has already placed {current.feature.key}."})
+    current.version += 1
+    _validated(current)
+    _record_placement(
+        current.feature,
+        by=by,
+        from_team=from_team,
+        from_iteration=from_iteration,
+        to_team=current.team,
+        to_iteration=current.iteration,
+    )
+    return FeaturePlacement.objects.with_related().get(pk=current.pk)
+
+
+@transaction.atomic
+def remove_placement(placement: FeaturePlacement, *, by: User, expected_version: int) -> None:
+    _require_team_plan(by, placement.team)
+    _lock(FeaturePlacement, placement, expected_version, _placement_label(placement)).delete()
+    _record_placement(placement.feature, by=by, from_team=placement.team, from_iteration=placement.iteration)
+
+
+# --- PI objectives and business value ---------------------------------------------------------
+
+UNSET = object()
+
+
+def _require_objectives(user: User, team: Team) -> None:
+    require(user, "planning.write_objectives", art=team.art, team=team)
+
+
+def _objective_label(objective: PIObjective) -> str:
+    return f"the objective “{objective.statement[:40]}”"
+
+
+def _shown(value) -> str:
+    """How a value appears in an objective's history."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "committed" if value else "uncommitted"
+    return str(value)
+
+
+def _feature_keys(features) -> str:
+    return ", ".join(sorted((feature.key for feature in features), key=lambda key: (len(key), key)))
+
+
+def _record_objective(objective: PIObjective, field: str, old, new, *, by: User) -> None:
+    ObjectiveChange.objects.create(
+        objective=objective, field=field, old_value=_shown(old), new_value=_shown(new), at=timezone.now(), by=by
+    )
+
+
+def _check_features(features, team: Team) -> list[Feature]:
+    features = list(features)
+    if any(feature.art_id != team.art_id for feature in features):
+        raise ValidationError({"features": "Link only features of this train."})
+    return features
+
+
+@transaction.atomic
+def create_objective(
+    team: Team, pi: ProgramIncrement, *, by: User, statement: str, committed: bool = True, features=()
+) -> PIObjective:
+    """Write a team PI objective (committed, or uncommitted as a stretch goal)."""
+    _require_objectives(by, team)
+    features = _check_features(features, team)
+    objective = PIObjective(team=team, pi=pi, statement=(statement or "").strip(), committed=committed)
+    _validated(objective)
+    objective.features.set(features)
+    _record_objective(objective, ObjectiveChange.Field.CREATED, None, objective.statement, by=by)
+    return objective
+
+
+@transaction.atomic
+def update_objective(
+    objective: PIObjective,
+    *,
+    by: User,
+    expected_version: int,
+    statement=UNSET,
+    committed=UNSET,
+    features=UNSET,
+) -> PIObjective:
+    """Change an objective's statement, commitment or linked features; each change is recorded."""
+    _require_objectives(by, objective.team)
+    current = _lock(PIObjective, objective, expected_version, _objective_label(objective))
+    current.team, current.pi = objective.team, objective.pi
+    changed = []
+    if statement is not UNSET and statement.strip() != current.statement:
+        changed.append((ObjectiveChange.Field.STATEMENT, current.statement, statement.strip()))
+        current.statement = statement.strip()
+    if committed is not UNSET and committed != current.committed:
+        changed.append((ObjectiveChange.Field.COMMITTED, current.committed, committed))
+        current.committed = committed
+    current.version += 1
+    _validated(current)
+    if features is not UNSET:
+        features = _check_features(features, objective.team)
+        before = list(current.features.all())
+        if {feature.pk for feature in before} != {feature.pk for feature in features}:
+            current.features.set(features)
+            changed.append((ObjectiveChange.Field.FEATURES, _feature_keys(before), _feature_keys(features)))
+    for field, old, new in changed:
+        _record_objective(current, field, old, new, by=by)
+    return current
+
+
+@transaction.atomic
+def set_business_value(
+    objective: PIObjective, *, by: User, expected_version: int, planned=UNSET, actual=UNSET
+) -> PIObjective:
+    """A Business Owner gives an objective its planned (1–10) or actual (0–10) business value."""
+    require(by, "planning.set_business_value", art=objective.team.art)
+    current = _lock(PIObjective, objective, expected_version, _objective_label(objective))
+    current.team, current.pi = objective.team, objective.pi
+    changed = []
+    if planned is not UNSET and planned != current.planned_business_value:
+        changed.append((ObjectiveChange.Field.PLANNED_BV, current.planned_business_value, planned))
+        current.planned_business_value = planned
+    if actual is not UNSET and actual != current.actual_business_value:
+        changed.append((ObjectiveChange.Field.ACTUAL_BV, current.actual_business_value, actual))
+        current.actual_business_value = actual
+    current.version += 1
+    _validated(current)
+    for field, old, new in changed:
+        _record_objective(current, field, old, new, by=by)
+    return current
+
+
+@transaction.atomic
+def delete_objective(objective: PIObjective, *, by: User, expected_version: int) -> None:
+    _require_objectives(by, objective.team)
+    _lock(PIObjective, objective, expected_version, _objective_label(objective)).delete()
