@@ -25,6 +25,7 @@ from planning import services
 from planning.filters import UNPLANNED, FeatureFilter
 from planning.forms import FeatureEditForm, FeatureForm, WSJFInputForm
 from planning.models import FIBONACCI, WSJF_INPUTS, Feature
+from planning.views.common import CONFLICT, UNPROCESSABLE, partial
 
 INPUT_LABELS = {
     "user_business_value": "User-business value",
@@ -32,8 +33,6 @@ INPUT_LABELS = {
     "risk_reduction": "Risk reduction / opportunity enablement",
     "job_size": "Job size",
 }
-UNPROCESSABLE = 422
-CONFLICT = 409
 
 CSV_COLUMNS = (
     "rank",
@@ -46,13 +45,6 @@ CSV_COLUMNS = (
     "cost_of_delay",
     "wsjf",
 )
-
-
-def _partial(request: HttpRequest, template: str, name: str) -> str:
-    """The whole page for a plain request, one of its partials for an htmx request."""
-    if request.htmx and not request.htmx.boosted:
-        return f"{template}#{name}"
-    return template
 
 
 def _ranked_backlog(request: HttpRequest, art: ART) -> FeatureFilter:
@@ -121,7 +113,7 @@ def backlog(request: HttpRequest) -> HttpResponse:
     # Adding is a plain form post: its errors show on the whole page.
     template = "planning/backlog.html"
     if request.method == "GET":
-        template = _partial(request, template, "backlog-table")
+        template = partial(request, template, "backlog-table")
     return render(request, template, context, status=status)
 
 
