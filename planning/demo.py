@@ -1,16 +1,24 @@
-"""The demo train's ART backlog: about forty features and enablers across the funnel and the PIs.
+"""The demo train's PI Planning: its backlog, the teams' plans and their PI objectives.
 
-Called by ``manage.py seed_demo`` after the core demo; it adds nothing when the train already
-has features, so running it again changes nothing.
+- About forty features and enablers across the funnel and the PIs.
+- For the PI running today: every team's capacity per iteration, feature placements and the
+  stories behind them (Checkout is overloaded in Iteration 3, and Fraud Shield has a story
+  later than its placement), and PI objectives with the Business Owners' planned value.
+- For the closed PI: objectives with planned and actual business value, so predictability
+  has history.
+
+Called by ``manage.py seed_demo`` after the core demo. Each part adds nothing when its data
+already exists, so running it again changes nothing.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
-from artops.models import ART, ProgramIncrement, User
+from artops.models import ART, Iteration, ProgramIncrement, Team, User
 from planning import services
-from planning.models import Feature
+from planning.models import Feature, PIObjective, Story
 
 B, E = Feature.Type.BUSINESS, Feature.Type.ENABLER
 
@@ -62,9 +70,6 @@ BACKLOG = [
 
 
 def seed_demo(art: ART, today: date) -> None:
-    if Feature.objects.filter(art=art).exists():
-        return
-    product_manager = User.objects.get(email="pm@payments.example")
     pis = list(ProgramIncrement.objects.for_art(art).order_by("start_date"))
     current = next((pi for pi in pis if pi.contains(today)), pis[-1])
     where = {
@@ -73,6 +78,23 @@ def seed_demo(art: ART, today: date) -> None:
         "next": next((pi for pi in pis if pi.start_date > current.end_date), None),
         None: None,
     }
+    if not Feature.objects.filter(art=art).exists():
+        _seed_backlog(art, where)
+    teams = {team.name: team for team in Team.objects.for_art(art)}
+    rte = User.objects.get(email="rte@payments.example")
+    # The plans fit the backlog's current PI; when time has moved on to a later PI, they stay where they were.
+    planned_here = set(Feature.objects.filter(pi=current).values_list("title", flat=True))
+    backlog_is_here = set(PLACEMENTS) <= planned_here
+    if backlog_is_here and not Story.objects.filter(pi=current).exists():
+        _seed_team_plans(art, current, teams, today, by=rte)
+    business_owner = User.objects.get(email="bo@payments.example")
+    for pi, objectives in ((current, CURRENT_OBJECTIVES), (where["closed"], CLOSED_OBJECTIVES)):
+        if backlog_is_here and pi is not None and not PIObjective.objects.filter(pi=pi).exists():
+            _seed_objectives(art, pi, teams, objectives, by=rte, business_owner=business_owner)
+
+
+def _seed_backlog(art: ART, where: dict) -> None:
+    product_manager = User.objects.get(email="pm@payments.example")
     for title, kind, value, criticality, risk, size, planned, state in BACKLOG:
         feature = services.create_feature(
             art,
@@ -97,3 +119,193 @@ def _walk_to(feature: Feature, state: str, *, by: User) -> None:
     while Feature.FLOW.index(Feature.State(feature.state)) < target:
         next_state = Feature.FLOW[Feature.FLOW.index(Feature.State(feature.state)) + 1]
         feature = services.change_feature_state(feature, to=next_state, by=by, expected_version=feature.version)
+
+
+# Who delivers which feature of the current PI, and in which iteration: {feature title: [(team, iteration)]}.
+PLACEMENTS = {
+    "Payout status webhooks": [("Payouts", 1)],
+    "Instant payouts to debit cards": [("Payouts", 2), ("Ledger", 3)],
+    "PSD3 strong customer authentication": [("Checkout", 3), ("Fraud Shield", 3)],
+    "Ledger event sourcing": [("Platform", 2), ("Ledger", 4)],
+    "Wallet top-up with Apple Pay": [("Wallet", 2)],
+    "Fraud model retraining pipeline": [("Fraud Shield", 2)],
+    "Chargeback self-service for merchants": [("Checkout", 4)],
+    "Multi-currency settlement reports": [("Ledger", 4)],
+    "Card tokenisation service v2": [("Platform", 3), ("Checkout", 3)],
+    "Observability for payment flows": [("Platform", 4)],
+    "Refunds in the mobile app": [("Wallet", 4)],
+    "Sanctions screening at onboarding": [("Fraud Shield", 4), ("Payouts", 3)],
+}
+
+# Full-time developers and testers per team; Checkout loses people to vacation in Iteration 3.
+PEOPLE = {"Ledger": 5, "Checkout": 5, "Fraud Shield": 4, "Payouts": 4, "Wallet": 5, "Platform": Decimal("5.5")}
+VACATION = {("Checkout", 3): 12, ("Ledger", 2): 3, ("Wallet", 4): 5}
+
+# The stories behind each placement: (points, iterations before the placement's iteration).
+STORY_SHAPES = [("Design and spike", 3, 1), ("Build the core", 8, 0), ("Integrate and test", 5, 0)]
+
+
+def _seed_team_plans(art: ART, pi: ProgramIncrement, teams: dict[str, Team], today: date, *, by: User) -> None:
+    iterations = {iteration.number: iteration for iteration in Iteration.objects.filter(pi=pi, is_ip=False)}
+    for team_name, team in teams.items():
+        for number, iteration in iterations.items():
+            services.set_capacity(
+                team,
+                iteration,
+                by=by,
+                fte=PEOPLE.get(team_name, 5),
+                vacation_days=VACATION.get((team_name, number), 0),
+                # A public holiday for everyone in the first iteration.
+                holiday_days=PEOPLE.get(team_name, 5) if number == 1 else 0,
+            )
+    features = {feature.title: feature for feature in Feature.objects.for_art(art).filter(pi=pi)}
+    for title, placements in PLACEMENTS.items():
+        feature = features[title]
+        for team_name, number in placements:
+            team = teams[team_name]
+            services.place_feature(feature, team=team, iteration=iterations[number], by=by)
+            for what, points, earlier in STORY_SHAPES:
+                iteration = iterations[max(1, number - earlier)]
+                services.create_story(
+                    team,
+                    pi,
+                    by=by,
+                    title=f"{what}: {feature.title.lower()}",
+                    points=points,
+                    iteration=iteration,
+                    feature=feature,
+                    state=_story_state(iteration, today),
+                )
+    # Fraud Shield found more work on the retraining pipeline than its placement allows for.
+    late = iterations[3]
+    services.create_story(
+        teams["Fraud Shield"],
+        pi,
+        by=by,
+        title="Backfill training data: fraud model retraining pipeline",
+        points=5,
+        iteration=late,
+        feature=features["Fraud model retraining pipeline"],
+        state=_story_state(late, today),
+    )
+    # Checkout took on an accessibility fix on top of everything else in Iteration 3: overloaded.
+    services.create_story(
+        teams["Checkout"],
+        pi,
+        by=by,
+        title="Fix the checkout's screen-reader labels",
+        points=5,
+        iteration=late,
+        state=_story_state(late, today),
+    )
+    # Ledger's own work, some of it owned by the demo team member.
+    developer = User.objects.get(email="dev@payments.example")
+    for title, points, number in [
+        ("Upgrade the ledger's Django version", 3, 2),
+        ("Pay down flaky reconciliation tests", 2, 3),
+    ]:
+        services.create_story(
+            teams["Ledger"],
+            pi,
+            by=by,
+            title=title,
+            points=points,
+            iteration=iterations[number],
+            owner=developer,
+            state=_story_state(iterations[number], today),
+        )
+    services.create_story(teams["Ledger"], pi, by=by, title="Spike: ledger read replicas", points=3)
+
+
+def _story_state(iteration: Iteration, today: date) -> str:
+    if iteration.end_date < today:
+        return Story.State.DONE
+    if iteration.contains(today):
+        return Story.State.IN_PROGRESS
+    return Story.State.TODO
+
+
+# {team: [(statement, committed, planned BV, actual BV, feature titles)]}; actual is None while the PI runs.
+CURRENT_OBJECTIVES = {
+    "Ledger": [
+        ("Post every instant payout to the ledger in real time", True, 9, None, ["Instant payouts to debit cards"]),
+        ("Event-sourced ledger live for new accounts", True, 7, None, ["Ledger event sourcing"]),
+        ("Settlement reports in every merchant currency", False, 5, None, ["Multi-currency settlement reports"]),
+    ],
+    "Checkout": [
+        ("Strong customer authentication ready for PSD3", True, 10, None, ["PSD3 strong customer authentication"]),
+        (
+            "Merchants resolve chargebacks without a support call",
+            True,
+            6,
+            None,
+            ["Chargeback self-service for merchants"],
+        ),
+        ("Tokenised cards at checkout", False, 4, None, ["Card tokenisation service v2"]),
+    ],
+    "Fraud Shield": [
+        ("Retrain the fraud model weekly without manual steps", True, 8, None, ["Fraud model retraining pipeline"]),
+        ("Screen every new merchant against sanctions lists", True, 9, None, ["Sanctions screening at onboarding"]),
+    ],
+    "Payouts": [
+        ("Payouts to debit cards within 30 seconds", True, 10, None, ["Instant payouts to debit cards"]),
+        ("Merchants get a webhook for every payout status", True, 5, None, ["Payout status webhooks"]),
+    ],
+    "Wallet": [
+        ("Top up the wallet with Apple Pay", True, 8, None, ["Wallet top-up with Apple Pay"]),
+        ("Refunds from the mobile app", True, 6, None, ["Refunds in the mobile app"]),
+    ],
+    "Platform": [
+        ("Trace every payment across services", True, 7, None, ["Observability for payment flows"]),
+        ("Tokenisation service v2 in production", True, 8, None, ["Card tokenisation service v2"]),
+        ("Event store ready for the ledger", False, 3, None, ["Ledger event sourcing"]),
+    ],
+}
+
+CLOSED_OBJECTIVES = {
+    "Ledger": [
+        ("Book SEPA Instant transfers in the ledger", True, 9, 8, ["SEPA Instant credit transfers"]),
+        ("Daily reconciliation under an hour", True, 6, 5, []),
+        ("Ledger dashboards for finance", False, 3, 2, []),
+    ],
+    "Checkout": [
+        ("3-D Secure 2.2 for every card payment", True, 10, 10, ["3-D Secure 2.2 upgrade"]),
+        ("Checkout conversion +2%", True, 7, 4, []),
+    ],
+    "Fraud Shield": [
+        ("Cut false positives by a fifth", True, 8, 7, []),
+        ("Explainable fraud decisions for support", False, 4, 4, []),
+    ],
+    "Payouts": [
+        ("SEPA Instant payouts for merchants", True, 9, 9, ["SEPA Instant credit transfers"]),
+        ("Payout fees shown before confirmation", True, 4, 3, []),
+    ],
+    "Wallet": [
+        ("Merchant dashboard shows wallet balances", True, 6, 6, ["Merchant dashboard v1"]),
+        ("Peer-to-peer transfers beta", True, 8, 3, []),
+    ],
+    "Platform": [
+        ("Payment orchestration layer carries all card traffic", True, 9, 9, ["Payment orchestration layer"]),
+        ("Shut down the legacy card gateway", True, 5, 0, ["Legacy card gateway shutdown"]),
+        ("Self-service test environments", False, 3, 5, []),
+    ],
+}
+
+
+def _seed_objectives(
+    art: ART, pi: ProgramIncrement, teams: dict[str, Team], objectives: dict, *, by: User, business_owner: User
+) -> None:
+    features = {feature.title: feature for feature in Feature.objects.for_art(art)}
+    for team_name, rows in objectives.items():
+        for statement, committed, planned, actual, titles in rows:
+            objective = services.create_objective(
+                teams[team_name],
+                pi,
+                by=by,
+                statement=statement,
+                committed=committed,
+                features=[features[title] for title in titles],
+            )
+            services.set_business_value(
+                objective, by=business_owner, expected_version=objective.version, planned=planned, actual=actual
+            )

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
-from django.db.models import F, Q, Sum, Value
+from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Greatest, Round
 from django.urls import reverse
 
@@ -526,12 +526,14 @@ ACTUAL_BV_RANGE = (0, 10)
 
 
 def predictability(actual, planned_committed):
-    """Σ actual BV / Σ planned BV of committed objectives × 100, or None when nothing was committed.
+    """Σ actual BV / Σ planned BV of committed objectives × 100, or None when it is undefined.
 
     Actual BV of uncommitted (stretch) objectives counts in the numerator, so it may exceed
-    100%. None — shown as "—" — rather than 0 or a division by zero (DESIGN.md).
+    100%. Undefined — shown as "—", never 0 or a division by zero (DESIGN.md) — when nothing
+    was committed with a planned value, or when no actual value has been given yet
+    (``actual`` is None): a PI that is still running is not 0% predictable.
     """
-    if not planned_committed:
+    if not planned_committed or actual is None:
         return None
     percent = Decimal(100) * Decimal(actual or 0) / Decimal(planned_committed)
     return percent.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
@@ -542,7 +544,8 @@ class PIObjectiveQuerySet(TeamScopedQuerySet):
         return self.filter(pi=pi)
 
     def totals_by_team(self) -> dict[int, dict]:
-        """Per team id: planned BV (committed, stretch), actual BV and predictability, in one query."""
+        """Per team id, in one query: planned BV (committed, stretch), actual BV, how many
+        objectives have an actual value (``assessed``) and predictability."""
         rows = (
             self.order_by()
             .values("team_id")
@@ -550,12 +553,27 @@ class PIObjectiveQuerySet(TeamScopedQuerySet):
                 planned_committed=Sum("planned_business_value", filter=Q(committed=True), default=0),
                 planned_stretch=Sum("planned_business_value", filter=Q(committed=False), default=0),
                 actual=Sum("actual_business_value", default=0),
+                assessed=Count("actual_business_value"),
             )
         )
         return {
-            row["team_id"]: {**row, "predictability": predictability(row["actual"], row["planned_committed"])}
+            row["team_id"]: {
+                **row,
+                "predictability": predictability(row["actual"] if row["assessed"] else None, row["planned_committed"]),
+            }
             for row in rows
         }
+
+    def art_totals(self) -> dict:
+        """The same totals over every team: ART predictability = Σ actual (all) / Σ planned (committed)."""
+        totals = self.order_by().aggregate(
+            planned_committed=Sum("planned_business_value", filter=Q(committed=True), default=0),
+            planned_stretch=Sum("planned_business_value", filter=Q(committed=False), default=0),
+            actual=Sum("actual_business_value", default=0),
+            assessed=Count("actual_business_value"),
+        )
+        actual = totals["actual"] if totals["assessed"] else None
+        return {**totals, "predictability": predictability(actual, totals["planned_committed"])}
 
 
 class PIObjective(models.Model):

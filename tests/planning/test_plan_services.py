@@ -236,6 +236,8 @@ def test_handing_a_card_to_another_team_needs_both_teams(scrum_master, rte, team
         # DESIGN.md: a stretch objective's actual value counts, so it may exceed 100%.
         ([(True, 8, 8), (False, 5, 5)], Decimal("162.5")),
         ([(True, 10, None), (True, 5, 0)], Decimal("0.0")),
+        # Not assessed yet (the PI is running): undefined, not 0%.
+        ([(True, 10, None), (True, 5, None)], None),
         # No committed planned value: undefined, not 0 and not an error.
         ([(False, 5, 5)], None),
         ([(True, None, 3)], None),
@@ -251,9 +253,13 @@ def test_team_predictability(team, pi, objectives, expected):
     assert (totals["predictability"] if totals else predictability(0, 0)) == expected
 
 
-def test_art_predictability_divides_all_actual_by_committed_planned():
-    assert predictability(actual=8 + 5 + 9, planned_committed=10 + 10) == Decimal("110.0")
+def test_art_predictability_divides_all_actual_by_committed_planned(team, other_team, pi):
+    ObjectiveFactory(team=team, pi=pi, planned_business_value=10, actual_business_value=8)
+    ObjectiveFactory(team=team, pi=pi, committed=False, planned_business_value=5, actual_business_value=5)
+    ObjectiveFactory(team=other_team, pi=pi, planned_business_value=10, actual_business_value=9)
+    assert PIObjective.objects.for_pi(pi).art_totals()["predictability"] == Decimal("110.0")
     assert predictability(actual=0, planned_committed=0) is None
+    assert predictability(actual=None, planned_committed=10) is None
 
 
 def test_scrum_master_writes_objectives_but_cannot_set_business_value(scrum_master, team, pi):
