@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "csp",
     "artops",
     "planning",
+    "risks",
 ]
 
 MIDDLEWARE = [

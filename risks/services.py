@@ -1,0 +1,325 @@
+"""Every change of a risk or a dependency, one function per intent, each recorded in the same transaction.
+
+The same functions serve the ROAM board, the dependency pages, their htmx endpoints, the API
+and the shell. Capabilities (``artops/permissions.py``):
+
+- raising a risk or a dependency: ``risks.raise`` (every member of the train);
+- editing or ROAMing a risk: ``risks.roam`` (ART-wide roles; a Scrum Master or PO for their
+  team's risks); whoever raised a risk may also correct its content;
+- changing a dependency: ``risks.update_dependency`` for the needing or the providing team.
+
+Every write locks the row and compares the version the editor read: a change based on an
+older version raises ``StaleVersion`` (a 409 on every interface), and nothing is lost.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from artops.models import ART, Iteration, Membership, ProgramIncrement, Team, User
+from artops.permissions import has_capability, require
+from planning.models import Feature
+from planning.services import StaleVersion
+from risks.models import Dependency, DependencyChange, Risk, RiskChange
+
+__all__ = ["StaleVersion"]
+
+RISK_FIELDS = ("title", "description", "team", "owner", "probability", "impact", "due_date")
+ROAM_FIELDS = ("owner", "rationale", "mitigation_plan")
+DEPENDENCY_FIELDS = (
+    "description",
+    "providing_team",
+    "external_party",
+    "needing_feature",
+    "providing_feature",
+    "needed_by",
+    "planned_iteration",
+    "owner",
+)
+
+
+def _shown(value) -> str | int | None:
+    """A value as the history shows it: names for people, teams and iterations, ISO dates."""
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, User):
+        return value.display_name
+    if isinstance(value, Iteration):
+        return f"{value.pi.name} {value.name}"
+    if isinstance(value, Feature):
+        return value.key
+    return str(value)
+
+
+def _apply(obj, changes: dict) -> dict:
+    """Set ``changes`` on ``obj``; return what really changed as {field: [before, after]}."""
+    diff = {}
+    for field, value in changes.items():
+        if isinstance(value, str):
+            value = value.strip()
+        before = getattr(obj, field)
+        if before != value:
+            diff[field] = [_shown(before), _shown(value)]
+            setattr(obj, field, value)
+    return diff
+
+
+def _save(obj) -> None:
+    obj.full_clean(validate_constraints=False, validate_unique=False)
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as error:
+        raise ValidationError("This conflicts with a change made a moment ago; reload and try again.") from error
+
+
+def _lock(model, obj, expected_version: int, label: str):
+    current = model.objects.select_for_update(of=("self",)).get(pk=obj.pk)
+    if current.version != expected_version:
+        raise StaleVersion(model.objects.with_related().get(pk=obj.pk), label)
+    return current
+
+
+def _check_member(user: User | None, art: ART, field: str = "owner") -> None:
+    if user is not None and not Membership.objects.filter(user=user, art=art).exists():
+        raise ValidationError({field: f"{user.display_name} is not a member of this train."})
+
+
+def _check_unknown(changes: dict, allowed: tuple[str, ...]) -> None:
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+
+
+# --- risks -----------------------------------------------------------------------------------
+
+
+def can_roam(user: User, risk: Risk) -> bool:
+    return has_capability(user, "risks.roam", art=risk.art, team=risk.team)
+
+
+def can_edit_risk(user: User, risk: Risk) -> bool:
+    """Those who may ROAM it, and whoever raised it (to correct what they wrote)."""
+    return can_roam(user, risk) or (risk.raised_by_id == user.pk and has_capability(user, "risks.raise", art=risk.art))
+
+
+def _risk_label(risk: Risk) -> str:
+    return f"the risk “{risk.title}”"
+
+
+@transaction.atomic
+def raise_risk(
+    art: ART,
+    *,
+    by: User,
+    pi: ProgramIncrement,
+    title: str,
+    team: Team | None = None,
+    description: str = "",
+    owner: User | None = None,
+    probability: int = 3,
+    impact: int = 3,
+    due_date: date | None = None,
+) -> Risk:
+    """Raise a risk for a team or the whole train; it starts unroamed."""
+    require(by, "risks.raise", art=art)
+    _check_member(owner, art)
+    risk = Risk(
+        art=art,
+        pi=pi,
+        team=team,
+        title=(title or "").strip(),
+        description=(description or "").strip(),
+        raised_by=by,
+        owner=owner,
+        probability=probability,
+        impact=impact,
+        due_date=due_date,
+    )
+    _save(risk)
+    RiskChange.objects.create(
+        risk=risk,
+        kind=RiskChange.Kind.RAISED,
+        changes={"state": [None, risk.state], "severity": [None, probability * impact]},
+        at=timezone.now(),
+        by=by,
+    )
+    return Risk.objects.with_related().get(pk=risk.pk)
+
+
+@transaction.atomic
+def update_risk(risk: Risk, *, by: User, expected_version: int, **changes) -> Risk:
+    """Correct a risk's content: title, description, team, owner, probability, impact, due date."""
+    _check_unknown(changes, RISK_FIELDS)
+    if not can_edit_risk(by, risk):
+        require(by, "risks.roam", art=risk.art, team=risk.team)
+    if "team" in changes and changes["team"] != risk.team and not can_edit_risk(by, risk):
+        raise PermissionDenied("Your role on this train does not allow this.")
+    if "owner" in changes:
+        _check_member(changes["owner"], risk.art)
+    current = _lock(Risk, risk, expected_version, _risk_label(risk))
+    current.art, current.pi = risk.art, risk.pi
+    diff = _apply(current, changes)
+    if not diff:
+        return Risk.objects.with_related().get(pk=current.pk)
+    current.version += 1
+    _save(current)
+    RiskChange.objects.create(risk=current, kind=RiskChange.Kind.EDITED, changes=diff, at=timezone.now(), by=by)
+    return Risk.objects.with_related().get(pk=current.pk)
+
+
+@transaction.atomic
+def roam_risk(risk: Risk, *, to: str, by: User, expected_version: int, note: str = "", **needs) -> Risk:
+    """Move a risk on the ROAM board, with what the target state needs (owner, rationale or plan)."""
+    _check_unknown(needs, ROAM_FIELDS)
+    require(by, "risks.roam", art=risk.art, team=risk.team)
+    current = _lock(Risk, risk, expected_version, _risk_label(risk))
+    current.art, current.pi = risk.art, risk.pi
+    current.check_transition(to)
+    if "owner" in needs:
+        _check_member(needs["owner"], risk.art)
+    diff = {"state": [current.state, to], **_apply(current, needs)}
+    current.state = to
+    current.version += 1
+    _save(current)
+    RiskChange.objects.create(
+        risk=current, kind=RiskChange.Kind.MOVED, changes=diff, note=note.strip(), at=timezone.now(), by=by
+    )
+    return Risk.objects.with_related().get(pk=current.pk)
+
+
+# --- dependencies ------------------------------------------------------------------------------
+
+
+def can_update_dependency(user: User, dependency: Dependency) -> bool:
+    """The needing side or the providing side (the RTE anywhere on the train)."""
+    art = dependency.art
+    if has_capability(user, "risks.update_dependency", art=art, team=dependency.needing_team):
+        return True
+    return dependency.providing_team_id is not None and has_capability(
+        user, "risks.update_dependency", art=art, team=dependency.providing_team
+    )
+
+
+def _require_update(user: User, dependency: Dependency) -> None:
+    if not can_update_dependency(user, dependency):
+        raise PermissionDenied(
+            "Only the Scrum Masters and Product Owners of the needing or the providing team (or the RTE) "
+            "change a dependency."
+        )
+
+
+def _dependency_label(dependency: Dependency) -> str:
+    return f"the dependency of {dependency.needing_team.name} on {dependency.provider_name}"
+
+
+@transaction.atomic
+def raise_dependency(
+    art: ART,
+    *,
+    by: User,
+    pi: ProgramIncrement,
+    needing_team: Team,
+    description: str,
+    needed_by: Iteration,
+    owner: User,
+    providing_team: Team | None = None,
+    external_party: str = "",
+    needing_feature: Feature | None = None,
+    providing_feature: Feature | None = None,
+    planned_iteration: Iteration | None = None,
+) -> Dependency:
+    """Raise a dependency with its owner and needed-by iteration set at once."""
+    require(by, "risks.raise", art=art)
+    if owner is None:
+        raise ValidationError({"owner": "Every dependency has an owner from the start."})
+    _check_member(owner, art)
+    dependency = Dependency(
+        art=art,
+        pi=pi,
+        needing_team=needing_team,
+        providing_team=providing_team,
+        external_party=(external_party or "").strip(),
+        description=(description or "").strip(),
+        needing_feature=needing_feature,
+        providing_feature=providing_feature,
+        needed_by=needed_by,
+        planned_iteration=planned_iteration,
+        owner=owner,
+        created_at=timezone.now(),
+    )
+    _save(dependency)
+    DependencyChange.objects.create(
+        dependency=dependency,
+        kind=DependencyChange.Kind.RAISED,
+        changes={"state": [None, dependency.state], "needed_by": [None, _shown(needed_by)]},
+        at=dependency.created_at,
+        by=by,
+    )
+    return Dependency.objects.with_related().get(pk=dependency.pk)
+
+
+@transaction.atomic
+def update_dependency(dependency: Dependency, *, by: User, expected_version: int, **changes) -> Dependency:
+    """Change what is needed, who provides it, when it is needed or planned, or its owner."""
+    _check_unknown(changes, DEPENDENCY_FIELDS)
+    _require_update(by, dependency)
+    if "owner" in changes:
+        if changes["owner"] is None:
+            raise ValidationError({"owner": "Every dependency has an owner."})
+        _check_member(changes["owner"], dependency.art)
+    current = _lock(Dependency, dependency, expected_version, _dependency_label(dependency))
+    current.art, current.pi = dependency.art, dependency.pi
+    if not current.is_open:
+        raise ValidationError(f"This dependency is {current.get_state_display().lower()}: it no longer changes.")
+    diff = _apply(current, changes)
+    if not diff:
+        return Dependency.objects.with_related().get(pk=current.pk)
+    current.version += 1
+    _save(current)
+    DependencyChange.objects.create(
+        dependency=current, kind=DependencyChange.Kind.EDITED, changes=diff, at=timezone.now(), by=by
+    )
+    return Dependency.objects.with_related().get(pk=current.pk)
+
+
+@transaction.atomic
+def move_dependency(dependency: Dependency, *, to: str, by: User, expected_version: int, note: str = "") -> Dependency:
+    """requested → committed → delivered, or at risk / blocked / cancelled on the way."""
+    _require_update(by, dependency)
+    current = _lock(Dependency, dependency, expected_version, _dependency_label(dependency))
+    current.art, current.pi = dependency.art, dependency.pi
+    current.check_transition(to)
+    diff = {"state": [current.state, to]}
+    current.state = to
+    current.closed_at = timezone.now() if to in Dependency.CLOSED else None
+    current.version += 1
+    _save(current)
+    DependencyChange.objects.create(
+        dependency=current, kind=DependencyChange.Kind.MOVED, changes=diff, note=note.strip(), at=timezone.now(), by=by
+    )
+    return Dependency.objects.with_related().get(pk=current.pk)
+
+
+@transaction.atomic
+def review_dependency(
+    dependency: Dependency, *, by: User, expected_version: int, next_action: str, reviewed_on: date
+) -> Dependency:
+    """The weekly review: record the next action and the day it was reviewed."""
+    if not (can_update_dependency(by, dependency) or has_capability(by, "sync.facilitate", art=dependency.art)):
+        _require_update(by, dependency)
+    current = _lock(Dependency, dependency, expected_version, _dependency_label(dependency))
+    current.art, current.pi = dependency.art, dependency.pi
+    diff = _apply(current, {"next_action": next_action, "reviewed_on": reviewed_on})
+    current.version += 1
+    _save(current)
+    DependencyChange.objects.create(
+        dependency=current, kind=DependencyChange.Kind.REVIEWED, changes=diff, at=timezone.now(), by=by
+    )
+    return Dependency.objects.with_related().get(pk=current.pk)
