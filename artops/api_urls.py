@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from artops import api
 from planning import api as planning_api
+from risks import api as risks_api
 
 router = DefaultRouter()
 router.register("arts", api.ARTViewSet, basename="api-art")
@@ -14,6 +15,7 @@ router.register("memberships", api.MembershipViewSet, basename="api-membership")
 router.register("pis", api.ProgramIncrementViewSet, basename="api-pi")
 router.register("iterations", api.IterationViewSet, basename="api-iteration")
 planning_api.register(router)
+risks_api.register(router)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -36,6 +36,7 @@ urlpatterns = [
     path("", views.my_trains, name="home"),
     path("arts/<slug:art_slug>/", include(art_patterns)),
     path("arts/<slug:art_slug>/planning/", include("planning.urls")),
+    path("arts/<slug:art_slug>/risks/", include("risks.urls")),
     path("accounts/", include(account_patterns)),
     path("api/", include("artops.api_urls")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,1 @@
+"""Pages of risks and dependencies, one module per page family; ``risks/urls.py`` wires them."""
