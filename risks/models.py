@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from artops.models import ART, ARTScopedQuerySet, Iteration, ProgramIncrement, Team
-from planning.models import Feature
+from planning.models import IP_REFUSAL, Feature
 
 # A risk open and untouched for this long is flagged as aging quietly.
 QUIET_DAYS = 14
@@ -373,6 +373,8 @@ class Dependency(models.Model):
             errors["needed_by"] = f"Choose an iteration of {self.pi.name}."
         if self.planned_iteration_id and self.planned_iteration.pi.art_id != self.art_id:
             errors["planned_iteration"] = "That iteration belongs to another train."
+        elif self.planned_iteration_id and self.planned_iteration.is_ip:
+            errors["planned_iteration"] = IP_REFUSAL
         if errors:
             raise ValidationError(errors)
 
