@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
 from django.db.models import Count, F, Q, Sum, Value
-from django.db.models.functions import Cast, Coalesce, Greatest, Round
+from django.db.models.functions import Cast, Coalesce, Greatest, Lower, Round
 from django.urls import reverse
 
 from artops.models import ART, ARTScopedQuerySet, Iteration, ProgramIncrement, Team
@@ -677,3 +677,250 @@ class ObjectiveChange(models.Model):
     @property
     def is_business_value(self) -> bool:
         return self.field in self.BUSINESS_VALUE
+
+
+# --- the program board: milestones, its change clock, the committed baseline ------------------
+
+
+class Milestone(models.Model):
+    """A milestone or event on the program board's top row: a release, a trade fair, an audit.
+
+    Its iteration is derived from its date, so it follows the PI's cadence.
+    """
+
+    pi = models.ForeignKey(ProgramIncrement, on_delete=models.CASCADE, related_name="milestones", verbose_name="PI")
+    name = models.CharField(max_length=120)
+    date = models.DateField()
+    description = models.CharField(max_length=300, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.date:%Y-%m-%d})"
+
+    def get_art(self) -> ART:
+        return self.pi.art
+
+    def clean(self) -> None:
+        super().clean()
+        if self.pi_id and self.date and not self.pi.contains(self.date):
+            span = f"{self.pi.start_date:%d %b} – {self.pi.end_date:%d %b %Y}"
+            raise ValidationError({"date": f"Choose a day within {self.pi.name} ({span})."})
+
+
+class BoardClock(models.Model):
+    """A counter per PI, moved by every change that the program board shows.
+
+    Browsers polling the board send the value they have; an unchanged value answers at once
+    from this one row, so that watching the board costs next to nothing while nothing moves.
+    """
+
+    pi = models.OneToOneField(ProgramIncrement, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.pi_id}: {self.version}"
+
+    @classmethod
+    def tick(cls, pi_id: int) -> int:
+        """Move the clock of a PI on: one upsert, safe when several people change the board at once."""
+        table = cls._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (pi_id, version) VALUES (%s, 1) "  # noqa: S608 (table name is ours)
+                f"ON CONFLICT (pi_id) DO UPDATE SET version = {table}.version + 1 RETURNING version",
+                [pi_id],
+            )
+            return cursor.fetchone()[0]
+
+    @classmethod
+    def read(cls, pi_id: int) -> int:
+        return cls.objects.filter(pi_id=pi_id).values_list("version", flat=True).first() or 0
+
+
+class PlanBaseline(models.Model):
+    """The plan the train committed to at the end of PI Planning: placements and objectives as they were."""
+
+    pi = models.OneToOneField(ProgramIncrement, on_delete=models.CASCADE, related_name="baseline", verbose_name="PI")
+    committed_at = models.DateTimeField()
+    committed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    def __str__(self) -> str:
+        return f"Plan of {self.pi_id} committed {self.committed_at:%Y-%m-%d %H:%M}"
+
+
+class BaselinePlacement(models.Model):
+    """A feature placement as it stood when the plan was committed."""
+
+    baseline = models.ForeignKey(PlanBaseline, on_delete=models.CASCADE, related_name="placements")
+    feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    iteration = models.ForeignKey(Iteration, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["baseline", "feature", "team"], name="baseline_placement_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.feature_id} by {self.team_id} in {self.iteration_id}"
+
+
+class BaselineObjective(models.Model):
+    """A PI objective as it stood when the plan was committed."""
+
+    baseline = models.ForeignKey(PlanBaseline, on_delete=models.CASCADE, related_name="objectives")
+    # Kept when the objective is later deleted: "dropped" is then visible.
+    objective = models.ForeignKey(PIObjective, on_delete=models.SET_NULL, null=True, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    statement = models.TextField()
+    committed = models.BooleanField()
+    planned_business_value = models.PositiveSmallIntegerField(null=True)
+
+    def __str__(self) -> str:
+        return self.statement[:60]
+
+
+# --- the confidence vote -----------------------------------------------------------------------
+
+VOTE_VALUES = (1, 2, 3, 4, 5)
+REPLAN_BELOW = 3
+
+
+class VoteRoundQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(pi__art__in=ART.objects.visible_to(user))
+
+    def open(self) -> VoteRoundQuerySet:
+        return self.filter(closed_at__isnull=True)
+
+
+class VoteRound(models.Model):
+    """A round of the confidence vote (fist of five): of one team, or of the whole train.
+
+    A team round is voted by the team's members, Scrum Master and Product Owner; a train round
+    by every member. An average below 3 marks the round "re-plan", and a new round may open.
+    """
+
+    pi = models.ForeignKey(ProgramIncrement, on_delete=models.CASCADE, related_name="vote_rounds", verbose_name="PI")
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="vote_rounds",
+        help_text="Empty for a vote of the whole train.",
+    )
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the round closes.
+    average = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    replan = models.BooleanField(default=False)
+
+    objects = VoteRoundQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pi", "team"],
+                condition=Q(closed_at__isnull=True),
+                nulls_distinct=False,
+                name="vote_one_open_round_per_pi_and_team",
+                violation_error_message="A round of this vote is already open.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Confidence vote of {self.team or 'the train'} in {self.pi_id}"
+
+    def get_art(self) -> ART:
+        return self.pi.art
+
+    def get_team(self) -> Team | None:
+        return self.team
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def scope_name(self) -> str:
+        return self.team.name if self.team_id else "the whole train"
+
+
+class Vote(models.Model):
+    """One person's vote in a round, changeable until the round closes.
+
+    Who voted what is never shown to anyone but the voter: pages and the API read only the
+    tally (counts per value, average) and the concerns without their authors.
+    """
+
+    round = models.ForeignKey(VoteRound, on_delete=models.CASCADE, related_name="votes")
+    voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    value = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        error_messages={"min_value": "Vote from 1 to 5.", "max_value": "Vote from 1 to 5."},
+    )
+    concern = models.TextField(blank=True, max_length=1000, help_text="Invited when voting 1 or 2.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "voter"], name="vote_one_per_person_and_round"),
+            models.CheckConstraint(
+                condition=Q(value__gte=1, value__lte=5),
+                name="vote_value_1_to_5",
+                violation_error_message="Vote from 1 to 5.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Vote in round {self.round_id}"
+
+
+# --- PI readiness ------------------------------------------------------------------------------
+
+DEFAULT_READINESS = (
+    "Vision and roadmap ready",
+    "Top features ranked by WSJF",
+    "Capacities entered",
+    "Architectural runway reviewed",
+    "Business Owners confirmed",
+    "Logistics and calendar published",
+)
+
+
+class ReadinessItem(models.Model):
+    """One item of a PI's readiness checklist for PI Planning, with its owner and done state."""
+
+    pi = models.ForeignKey(ProgramIncrement, on_delete=models.CASCADE, related_name="readiness", verbose_name="PI")
+    title = models.CharField(max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    done = models.BooleanField(default=False)
+    done_at = models.DateTimeField(null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["pi", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "pi",
+                Lower("title"),
+                name="readiness_title_unique_per_pi",
+                violation_error_message="This checklist already has that item.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_art(self) -> ART:
+        return self.pi.art

@@ -16,23 +16,35 @@ that is no longer current raises ``StaleVersion`` (a 409 on every interface).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from artops.models import ART, Iteration, Membership, ProgramIncrement, Team, User
 from artops.permissions import has_capability, require
 from planning.models import (
+    DEFAULT_READINESS,
+    REPLAN_BELOW,
     WSJF_INPUTS,
+    BaselineObjective,
+    BaselinePlacement,
+    BoardClock,
     Feature,
     FeatureCounter,
     FeaturePlacement,
     FeatureStateChange,
+    Milestone,
     ObjectiveChange,
     PIObjective,
     PlacementChange,
+    PlanBaseline,
+    ReadinessItem,
     Story,
     TeamCapacity,
+    Vote,
+    VoteRound,
     key_prefix,
 )
 
@@ -348,6 +360,7 @@ def place_feature(feature: Feature, *, team: Team, iteration: Iteration, by: Use
     placement = FeaturePlacement(feature=feature, team=team, iteration=iteration)
     _validated(placement)
     _record_placement(feature, by=by, to_team=team, to_iteration=iteration)
+    BoardClock.tick(iteration.pi_id)
     return FeaturePlacement.objects.with_related().get(pk=placement.pk)
 
 
@@ -385,6 +398,7 @@ def move_placement(
         to_team=current.team,
         to_iteration=current.iteration,
     )
+    BoardClock.tick(current.iteration.pi_id)
     return FeaturePlacement.objects.with_related().get(pk=current.pk)
 
 
@@ -393,6 +407,7 @@ def remove_placement(placement: FeaturePlacement, *, by: User, expected_version:
     _require_team_plan(by, placement.team)
     _lock(FeaturePlacement, placement, expected_version, _placement_label(placement)).delete()
     _record_placement(placement.feature, by=by, from_team=placement.team, from_iteration=placement.iteration)
+    BoardClock.tick(placement.iteration.pi_id)
 
 
 # --- PI objectives and business value ---------------------------------------------------------
@@ -508,3 +523,203 @@ def set_business_value(
 def delete_objective(objective: PIObjective, *, by: User, expected_version: int) -> None:
     _require_objectives(by, objective.team)
     _lock(PIObjective, objective, expected_version, _objective_label(objective)).delete()
+
+
+# --- the program board: milestones, the committed plan -----------------------------------------
+
+
+def _require_milestones(user: User, pi: ProgramIncrement) -> None:
+    require(user, "planning.edit_backlog", art=pi.art)
+
+
+@transaction.atomic
+def create_milestone(pi: ProgramIncrement, *, by: User, name: str, date, description: str = "") -> Milestone:
+    """Put a milestone or event on the program board's top row."""
+    _require_milestones(by, pi)
+    milestone = Milestone(pi=pi, name=(name or "").strip(), date=date, description=(description or "").strip())
+    _validated(milestone)
+    BoardClock.tick(pi.pk)
+    return milestone
+
+
+@transaction.atomic
+def update_milestone(milestone: Milestone, *, by: User, expected_version: int, **changes) -> Milestone:
+    _require_milestones(by, milestone.pi)
+    unknown = set(changes) - {"name", "date", "description"}
+    if unknown:
+        raise ValidationError(f"These fields do not exist: {', '.join(sorted(unknown))}.")
+    current = _lock(Milestone, milestone, expected_version, f"the milestone “{milestone.name}”")
+    current.pi = milestone.pi
+    for field, value in changes.items():
+        setattr(current, field, value.strip() if isinstance(value, str) else value)
+    current.version += 1
+    _validated(current)
+    BoardClock.tick(current.pi_id)
+    return current
+
+
+@transaction.atomic
+def delete_milestone(milestone: Milestone, *, by: User, expected_version: int) -> None:
+    _require_milestones(by, milestone.pi)
+    _lock(Milestone, milestone, expected_version, f"the milestone “{milestone.name}”").delete()
+    BoardClock.tick(milestone.pi_id)
+
+
+@transaction.atomic
+def commit_plan(pi: ProgramIncrement, *, by: User) -> PlanBaseline:
+    """Keep the board and the objectives as they are now: the baseline that "planned vs now" compares with."""
+    require(by, "planning.facilitate", art=pi.art)
+    if PlanBaseline.objects.filter(pi=pi).exists():
+        raise ValidationError(f"The plan of {pi.name} is already committed.")
+    baseline = PlanBaseline.objects.create(pi=pi, committed_at=timezone.now(), committed_by=by)
+    # Set-based copies: two queries however big the train.
+    BaselinePlacement.objects.bulk_create(
+        BaselinePlacement(baseline=baseline, feature_id=feature_id, team_id=team_id, iteration_id=iteration_id)
+        for feature_id, team_id, iteration_id in FeaturePlacement.objects.for_pi(pi).values_list(
+            "feature_id", "team_id", "iteration_id"
+        )
+    )
+    BaselineObjective.objects.bulk_create(
+        BaselineObjective(
+            baseline=baseline,
+            objective_id=objective_id,
+            team_id=team_id,
+            statement=statement,
+            committed=committed,
+            planned_business_value=planned,
+        )
+        for objective_id, team_id, statement, committed, planned in PIObjective.objects.for_pi(pi).values_list(
+            "id", "team_id", "statement", "committed", "planned_business_value"
+        )
+    )
+    BoardClock.tick(pi.pk)
+    return baseline
+
+
+# --- the confidence vote -----------------------------------------------------------------------
+
+
+def can_vote_in(user: User, vote_round: VoteRound) -> bool:
+    """A team round: the team's members, Scrum Master and Product Owner. A train round: every member."""
+    art = vote_round.pi.art
+    if not has_capability(user, "planning.vote", art=art):
+        return False
+    if vote_round.team_id is None:
+        return True
+    return Membership.objects.filter(user=user, art=art, team_id=vote_round.team_id).exists()
+
+
+@transaction.atomic
+def open_vote(pi: ProgramIncrement, *, by: User, team: Team | None = None) -> VoteRound:
+    """Open a round of the confidence vote for one team or for the whole train."""
+    require(by, "planning.facilitate", art=pi.art)
+    if team is not None and team.art_id != pi.art_id:
+        raise ValidationError({"team": "That team belongs to another train."})
+    if VoteRound.objects.open().filter(pi=pi, team=team).exists():
+        scope = team.name if team else "the whole train"
+        raise ValidationError(f"A round of {scope}'s vote is already open: close it first.")
+    vote_round = VoteRound(pi=pi, team=team, opened_by=by, opened_at=timezone.now())
+    _validated(vote_round)
+    return vote_round
+
+
+def _locked_round(vote_round: VoteRound) -> VoteRound:
+    return VoteRound.objects.select_for_update(of=("self",)).select_related("pi__art", "team").get(pk=vote_round.pk)
+
+
+@transaction.atomic
+def cast_vote(vote_round: VoteRound, *, by: User, value: int, concern: str = "") -> Vote:
+    """Vote 1–5 in an open round; voting again changes the vote until the round closes."""
+    vote_round = _locked_round(vote_round)
+    if not can_vote_in(by, vote_round):
+        raise PermissionDenied(f"This round is for the members of {vote_round.scope_name}.")
+    if not vote_round.is_open:
+        raise ValidationError("This round is closed: votes can no longer change.")
+    if value not in (1, 2, 3, 4, 5):
+        raise ValidationError({"value": "Vote from 1 to 5."})
+    vote = Vote.objects.filter(round=vote_round, voter=by).first() or Vote(round=vote_round, voter=by)
+    vote.value = value
+    # A concern is invited from those who vote 1 or 2; a later, higher vote withdraws it.
+    vote.concern = (concern or "").strip() if value <= 2 else ""
+    _validated(vote)
+    return vote
+
+
+def tally(vote_round: VoteRound) -> dict:
+    """Counts per value, the number of votes and the average; concerns without their authors. Two queries."""
+    counts = dict.fromkeys((1, 2, 3, 4, 5), 0)
+    for value, count in (
+        Vote.objects.filter(round=vote_round).order_by().values_list("value").annotate(count=models.Count("id"))
+    ):
+        counts[value] = count
+    total = sum(counts.values())
+    average = (
+        (Decimal(sum(value * count for value, count in counts.items())) / total).quantize(Decimal("0.01"))
+        if total
+        else None
+    )
+    concerns = list(
+        Vote.objects.filter(round=vote_round).exclude(concern="").order_by("?").values_list("concern", flat=True)
+    )
+    return {"counts": counts, "votes": total, "average": average, "concerns": concerns}
+
+
+@transaction.atomic
+def close_vote(vote_round: VoteRound, *, by: User) -> VoteRound:
+    """Close a round and keep its result; an average below 3 marks it "re-plan"."""
+    require(by, "planning.facilitate", art=vote_round.pi.art)
+    vote_round = _locked_round(vote_round)
+    if not vote_round.is_open:
+        raise ValidationError("This round is already closed.")
+    result = tally(vote_round)
+    vote_round.closed_at = timezone.now()
+    vote_round.average = result["average"]
+    vote_round.replan = result["average"] is not None and result["average"] < REPLAN_BELOW
+    vote_round.save(update_fields=["closed_at", "average", "replan"])
+    return vote_round
+
+
+# --- PI readiness ------------------------------------------------------------------------------
+
+
+def add_default_readiness(pi: ProgramIncrement) -> None:
+    """Give a new PI the default checklist (called when a PI is created); adds nothing twice."""
+    ReadinessItem.objects.bulk_create(
+        [ReadinessItem(pi=pi, title=title, position=position) for position, title in enumerate(DEFAULT_READINESS)],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def add_readiness_item(pi: ProgramIncrement, *, by: User, title: str, owner: User | None = None) -> ReadinessItem:
+    require(by, "planning.facilitate", art=pi.art)
+    if owner is not None and not Membership.objects.filter(user=owner, art=pi.art).exists():
+        raise ValidationError({"owner": f"{owner.display_name} is not a member of this train."})
+    last = ReadinessItem.objects.filter(pi=pi).order_by("-position").values_list("position", flat=True).first()
+    item = ReadinessItem(pi=pi, title=(title or "").strip(), owner=owner, position=(last or 0) + 1)
+    _validated(item)
+    return item
+
+
+@transaction.atomic
+def update_readiness_item(
+    item: ReadinessItem, *, by: User, expected_version: int, done=UNSET, owner=UNSET, title=UNSET
+) -> ReadinessItem:
+    """The RTE keeps the checklist; an item's owner may tick their own item."""
+    is_owner_ticking = item.owner_id == by.pk and owner is UNSET and title is UNSET
+    if not is_owner_ticking:
+        require(by, "planning.facilitate", art=item.pi.art)
+    current = _lock(ReadinessItem, item, expected_version, f"the item “{item.title}”")
+    current.pi = item.pi
+    if owner is not UNSET:
+        if owner is not None and not Membership.objects.filter(user=owner, art=item.pi.art).exists():
+            raise ValidationError({"owner": f"{owner.display_name} is not a member of this train."})
+        current.owner = owner
+    if title is not UNSET:
+        current.title = title.strip()
+    if done is not UNSET and done != current.done:
+        current.done = done
+        current.done_at = timezone.now() if done else None
+    current.version += 1
+    _validated(current)
+    return current

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from planning.views import backlog, backlog_import, roadmap
+from planning.views import backlog, backlog_import, objectives, roadmap
 
 urlpatterns = [
     path("backlog/", backlog.backlog, name="backlog"),
@@ -11,4 +11,15 @@ urlpatterns = [
     path("roadmap/", roadmap.roadmap, name="roadmap"),
     path("features/<str:key>/", backlog.feature_detail, name="feature_detail"),
     path("features/<str:key>/wsjf/", backlog.feature_wsjf, name="feature_wsjf"),
+    path("pis/<int:pi_id>/objectives/", objectives.art_objectives, name="art_objectives"),
+    path("pis/<int:pi_id>/objectives.csv", objectives.objectives_csv, name="objectives_csv"),
+    path("pis/<int:pi_id>/teams/<int:team_id>/objectives/", objectives.team_objectives, name="team_objectives"),
+    path("pis/<int:pi_id>/teams/<int:team_id>/objectives/new/", objectives.objective_create, name="objective_create"),
+    path("objectives/<int:objective_id>/edit/", objectives.objective_edit, name="objective_edit"),
+    path(
+        "objectives/<int:objective_id>/business-value/",
+        objectives.objective_business_value,
+        name="objective_business_value",
+    ),
+    path("objectives/<int:objective_id>/delete/", objectives.objective_delete, name="objective_delete"),
 ]

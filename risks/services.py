@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from artops.models import ART, Iteration, Membership, ProgramIncrement, Team, User
 from artops.permissions import has_capability, require
-from planning.models import Feature
+from planning.models import BoardClock, Feature
 from planning.services import StaleVersion
 from risks.models import Dependency, DependencyChange, Risk, RiskChange
 
@@ -262,6 +262,7 @@ def raise_dependency(
         at=dependency.created_at,
         by=by,
     )
+    BoardClock.tick(pi.pk)
     return Dependency.objects.with_related().get(pk=dependency.pk)
 
 
@@ -286,6 +287,7 @@ def update_dependency(dependency: Dependency, *, by: User, expected_version: int
     DependencyChange.objects.create(
         dependency=current, kind=DependencyChange.Kind.EDITED, changes=diff, at=timezone.now(), by=by
     )
+    BoardClock.tick(current.pi_id)
     return Dependency.objects.with_related().get(pk=current.pk)
 
 
@@ -304,6 +306,7 @@ def move_dependency(dependency: Dependency, *, to: str, by: User, expected_versi
     DependencyChange.objects.create(
         dependency=current, kind=DependencyChange.Kind.MOVED, changes=diff, note=note.strip(), at=timezone.now(), by=by
     )
+    BoardClock.tick(current.pi_id)
     return Dependency.objects.with_related().get(pk=current.pk)
 
 

@@ -1,0 +1,84 @@
+"""Forms of the PI objectives pages. They check shape; the services check the rules.
+
+Business value ranges repeat the model's (planned 1–10, actual 0–10) so that a value out of
+range gets the same clear message before the service is even asked.
+"""
+
+from __future__ import annotations
+
+from django import forms
+
+from planning.models import ACTUAL_BV_RANGE, PLANNED_BV_RANGE, Feature
+
+PLANNED_MESSAGE = "Planned business value is from 1 to 10."
+ACTUAL_MESSAGE = "Actual business value is from 0 to 10."
+VERSION_ERRORS = {
+    "required": "The version you edited is missing.",
+    "invalid": "The version you edited is not valid.",
+    "min_value": "The version you edited is not valid.",
+}
+
+
+def business_value_field(label: str, bounds: tuple[int, int], message: str) -> forms.IntegerField:
+    """A business value: a whole number within ``bounds``, or empty (not given yet)."""
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=bounds[0],
+        max_value=bounds[1],
+        error_messages={"min_value": message, "max_value": message, "invalid": message},
+    )
+
+
+class ObjectiveForm(forms.Form):
+    """A new PI objective: its statement, whether the team commits to it, the features it delivers."""
+
+    statement = forms.CharField(
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "required": "Write what the team intends to achieve.",
+            "max_length": "Keep the statement under 1000 characters.",
+        },
+    )
+    # Unticked: an uncommitted (stretch) objective, planned but not counted in the commitment.
+    committed = forms.BooleanField(required=False, initial=True, label="Committed (untick for a stretch objective)")
+    features = forms.ModelMultipleChoiceField(
+        queryset=Feature.objects.none(),
+        required=False,
+        label="Linked features",
+        error_messages={
+            "invalid_choice": "Link only features of this train planned for this PI.",
+            "invalid_pk_value": "Link only features of this train planned for this PI.",
+        },
+    )
+
+    def __init__(self, *args, features: list[Feature], **kwargs):
+        super().__init__(*args, **kwargs)
+        # The choices are read once by the view; another train's feature is "not one of the choices".
+        field = self.fields["features"]
+        field.queryset = Feature.objects.filter(pk__in=[feature.pk for feature in features])
+        field.choices = [(feature.pk, f"{feature.key} {feature.title}") for feature in features]
+        field.widget.attrs["size"] = min(max(len(features), 2), 8)
+
+
+class ObjectiveEditForm(ObjectiveForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, error_messages=VERSION_ERRORS)
+
+
+class BusinessValueForm(forms.Form):
+    """The planned and actual business value a Business Owner gives one objective; empty clears it."""
+
+    planned_business_value = business_value_field(
+        f"Planned business value ({PLANNED_BV_RANGE[0]}–{PLANNED_BV_RANGE[1]})", PLANNED_BV_RANGE, PLANNED_MESSAGE
+    )
+    actual_business_value = business_value_field(
+        f"Actual business value ({ACTUAL_BV_RANGE[0]}–{ACTUAL_BV_RANGE[1]})", ACTUAL_BV_RANGE, ACTUAL_MESSAGE
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, error_messages=VERSION_ERRORS)
+
+
+class VersionForm(forms.Form):
+    """The version of the objective a person is about to delete."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, error_messages=VERSION_ERRORS)

@@ -1,0 +1,440 @@
+"""PI objectives: a team's objectives page, the ART's objectives page and their CSV export.
+
+A team's page lists its objectives for one PI, committed first, then the uncommitted
+(stretch) ones, with their linked features, business value, history and the team's totals
+and predictability. The team's Scrum Master and Product Owner (and the RTE) write the
+objectives; Business Owners alone give them business value. Every write works as a plain
+form post and, with htmx, answers the page's objectives fragment, totals included, so that
+a Business Owner sees the totals move as they type.
+
+The ART page shows every team's objectives and totals and the ART's predictability against
+the healthy band of 80–100% (DESIGN.md, "PI objectives and predictability").
+
+Both pages read a constant number of queries whatever the number of teams and objectives:
+totals come from one aggregate query, objectives with their features and history from one
+query each.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from artops.forms import add_service_errors
+from artops.models import ART, ProgramIncrement, Team
+from artops.permissions import art_capability_required, has_capability, require
+from planning import services
+from planning.forms_objectives import BusinessValueForm, ObjectiveEditForm, ObjectiveForm, VersionForm
+from planning.models import Feature, ObjectiveChange, PIObjective
+from planning.views.backlog import _csv_safe
+from planning.views.common import CONFLICT, UNPROCESSABLE, partial, pi_of, team_of
+
+TEAM_TEMPLATE = "planning/team_objectives.html"
+TEAM_FRAGMENT = "team-objectives"
+ART_TEMPLATE = "planning/art_objectives.html"
+
+# DESIGN.md: the healthy band of predictability, shown next to every predictability value.
+HEALTHY_BAND = (Decimal(80), Decimal(100))
+
+CSV_COLUMNS = ("team", "statement", "committed", "planned_business_value", "actual_business_value", "features")
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Business value totals of a team (or of the whole ART) for a PI, and its predictability."""
+
+    planned_committed: int = 0
+    planned_stretch: int = 0
+    actual: int = 0
+    assessed: int = 0
+    predictability: Decimal | None = None
+
+    @classmethod
+    def of(cls, row: dict | None) -> Totals:
+        """From a row of ``totals_by_team()`` or from ``art_totals()``; no row: no objectives yet."""
+        if not row:
+            return cls()
+        return cls(
+            planned_committed=row["planned_committed"],
+            planned_stretch=row["planned_stretch"],
+            actual=row["actual"],
+            assessed=row["assessed"],
+            predictability=row["predictability"],
+        )
+
+    @property
+    def planned(self) -> int:
+        """Planned business value of all objectives, committed or not."""
+        return self.planned_committed + self.planned_stretch
+
+    @property
+    def band(self) -> str:
+        """Where predictability sits against the healthy band: ``in``, ``below``, ``above``, or "" if undefined."""
+        if self.predictability is None:
+            return ""
+        low, high = HEALTHY_BAND
+        if self.predictability < low:
+            return "below"
+        if self.predictability > high:
+            return "above"
+        return "in"
+
+    @property
+    def band_label(self) -> str:
+        return {
+            "in": "inside the healthy band",
+            "below": "below the healthy band",
+            "above": "above the healthy band",
+        }.get(self.band, "")
+
+    @property
+    def hint(self) -> str:
+        """Why predictability is undefined ("—"), or "" when it is defined."""
+        if self.predictability is not None:
+            return ""
+        if not self.planned_committed:
+            return "no committed planned business value yet"
+        return "no actual business value yet"
+
+
+@dataclass
+class TeamRow:
+    """One team on the ART objectives page."""
+
+    team: Team
+    objectives: list[PIObjective]
+    totals: Totals
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def _train_pis(art: ART) -> list[ProgramIncrement]:
+    return list(ProgramIncrement.objects.for_art(art).order_by("start_date"))
+
+
+def _feature_choices(art: ART, pi: ProgramIncrement, team: Team) -> list[Feature]:
+    """The features an objective of ``team`` may link: the train's features of the PI.
+
+    Features already linked to the team's objectives of the PI stay choosable even if they
+    were moved to another PI since, so that editing an objective never drops them silently.
+    """
+    linked = Q(objectives__team=team, objectives__pi=pi)
+    return list(
+        Feature.objects.for_art(art).filter(Q(pi=pi) | linked).distinct().order_by("id").only("id", "key", "title")
+    )
+
+
+def _team_objectives(pi: ProgramIncrement, team: Team) -> list[PIObjective]:
+    """The team's objectives of the PI, committed first, with their features and history."""
+    return list(
+        PIObjective.objects.for_pi(pi)
+        .for_team(team)
+        .prefetch_related(
+            Prefetch("features", queryset=Feature.objects.order_by("id").only("id", "key", "title")),
+            Prefetch("changes", queryset=ObjectiveChange.objects.select_related("by").order_by("at", "id")),
+        )
+    )
+
+
+def _edit_initial(objective: PIObjective) -> dict:
+    return {
+        "statement": objective.statement,
+        "committed": objective.committed,
+        "features": [feature.pk for feature in objective.linked],
+        "version": objective.version,
+    }
+
+
+def _business_value_initial(objective: PIObjective) -> dict:
+    return {
+        "planned_business_value": objective.planned_business_value,
+        "actual_business_value": objective.actual_business_value,
+        "version": objective.version,
+    }
+
+
+def _team_context(
+    request: HttpRequest,
+    art: ART,
+    pi: ProgramIncrement,
+    team: Team,
+    *,
+    features: list[Feature] | None = None,
+    add_form: ObjectiveForm | None = None,
+    bound: dict[int, dict[str, forms.Form]] | None = None,
+    error: str = "",
+    notice: str = "",
+) -> dict:
+    """What the team page and its fragment show; ``bound`` holds refused forms per objective id."""
+    user = request.user
+    can_write = has_capability(user, "planning.write_objectives", art=art, team=team)
+    can_set_business_value = has_capability(user, "planning.set_business_value", art=art)
+    bound = bound or {}
+    if can_write and features is None:
+        features = _feature_choices(art, pi, team)
+    objectives = _team_objectives(pi, team)
+    for objective in objectives:
+        objective.linked = list(objective.features.all())
+        objective.history = list(objective.changes.all())
+        forms_ = bound.get(objective.pk, {})
+        if can_write:
+            objective.edit_form = forms_.get("edit") or ObjectiveEditForm(
+                features=features, initial=_edit_initial(objective), auto_id=f"objective-{objective.pk}-%s"
+            )
+            objective.delete_form = VersionForm(
+                initial={"version": objective.version}, auto_id=f"objective-{objective.pk}-delete-%s"
+            )
+        if can_set_business_value:
+            objective.bv_form = forms_.get("business_value") or BusinessValueForm(
+                initial=_business_value_initial(objective), auto_id=f"objective-{objective.pk}-bv-%s"
+            )
+    if can_write and add_form is None:
+        add_form = ObjectiveForm(features=features, auto_id="new-objective-%s")
+    totals = PIObjective.objects.for_pi(pi).for_team(team).totals_by_team().get(team.pk)
+    return {
+        "art": art,
+        "pi": pi,
+        "team": team,
+        "pis": _train_pis(art),
+        "committed": [objective for objective in objectives if objective.committed],
+        "stretch": [objective for objective in objectives if not objective.committed],
+        "totals": Totals.of(totals),
+        "healthy_band": HEALTHY_BAND,
+        "can_write": can_write,
+        "can_set_business_value": can_set_business_value,
+        "add_form": add_form,
+        "error": error,
+        "notice": notice,
+    }
+
+
+@art_capability_required("art.view")
+@require_GET
+@vary_on_headers("HX-Request")
+def team_objectives(request: HttpRequest, pi_id: int, team_id: int) -> HttpResponse:
+    """A team's PI objectives with their business value, totals, predictability and history."""
+    art: ART = request.art
+    pi, team = pi_of(art, pi_id), team_of(art, team_id)
+    context = _team_context(request, art, pi, team)
+    return render(request, partial(request, TEAM_TEMPLATE, TEAM_FRAGMENT), context)
+
+
+@art_capability_required("art.view")
+@require_GET
+def art_objectives(request: HttpRequest, pi_id: int) -> HttpResponse:
+    """Every team's objectives of the PI, their totals and predictability, and the ART's."""
+    art: ART = request.art
+    pi = pi_of(art, pi_id)
+    # Active teams, and teams since deactivated whose objectives of this PI count all the same.
+    teams = list(
+        Team.objects.for_art(art).filter(Q(active=True) | Q(objectives__pi=pi)).distinct().order_by("name", "id")
+    )
+    objectives = PIObjective.objects.for_pi(pi).for_art(art)
+    by_team: dict[int, list[PIObjective]] = defaultdict(list)
+    for objective in objectives:
+        by_team[objective.team_id].append(objective)
+    totals = objectives.totals_by_team()
+    rows = [TeamRow(team, by_team[team.pk], Totals.of(totals.get(team.pk))) for team in teams]
+    context = {
+        "art": art,
+        "pi": pi,
+        "pis": _train_pis(art),
+        "rows": rows,
+        "art_totals": Totals.of(objectives.art_totals()),
+        "healthy_band": HEALTHY_BAND,
+    }
+    return render(request, ART_TEMPLATE, context)
+
+
+@art_capability_required("art.view")
+@require_GET
+def objectives_csv(request: HttpRequest, pi_id: int) -> HttpResponse:
+    """The PI's objectives of every team as CSV, one row per objective."""
+    art: ART = request.art
+    pi = pi_of(art, pi_id)
+    objectives = (
+        PIObjective.objects.for_pi(pi)
+        .for_art(art)
+        .select_related("team")
+        .prefetch_related(Prefetch("features", queryset=Feature.objects.order_by("id").only("id", "key")))
+        .order_by("team__name", "team_id", "-committed", "created_at", "id")
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"{art.slug}-{slugify(pi.name) or pi.pk}-objectives.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for objective in objectives:
+        writer.writerow(
+            [
+                _csv_safe(objective.team.name),
+                _csv_safe(objective.statement),
+                "committed" if objective.committed else "uncommitted",
+                _blank_if_none(objective.planned_business_value),
+                _blank_if_none(objective.actual_business_value),
+                " ".join(_csv_safe(feature.key) for feature in objective.features.all()),
+            ]
+        )
+    return response
+
+
+def _blank_if_none(value) -> str:
+    return "" if value is None else str(value)
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def _objective_of(art: ART, objective_id: int) -> PIObjective:
+    """An objective of this train (404 otherwise), with its team and PI."""
+    return get_object_or_404(PIObjective.objects.for_art(art).select_related("team__art", "pi__art"), pk=objective_id)
+
+
+def _team_url(pi: ProgramIncrement, team: Team) -> str:
+    return reverse("team_objectives", kwargs={"art_slug": team.art.slug, "pi_id": pi.pk, "team_id": team.pk})
+
+
+def _saved(request: HttpRequest, pi: ProgramIncrement, team: Team, notice: str) -> HttpResponse:
+    """A write went through: htmx gets the fresh fragment, a plain post a redirect to the page."""
+    if request.htmx:
+        context = _team_context(request, team.art, pi, team, notice=notice)
+        return render(request, f"{TEAM_TEMPLATE}#{TEAM_FRAGMENT}", context)
+    messages.success(request, notice)
+    return redirect(_team_url(pi, team))
+
+
+def _refused(request: HttpRequest, pi: ProgramIncrement, team: Team, **context_kwargs) -> HttpResponse:
+    """Invalid input: 422 with the forms and their messages, as a fragment or as the whole page."""
+    context = _team_context(request, team.art, pi, team, **context_kwargs)
+    return render(request, partial(request, TEAM_TEMPLATE, TEAM_FRAGMENT), context, status=UNPROCESSABLE)
+
+
+def _conflict(request: HttpRequest, pi: ProgramIncrement, team: Team, stale: services.StaleVersion) -> HttpResponse:
+    """409. htmx shows the message and refreshes the fragment (``objectives-stale``); a page shows both."""
+    if request.htmx:
+        response = HttpResponse(str(stale), status=CONFLICT, content_type="text/plain; charset=utf-8")
+        response["HX-Trigger"] = "objectives-stale"
+        return response
+    context = _team_context(request, team.art, pi, team, error=str(stale))
+    return render(request, TEAM_TEMPLATE, context, status=CONFLICT)
+
+
+def _form_errors(form: forms.Form) -> str:
+    return " ".join(message for errors in form.errors.values() for message in errors)
+
+
+def _label(objective: PIObjective) -> str:
+    statement = objective.statement
+    return f"“{statement[:60]}…”" if len(statement) > 60 else f"“{statement}”"
+
+
+@art_capability_required("art.view")
+@require_POST
+def objective_create(request: HttpRequest, pi_id: int, team_id: int) -> HttpResponse:
+    """Add an objective to the team's PI objectives."""
+    art: ART = request.art
+    pi, team = pi_of(art, pi_id), team_of(art, team_id)
+    # The capability before the input: a role that may not write learns nothing from validation.
+    require(request.user, "planning.write_objectives", art=art, team=team)
+    features = _feature_choices(art, pi, team)
+    form = ObjectiveForm(request.POST, features=features, auto_id="new-objective-%s")
+    if form.is_valid():
+        try:
+            objective = services.create_objective(team, pi, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return _saved(request, pi, team, f"Objective {_label(objective)} added.")
+    return _refused(request, pi, team, features=features, add_form=form)
+
+
+@art_capability_required("art.view")
+@require_POST
+def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
+    """Change an objective's statement, commitment or linked features (the version it was read at)."""
+    art: ART = request.art
+    objective = _objective_of(art, objective_id)
+    pi, team = objective.pi, objective.team
+    require(request.user, "planning.write_objectives", art=art, team=team)
+    features = _feature_choices(art, pi, team)
+    form = ObjectiveEditForm(request.POST, features=features, auto_id=f"objective-{objective.pk}-%s")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            objective = services.update_objective(
+                objective,
+                by=request.user,
+                expected_version=data["version"],
+                statement=data["statement"],
+                committed=data["committed"],
+                features=data["features"],
+            )
+        except services.StaleVersion as stale:
+            return _conflict(request, pi, team, stale)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return _saved(request, pi, team, f"Objective {_label(objective)} saved.")
+    return _refused(request, pi, team, features=features, bound={objective.pk: {"edit": form}})
+
+
+@art_capability_required("art.view")
+@require_POST
+def objective_business_value(request: HttpRequest, objective_id: int) -> HttpResponse:
+    """A Business Owner gives an objective its planned and actual business value; empty clears one."""
+    art: ART = request.art
+    objective = _objective_of(art, objective_id)
+    pi, team = objective.pi, objective.team
+    require(request.user, "planning.set_business_value", art=art)
+    form = BusinessValueForm(request.POST, auto_id=f"objective-{objective.pk}-bv-%s")
+    if form.is_valid():
+        data = form.cleaned_data
+        # A value the request does not name is left alone rather than cleared.
+        values = {
+            name: data[field]
+            for name, field in (("planned", "planned_business_value"), ("actual", "actual_business_value"))
+            if field in request.POST
+        }
+        try:
+            objective = services.set_business_value(
+                objective, by=request.user, expected_version=data["version"], **values
+            )
+        except services.StaleVersion as stale:
+            return _conflict(request, pi, team, stale)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return _saved(request, pi, team, f"Business value of {_label(objective)} saved.")
+    return _refused(request, pi, team, bound={objective.pk: {"business_value": form}})
+
+
+@art_capability_required("art.view")
+@require_POST
+def objective_delete(request: HttpRequest, objective_id: int) -> HttpResponse:
+    """Delete an objective (the version it was read at)."""
+    art: ART = request.art
+    objective = _objective_of(art, objective_id)
+    pi, team = objective.pi, objective.team
+    require(request.user, "planning.write_objectives", art=art, team=team)
+    form = VersionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.delete_objective(objective, by=request.user, expected_version=form.cleaned_data["version"])
+        except services.StaleVersion as stale:
+            return _conflict(request, pi, team, stale)
+        return _saved(request, pi, team, f"Objective {_label(objective)} deleted.")
+    return _refused(request, pi, team, error=f"{_label(objective)} was not deleted: {_form_errors(form)}")
