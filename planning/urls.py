@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from planning.views import backlog, backlog_import, objectives, roadmap
+from planning.views import backlog, backlog_import, boards, objectives, roadmap
 
 urlpatterns = [
     path("backlog/", backlog.backlog, name="backlog"),
@@ -22,4 +22,34 @@ urlpatterns = [
         name="objective_business_value",
     ),
     path("objectives/<int:objective_id>/delete/", objectives.objective_delete, name="objective_delete"),
+    path("", boards.planning_home, name="planning_home"),
+    path("pis/<int:pi_id>/plan/", boards.pi_plan, name="pi_plan"),
+    path("pis/<int:pi_id>/teams/<int:team_id>/board/", boards.team_board, name="team_board"),
+    path("pis/<int:pi_id>/teams/<int:team_id>/board/capacity/", boards.board_capacity, name="board_capacity"),
+    path("pis/<int:pi_id>/teams/<int:team_id>/board/stories/", boards.board_story_create, name="board_story_create"),
+    path(
+        "pis/<int:pi_id>/teams/<int:team_id>/board/stories/<int:story_id>/",
+        boards.board_story_edit,
+        name="board_story_edit",
+    ),
+    path(
+        "pis/<int:pi_id>/teams/<int:team_id>/board/stories/<int:story_id>/move/",
+        boards.board_story_move,
+        name="board_story_move",
+    ),
+    path(
+        "pis/<int:pi_id>/teams/<int:team_id>/board/stories/<int:story_id>/delete/",
+        boards.board_story_delete,
+        name="board_story_delete",
+    ),
+    path(
+        "pis/<int:pi_id>/teams/<int:team_id>/board/placements/",
+        boards.board_placement_set,
+        name="board_placement_set",
+    ),
+    path(
+        "pis/<int:pi_id>/teams/<int:team_id>/board/placements/remove/",
+        boards.board_placement_remove,
+        name="board_placement_remove",
+    ),
 ]

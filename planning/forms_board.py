@@ -1,0 +1,248 @@
+"""Forms of the team board. They check shape; the services check the rules.
+
+The choices are limited to the board's own PI and train: an iteration of another PI or a
+feature of another train is "not one of the choices" (422), never a lookup across trains.
+Whether an iteration takes stories (the IP iteration does not) is the services' rule, so the
+iteration choices include the IP iteration and the refusal comes with its own message.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.db.models import Q
+
+from artops.models import Iteration, ProgramIncrement
+from planning.models import Feature, Story
+
+NEGATIVE_DAYS = "People and days off cannot be negative."
+VERSION_ERRORS = {
+    "required": "The version you edited is missing: reload the board.",
+    "invalid": "The version you edited is missing: reload the board.",
+    "min_value": "The version you edited is missing: reload the board.",
+}
+
+
+def error_text(form: forms.Form) -> str:
+    """Every message of an invalid form, once each, in field order (the form-wide ones first)."""
+    messages: list[str] = []
+    for field_errors in [form.non_field_errors(), *(form.errors.get(name, []) for name in form.fields)]:
+        for message in field_errors:
+            if message not in messages:
+                messages.append(message)
+    return " ".join(messages)
+
+
+def version_field() -> forms.IntegerField:
+    return forms.IntegerField(widget=forms.HiddenInput, min_value=1, error_messages=VERSION_ERRORS)
+
+
+def points_field() -> forms.IntegerField:
+    return forms.IntegerField(
+        min_value=0,
+        max_value=Story.MAX_POINTS,
+        error_messages={
+            "required": "Give the story its points (0 if not estimated yet).",
+            "invalid": "Points are a whole number from 0 to 100.",
+            "min_value": "Points cannot be negative.",
+            "max_value": "Points are between 0 and 100.",
+        },
+    )
+
+
+class IterationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Iteration) -> str:
+        return obj.name
+
+
+def iteration_field(pi: ProgramIncrement, *, required: bool) -> IterationChoiceField:
+    message = f"Choose an iteration of {pi.name}."
+    return IterationChoiceField(
+        queryset=Iteration.objects.filter(pi=pi),
+        required=required,
+        empty_label="Unplanned",
+        error_messages={"required": message, "invalid_choice": message},
+    )
+
+
+class FeatureChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Feature) -> str:
+        return f"{obj.key} {obj.title}"
+
+
+def story_features(pi: ProgramIncrement, *, keep: Feature | None = None):
+    """Features a story of ``pi`` may be linked to: the train's features of that PI (and its current one)."""
+    condition = Q(pi=pi) & ~Q(state=Feature.State.CANCELLED)
+    if keep is not None:
+        condition |= Q(pk=keep.pk)
+    return Feature.objects.for_art(pi.art).filter(condition)
+
+
+def feature_field(queryset, *, required: bool, pi: ProgramIncrement) -> FeatureChoiceField:
+    message = f"Choose a feature of this train planned for {pi.name}."
+    return FeatureChoiceField(
+        queryset=queryset,
+        required=required,
+        empty_label="— no feature —",
+        error_messages={"required": "Choose a feature.", "invalid_choice": message},
+    )
+
+
+class CapacityForm(forms.Form):
+    """A team's capacity for one development iteration (DESIGN.md, "Capacity")."""
+
+    iteration = forms.ModelChoiceField(queryset=Iteration.objects.none())
+    fte = forms.DecimalField(
+        label="Full-time developers and testers",
+        max_digits=4,
+        decimal_places=2,
+        min_value=0,
+        max_value=50,
+        error_messages={
+            "required": "Enter the full-time developers and testers (0 if none).",
+            "invalid": "Full-time developers and testers is a number, such as 4.5.",
+            "min_value": NEGATIVE_DAYS,
+            "max_value": "A team has at most 50 full-time developers and testers.",
+            "max_decimal_places": "Use at most two decimals for part-timers, such as 0.25.",
+            "max_digits": "A team has at most 50 full-time developers and testers.",
+        },
+    )
+    vacation_days = forms.DecimalField(
+        label="Vacation person-days",
+        required=False,
+        max_digits=5,
+        decimal_places=1,
+        min_value=0,
+        max_value=500,
+        error_messages={
+            "invalid": "Vacation person-days is a number, such as 3 or 2.5.",
+            "min_value": NEGATIVE_DAYS,
+            "max_value": "At most 500 vacation person-days.",
+            "max_decimal_places": "Count days off in halves or whole days, such as 2.5.",
+            "max_digits": "At most 500 vacation person-days.",
+        },
+    )
+    holiday_days = forms.DecimalField(
+        label="Holiday person-days",
+        required=False,
+        max_digits=5,
+        decimal_places=1,
+        min_value=0,
+        max_value=500,
+        error_messages={
+            "invalid": "Holiday person-days is a number, such as 5.",
+            "min_value": NEGATIVE_DAYS,
+            "max_value": "At most 500 holiday person-days.",
+            "max_decimal_places": "Count days off in halves or whole days, such as 2.5.",
+            "max_digits": "At most 500 holiday person-days.",
+        },
+    )
+    velocity = forms.IntegerField(
+        label="Measured velocity",
+        required=False,
+        min_value=0,
+        max_value=999,
+        error_messages={
+            "invalid": "Measured velocity is a whole number of points.",
+            "min_value": "Measured velocity cannot be negative.",
+            "max_value": "Measured velocity is at most 999 points.",
+        },
+    )
+
+    def __init__(self, *args, pi: ProgramIncrement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["iteration"] = iteration_field(pi, required=True)
+
+    def clean_vacation_days(self) -> Decimal:
+        return self.cleaned_data["vacation_days"] or Decimal(0)
+
+    def clean_holiday_days(self) -> Decimal:
+        return self.cleaned_data["holiday_days"] or Decimal(0)
+
+
+class StoryCreateForm(forms.Form):
+    """Quick add of a story in a column of the board: title, points, optional feature."""
+
+    title = forms.CharField(
+        max_length=200,
+        strip=True,
+        error_messages={"required": "A story needs a title.", "max_length": "Keep the title under 200 characters."},
+    )
+    points = points_field()
+    iteration = forms.ModelChoiceField(queryset=Iteration.objects.none(), required=False)
+    feature = forms.ModelChoiceField(queryset=Feature.objects.none(), required=False)
+
+    def __init__(self, *args, pi: ProgramIncrement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["iteration"] = iteration_field(pi, required=False)
+        self.fields["feature"] = feature_field(story_features(pi), required=False, pi=pi)
+
+
+class StoryEditForm(forms.Form):
+    """Inline edit of a story's title, points, state and feature."""
+
+    title = forms.CharField(
+        max_length=200,
+        strip=True,
+        error_messages={"required": "A story needs a title.", "max_length": "Keep the title under 200 characters."},
+    )
+    points = points_field()
+    state = forms.ChoiceField(
+        choices=Story.State.choices,
+        error_messages={"required": "Choose a state.", "invalid_choice": "A story is to do, in progress or done."},
+    )
+    feature = forms.ModelChoiceField(queryset=Feature.objects.none(), required=False)
+    version = version_field()
+
+    def __init__(self, *args, story: Story, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["feature"] = feature_field(
+            story_features(story.pi, keep=story.feature if story.feature_id else None), required=False, pi=story.pi
+        )
+
+
+class StoryMoveForm(forms.Form):
+    """Move a story to another iteration of its PI (empty: back to unplanned)."""
+
+    iteration = forms.ModelChoiceField(queryset=Iteration.objects.none(), required=False)
+    version = version_field()
+
+    def __init__(self, *args, pi: ProgramIncrement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["iteration"] = iteration_field(pi, required=False)
+
+
+class StoryDeleteForm(forms.Form):
+    version = version_field()
+
+
+def placement_features(pi: ProgramIncrement, team):
+    """Features the team may place or move in ``pi``: the PI's features and those it already placed there."""
+    return (
+        Feature.objects.for_art(pi.art)
+        .filter(Q(pi=pi) | Q(placements__team=team, placements__iteration__pi=pi))
+        .distinct()
+    )
+
+
+class PlacementForm(forms.Form):
+    """Place a feature in an iteration (no version) or move this team's placement (its version)."""
+
+    feature = forms.ModelChoiceField(queryset=Feature.objects.none())
+    iteration = forms.ModelChoiceField(queryset=Iteration.objects.none())
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False, error_messages=VERSION_ERRORS)
+
+    def __init__(self, *args, pi: ProgramIncrement, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["feature"] = feature_field(placement_features(pi, team), required=True, pi=pi)
+        self.fields["iteration"] = iteration_field(pi, required=True)
+
+
+class PlacementRemoveForm(forms.Form):
+    feature = forms.ModelChoiceField(queryset=Feature.objects.none())
+    version = version_field()
+
+    def __init__(self, *args, pi: ProgramIncrement, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["feature"] = feature_field(placement_features(pi, team), required=True, pi=pi)
