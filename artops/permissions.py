@@ -16,6 +16,7 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from rest_framework import exceptions as drf_exceptions
 from rest_framework import permissions as drf_permissions
 
 from artops.models import ART, Membership, Role, Team
@@ -178,5 +179,8 @@ class HasCapability(drf_permissions.BasePermission):
         art = obj.get_art() if hasattr(obj, "get_art") else obj.art
         team = obj.get_team() if hasattr(obj, "get_team") else getattr(obj, "team", None)
         if not has_capability(request.user, capability, art=art, team=team):
-            raise PermissionDenied(CAPABILITY_MESSAGES.get(capability, "Your role on this train does not allow this."))
+            # DRF's own exception: the browsable API asks this to decide whether to offer a form.
+            raise drf_exceptions.PermissionDenied(
+                CAPABILITY_MESSAGES.get(capability, "Your role on this train does not allow this.")
+            )
         return True

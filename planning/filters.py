@@ -1,11 +1,27 @@
-"""Filters of the ART backlog, shared by the backlog page, its CSV export and the API."""
+"""Filters of PI Planning lists, shared by the pages, their CSV exports and the API.
+
+Trains are named by slug, everything else by id, as in ``artops.filters``: the queryset
+being filtered is already limited to the user's trains, so an id of another train simply
+matches nothing. A few filters also take ``none`` (not yet planned, no feature) or ``me``.
+"""
 
 import django_filters
 from django.db.models import QuerySet
 
-from planning.models import Feature
+from planning.models import Feature, FeaturePlacement, PIObjective, Story, TeamCapacity
 
 UNPLANNED = "none"
+MYSELF = "me"
+
+
+def id_or_none(queryset: QuerySet, field: str, value: str) -> QuerySet:
+    """Rows whose ``field`` is the id ``value``, or empty when ``value`` is “none”."""
+    if value == UNPLANNED:
+        return queryset.filter(**{f"{field}__isnull": True})
+    if value.isdigit():
+        return queryset.filter(**{f"{field}_id": int(value)})
+    # Not an id: nothing matches, rather than an error about a filter.
+    return queryset.none()
 
 
 class FeatureFilter(django_filters.FilterSet):
@@ -21,9 +37,70 @@ class FeatureFilter(django_filters.FilterSet):
         fields = ("art", "type", "state", "pi")
 
     def filter_pi(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        if value == UNPLANNED:
-            return queryset.filter(pi__isnull=True)
-        if value.isdigit():
-            return queryset.filter(pi_id=int(value))
-        # Not an id: nothing matches, rather than an error about a filter.
-        return queryset.none()
+        return id_or_none(queryset, "pi", value)
+
+
+class TeamPlanFilter(django_filters.FilterSet):
+    """What every list of a team's plan is filtered by: the train and the team."""
+
+    art = django_filters.CharFilter(field_name="team__art__slug", help_text="Slug of the train.")
+    team = django_filters.NumberFilter(field_name="team", help_text="Id of the team.")
+
+
+class CapacityFilter(TeamPlanFilter):
+    pi = django_filters.NumberFilter(field_name="iteration__pi", help_text="Id of the Planning Interval.")
+    iteration = django_filters.NumberFilter(field_name="iteration", help_text="Id of the iteration.")
+
+    class Meta:
+        model = TeamCapacity
+        fields = ("art", "pi", "team", "iteration")
+
+
+class StoryFilter(TeamPlanFilter):
+    pi = django_filters.NumberFilter(field_name="pi", help_text="Id of the Planning Interval.")
+    iteration = django_filters.CharFilter(
+        method="filter_iteration", help_text="Id of the iteration, or “none” for stories not yet planned."
+    )
+    feature = django_filters.CharFilter(
+        method="filter_feature", help_text="Id of the feature, or “none” for stories of no feature."
+    )
+    state = django_filters.ChoiceFilter(choices=Story.State.choices)
+    owner = django_filters.CharFilter(
+        method="filter_owner",
+        help_text="Id of the owner, “me” for your own stories, or “none” for stories nobody owns.",
+    )
+
+    class Meta:
+        model = Story
+        fields = ("art", "pi", "team", "iteration", "feature", "state", "owner")
+
+    def filter_iteration(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return id_or_none(queryset, "iteration", value)
+
+    def filter_feature(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return id_or_none(queryset, "feature", value)
+
+    def filter_owner(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == MYSELF:
+            user = getattr(self.request, "user", None)
+            return queryset.filter(owner=user) if user is not None and user.is_authenticated else queryset.none()
+        return id_or_none(queryset, "owner", value)
+
+
+class PlacementFilter(TeamPlanFilter):
+    pi = django_filters.NumberFilter(field_name="iteration__pi", help_text="Id of the Planning Interval.")
+    iteration = django_filters.NumberFilter(field_name="iteration", help_text="Id of the iteration.")
+    feature = django_filters.NumberFilter(field_name="feature", help_text="Id of the feature.")
+
+    class Meta:
+        model = FeaturePlacement
+        fields = ("art", "pi", "team", "iteration", "feature")
+
+
+class ObjectiveFilter(TeamPlanFilter):
+    pi = django_filters.NumberFilter(field_name="pi", help_text="Id of the Planning Interval.")
+    committed = django_filters.BooleanFilter(help_text="Only committed (true) or uncommitted, stretch (false) ones.")
+
+    class Meta:
+        model = PIObjective
+        fields = ("art", "pi", "team", "committed")

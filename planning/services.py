@@ -23,7 +23,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from artops.models import ART, Iteration, Membership, ProgramIncrement, Team, User
-from artops.permissions import has_capability, require
+from artops.permissions import CAPABILITY_MESSAGES, has_capability, require
 from planning.models import (
     DEFAULT_READINESS,
     REPLAN_BELOW,
@@ -287,11 +287,12 @@ def can_edit_story(user: User, story: Story) -> bool:
     return story.owner_id == user.pk and has_capability(user, "planning.edit_own_stories", art=team.art, team=team)
 
 
-def _require_story_edit(user: User, story: Story) -> None:
+def require_story_edit(user: User, story: Story) -> None:
+    """Refuse unless ``user`` may change ``story``, with a message that says why."""
     if not can_edit_story(user, story):
         team = story.team
         if has_capability(user, "planning.edit_own_stories", art=team.art, team=team):
-            raise PermissionDenied("You may change only the stories you own.")
+            raise PermissionDenied(CAPABILITY_MESSAGES["planning.edit_own_stories"])
         require(user, "planning.edit_team_plan", art=team.art, team=team)
 
 
@@ -301,7 +302,7 @@ def update_story(story: Story, *, by: User, expected_version: int, **changes) ->
     unknown = set(changes) - set(STORY_FIELDS)
     if unknown:
         raise ValidationError(f"These fields do not exist: {', '.join(sorted(unknown))}.")
-    _require_story_edit(by, story)
+    require_story_edit(by, story)
     current = _lock(Story, story, expected_version, _story_label(story))
     current.team, current.pi = story.team, story.pi
     if "owner" in changes:
@@ -323,7 +324,7 @@ def move_story(story: Story, *, iteration: Iteration | None, by: User, expected_
 
 @transaction.atomic
 def delete_story(story: Story, *, by: User, expected_version: int) -> None:
-    _require_story_edit(by, story)
+    require_story_edit(by, story)
     _lock(Story, story, expected_version, _story_label(story)).delete()
 
 

@@ -14,7 +14,7 @@ PI, team or story 404.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +23,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from artops.forms import add_service_errors
 from artops.models import ART, ProgramIncrement, Team
-from artops.permissions import CAPABILITY_MESSAGES, art_capability_required, has_capability, require
+from artops.permissions import art_capability_required, has_capability, require
 from planning import services
 from planning.boards import pi_plan as build_pi_plan
 from planning.boards import points_text
@@ -177,15 +177,6 @@ def _story_of(team: Team, pi: ProgramIncrement, story_id: int) -> Story:
     return story
 
 
-def _require_story_edit(user, story: Story) -> None:
-    """403 unless ``user`` may change this story: checked before the input is read."""
-    if not services.can_edit_story(user, story):
-        team = story.team
-        if has_capability(user, "planning.edit_own_stories", art=team.art, team=team):
-            raise PermissionDenied(CAPABILITY_MESSAGES["planning.edit_own_stories"])
-        require(user, "planning.edit_team_plan", art=team.art, team=team)
-
-
 def _where(iteration) -> str:
     return iteration.name if iteration else "Unplanned"
 
@@ -259,7 +250,7 @@ def board_story_edit(request: HttpRequest, pi_id: int, team_id: int, story_id: i
     art: ART = request.art
     pi, team = pi_of(art, pi_id), team_of(art, team_id)
     story = _story_of(team, pi, story_id)
-    _require_story_edit(request.user, story)
+    services.require_story_edit(request.user, story)
     form = StoryEditForm(request.POST, story=story)
     if form.is_valid():
         changes = dict(form.cleaned_data)
@@ -282,7 +273,7 @@ def board_story_move(request: HttpRequest, pi_id: int, team_id: int, story_id: i
     art: ART = request.art
     pi, team = pi_of(art, pi_id), team_of(art, team_id)
     story = _story_of(team, pi, story_id)
-    _require_story_edit(request.user, story)
+    services.require_story_edit(request.user, story)
     form = StoryMoveForm(request.POST, pi=pi)
     if form.is_valid():
         iteration = form.cleaned_data["iteration"]
@@ -306,7 +297,7 @@ def board_story_delete(request: HttpRequest, pi_id: int, team_id: int, story_id:
     art: ART = request.art
     pi, team = pi_of(art, pi_id), team_of(art, team_id)
     story = _story_of(team, pi, story_id)
-    _require_story_edit(request.user, story)
+    services.require_story_edit(request.user, story)
     form = StoryDeleteForm(request.POST)
     if form.is_valid():
         try:
