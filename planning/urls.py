@@ -11,6 +11,7 @@ urlpatterns = [
     path("roadmap/", roadmap.roadmap, name="roadmap"),
     path("features/<str:key>/", backlog.feature_detail, name="feature_detail"),
     path("features/<str:key>/wsjf/", backlog.feature_wsjf, name="feature_wsjf"),
+    path("objectives/", objectives.objectives_home, name="objectives_home"),
     path("pis/<int:pi_id>/objectives/", objectives.art_objectives, name="art_objectives"),
     path("pis/<int:pi_id>/objectives.csv", objectives.objectives_csv, name="objectives_csv"),
     path("pis/<int:pi_id>/teams/<int:team_id>/objectives/", objectives.team_objectives, name="team_objectives"),

@@ -27,6 +27,8 @@ from planning.forms import FeatureEditForm, FeatureForm, WSJFInputForm
 from planning.models import FIBONACCI, WSJF_INPUTS, Feature
 from planning.views.common import CONFLICT, UNPROCESSABLE, partial
 
+NAV_SECTION = "backlog"
+
 INPUT_LABELS = {
     "user_business_value": "User-business value",
     "time_criticality": "Time criticality",

@@ -20,6 +20,8 @@ from artops.permissions import art_capability_required
 from planning import imports
 from planning.models import Feature
 
+NAV_SECTION = "backlog"
+
 UNPROCESSABLE = 422
 NOT_ALLOWED = "Only the Release Train Engineer, Product Management and System Architects import features."
 

@@ -41,6 +41,8 @@ from planning.forms_board import (
 from planning.models import FeaturePlacement, Story
 from planning.views.common import CONFLICT, UNPROCESSABLE, current_pi, partial, pi_of, team_of
 
+NAV_SECTION = "plan"
+
 BOARD_TEMPLATE = "planning/team_board.html"
 
 

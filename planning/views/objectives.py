@@ -40,7 +40,9 @@ from planning import services
 from planning.forms_objectives import BusinessValueForm, ObjectiveEditForm, ObjectiveForm, VersionForm
 from planning.models import Feature, ObjectiveChange, PIObjective
 from planning.views.backlog import _csv_safe
-from planning.views.common import CONFLICT, UNPROCESSABLE, partial, pi_of, team_of
+from planning.views.common import CONFLICT, UNPROCESSABLE, current_pi, partial, pi_of, team_of
+
+NAV_SECTION = "objectives"
 
 TEAM_TEMPLATE = "planning/team_objectives.html"
 TEAM_FRAGMENT = "team-objectives"
@@ -231,6 +233,16 @@ def team_objectives(request: HttpRequest, pi_id: int, team_id: int) -> HttpRespo
     pi, team = pi_of(art, pi_id), team_of(art, team_id)
     context = _team_context(request, art, pi, team)
     return render(request, partial(request, TEAM_TEMPLATE, TEAM_FRAGMENT), context)
+
+
+@art_capability_required("art.view")
+@require_GET
+def objectives_home(request: HttpRequest) -> HttpResponse:
+    """The train's objectives of the current PI (the PI plan's empty state when there is no PI)."""
+    pi = current_pi(request.art)
+    if pi is None:
+        return redirect("planning_home", art_slug=request.art.slug)
+    return redirect("art_objectives", art_slug=request.art.slug, pi_id=pi.pk)
 
 
 @art_capability_required("art.view")

@@ -19,6 +19,8 @@ from artops.permissions import art_capability_required, has_capability
 from planning.filters import UNPLANNED
 from planning.models import Feature
 
+NAV_SECTION = "roadmap"
+
 HORIZON = 3  # the current PI and the next two
 
 

@@ -1,0 +1,40 @@
+"""The main navigation of a train: every planning section is one click away and marks where you are."""
+
+import time_machine
+from django.urls import reverse
+
+from artops.models import ProgramIncrement
+
+
+def test_navigation_marks_the_current_section(client, art, pi, team_member):
+    client.force_login(team_member)
+    pages = {
+        "Backlog": reverse("backlog", kwargs={"art_slug": art.slug}),
+        "Roadmap": reverse("roadmap", kwargs={"art_slug": art.slug}),
+        "Team plans": reverse("pi_plan", kwargs={"art_slug": art.slug, "pi_id": pi.pk}),
+        "Objectives": reverse("art_objectives", kwargs={"art_slug": art.slug, "pi_id": pi.pk}),
+    }
+    for label, url in pages.items():
+        html = client.get(url).content.decode()
+        current = html.split('aria-current="page">', 1)[1].split("<", 1)[0]
+        assert current == label, url
+
+
+@time_machine.travel("2026-10-20 09:00Z", tick=False)
+def test_objectives_link_opens_the_current_pis_objectives(client, art, pi, team_member):
+    client.force_login(team_member)
+    response = client.get(reverse("objectives_home", kwargs={"art_slug": art.slug}))
+    assert response.url == reverse("art_objectives", kwargs={"art_slug": art.slug, "pi_id": pi.pk})
+
+
+def test_objectives_link_without_a_pi_explains_on_the_plan_page(client, art, team_member):
+    assert not ProgramIncrement.objects.exists()
+    client.force_login(team_member)
+    response = client.get(reverse("objectives_home", kwargs={"art_slug": art.slug}), follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[0][0] == reverse("planning_home", kwargs={"art_slug": art.slug})
+
+
+def test_objectives_link_is_for_members_only(client, art, pi, outsider):
+    client.force_login(outsider)
+    assert client.get(reverse("objectives_home", kwargs={"art_slug": art.slug})).status_code == 404
