@@ -8,124 +8,275 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('artops', '0003_art_wip_limit_range'),
-        ('planning', '0002_team_plans_and_objectives'),
+        ("artops", "0003_art_wip_limit_range"),
+        ("planning", "0002_team_plans_and_objectives"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BoardClock',
+            name="BoardClock",
             fields=[
-                ('pi', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='artops.programincrement')),
-                ('version', models.PositiveBigIntegerField(default=0)),
+                (
+                    "pi",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="artops.programincrement",
+                    ),
+                ),
+                ("version", models.PositiveBigIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='Milestone',
+            name="Milestone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('date', models.DateField()),
-                ('description', models.CharField(blank=True, max_length=300)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('pi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='milestones', to='artops.programincrement', verbose_name='PI')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120)),
+                ("date", models.DateField()),
+                ("description", models.CharField(blank=True, max_length=300)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "pi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="milestones",
+                        to="artops.programincrement",
+                        verbose_name="PI",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date', 'id'],
+                "ordering": ["date", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PlanBaseline',
+            name="PlanBaseline",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('committed_at', models.DateTimeField()),
-                ('committed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('pi', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='baseline', to='artops.programincrement', verbose_name='PI')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("committed_at", models.DateTimeField()),
+                (
+                    "committed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "pi",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="baseline",
+                        to="artops.programincrement",
+                        verbose_name="PI",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='BaselineObjective',
+            name="BaselineObjective",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('statement', models.TextField()),
-                ('committed', models.BooleanField()),
-                ('planned_business_value', models.PositiveSmallIntegerField(null=True)),
-                ('objective', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='planning.piobjective')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='artops.team')),
-                ('baseline', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='objectives', to='planning.planbaseline')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("statement", models.TextField()),
+                ("committed", models.BooleanField()),
+                ("planned_business_value", models.PositiveSmallIntegerField(null=True)),
+                (
+                    "objective",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="planning.piobjective",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="artops.team"),
+                ),
+                (
+                    "baseline",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="objectives",
+                        to="planning.planbaseline",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='VoteRound',
+            name="VoteRound",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('opened_at', models.DateTimeField()),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('average', models.DecimalField(blank=True, decimal_places=2, max_digits=3, null=True)),
-                ('replan', models.BooleanField(default=False)),
-                ('opened_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('pi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='vote_rounds', to='artops.programincrement', verbose_name='PI')),
-                ('team', models.ForeignKey(blank=True, help_text='Empty for a vote of the whole train.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='vote_rounds', to='artops.team')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("opened_at", models.DateTimeField()),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("average", models.DecimalField(blank=True, decimal_places=2, max_digits=3, null=True)),
+                ("replan", models.BooleanField(default=False)),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "pi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="vote_rounds",
+                        to="artops.programincrement",
+                        verbose_name="PI",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for a vote of the whole train.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="vote_rounds",
+                        to="artops.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-opened_at', '-id'],
+                "ordering": ["-opened_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Vote',
+            name="Vote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.PositiveSmallIntegerField(error_messages={'max_value': 'Vote from 1 to 5.', 'min_value': 'Vote from 1 to 5.'}, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('concern', models.TextField(blank=True, help_text='Invited when voting 1 or 2.', max_length=1000)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('voter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='votes', to='planning.voteround')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "value",
+                    models.PositiveSmallIntegerField(
+                        error_messages={"max_value": "Vote from 1 to 5.", "min_value": "Vote from 1 to 5."},
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                    ),
+                ),
+                ("concern", models.TextField(blank=True, help_text="Invited when voting 1 or 2.", max_length=1000)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "voter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="votes", to="planning.voteround"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='BaselinePlacement',
+            name="BaselinePlacement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('feature', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='planning.feature')),
-                ('iteration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='artops.iteration')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='artops.team')),
-                ('baseline', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='placements', to='planning.planbaseline')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "feature",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="planning.feature"
+                    ),
+                ),
+                (
+                    "iteration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="artops.iteration"
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="artops.team"),
+                ),
+                (
+                    "baseline",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="placements",
+                        to="planning.planbaseline",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('baseline', 'feature', 'team'), name='baseline_placement_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("baseline", "feature", "team"), name="baseline_placement_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ReadinessItem',
+            name="ReadinessItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('done', models.BooleanField(default=False)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('pi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='readiness', to='artops.programincrement', verbose_name='PI')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                ("done", models.BooleanField(default=False)),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "pi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="readiness",
+                        to="artops.programincrement",
+                        verbose_name="PI",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pi', 'position', 'id'],
-                'constraints': [models.UniqueConstraint(models.F('pi'), django.db.models.functions.text.Lower('title'), name='readiness_title_unique_per_pi', violation_error_message='This checklist already has that item.')],
+                "ordering": ["pi", "position", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        models.F("pi"),
+                        django.db.models.functions.text.Lower("title"),
+                        name="readiness_title_unique_per_pi",
+                        violation_error_message="This checklist already has that item.",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='voteround',
-            constraint=models.UniqueConstraint(condition=models.Q(('closed_at__isnull', True)), fields=('pi', 'team'), name='vote_one_open_round_per_pi_and_team', nulls_distinct=False, violation_error_message='A round of this vote is already open.'),
+            model_name="voteround",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("closed_at__isnull", True)),
+                fields=("pi", "team"),
+                name="vote_one_open_round_per_pi_and_team",
+                nulls_distinct=False,
+                violation_error_message="A round of this vote is already open.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='vote',
-            constraint=models.UniqueConstraint(fields=('round', 'voter'), name='vote_one_per_person_and_round'),
+            model_name="vote",
+            constraint=models.UniqueConstraint(fields=("round", "voter"), name="vote_one_per_person_and_round"),
         ),
         migrations.AddConstraint(
-            model_name='vote',
-            constraint=models.CheckConstraint(condition=models.Q(('value__gte', 1), ('value__lte', 5)), name='vote_value_1_to_5', violation_error_message='Vote from 1 to 5.'),
+            model_name="vote",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("value__gte", 1), ("value__lte", 5)),
+                name="vote_value_1_to_5",
+                violation_error_message="Vote from 1 to 5.",
+            ),
         ),
     ]
