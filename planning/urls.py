@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from planning.views import backlog, backlog_import, boards, objectives, roadmap
+from planning.views import backlog, backlog_import, boards, objectives, readiness, roadmap, vote
 
 urlpatterns = [
     path("backlog/", backlog.backlog, name="backlog"),
@@ -53,4 +53,18 @@ urlpatterns = [
         boards.board_placement_remove,
         name="board_placement_remove",
     ),
+]
+
+# The confidence vote, PI readiness and the committed plan.
+urlpatterns += [
+    path("pis/<int:pi_id>/vote/", vote.vote_home, name="vote_home"),
+    path("pis/<int:pi_id>/vote/open/", vote.vote_open, name="vote_open"),
+    path("vote/<int:round_id>/", vote.vote_round, name="vote_round"),
+    path("vote/<int:round_id>/cast/", vote.vote_cast, name="vote_cast"),
+    path("vote/<int:round_id>/close/", vote.vote_close, name="vote_close"),
+    path("pis/<int:pi_id>/readiness/", readiness.pi_readiness, name="pi_readiness"),
+    path("pis/<int:pi_id>/readiness/add/", readiness.readiness_add, name="readiness_add"),
+    path("readiness/<int:item_id>/", readiness.readiness_update, name="readiness_update"),
+    path("pis/<int:pi_id>/plan-vs-now/", readiness.plan_changes, name="plan_changes"),
+    path("pis/<int:pi_id>/commit/", readiness.plan_commit, name="plan_commit"),
 ]

@@ -1,0 +1,283 @@
+"""Getting ready for PI Planning, and the plan it commits.
+
+PI readiness: a checklist per PI (every new PI gets the default items) with owners and done
+state, and its progress. The RTE adds items, changes owners and ticks items; an item's owner
+may tick their own. Every change names the version it was read at: a stale one answers 409.
+``readiness_progress(pis)`` gives the progress of several PIs in one query, for the partial
+``planning/_readiness_progress.html`` that other pages include.
+
+The committed plan: at the end of PI Planning the RTE commits the plan (a baseline of the
+board and the objectives); "planned vs now" then shows what moved, was added or dropped.
+
+Answers: invalid input 422 with the message, a stale version 409, a role without the
+capability 403, another train's PI or item 404. Every write works as a plain form post; the
+checklist's writes answer its fragment to htmx.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from artops.forms import add_service_errors
+from artops.models import ART, ProgramIncrement, User
+from artops.permissions import art_capability_required, has_capability, require
+from planning import services
+from planning.baseline import plan_changes as compare_with_baseline
+from planning.forms_vote import ReadinessAddForm, ReadinessItemForm
+from planning.models import ReadinessItem
+from planning.views.common import CONFLICT, UNPROCESSABLE, partial, pi_of
+
+READINESS_TEMPLATE = "planning/readiness.html"
+READINESS_FRAGMENT = "readiness"
+CHANGES_TEMPLATE = "planning/plan_changes.html"
+
+
+# --- progress, for this page and for others ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadinessProgress:
+    """How much of a PI's readiness checklist is done."""
+
+    done: int = 0
+    total: int = 0
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.done == self.total
+
+
+def readiness_progress(pis: Iterable[ProgramIncrement]) -> dict[int, ReadinessProgress]:
+    """The progress of each PI's checklist, by PI id, in one query (a PI without items: 0 of 0)."""
+    pi_ids = [pi.pk for pi in pis]
+    progress = dict.fromkeys(pi_ids, ReadinessProgress())
+    if not pi_ids:
+        return progress
+    rows = (
+        ReadinessItem.objects.filter(pi_id__in=pi_ids)
+        .order_by()
+        .values("pi_id")
+        .annotate(total=Count("id"), done=Count("id", filter=Q(done=True)))
+    )
+    for row in rows:
+        progress[row["pi_id"]] = ReadinessProgress(done=row["done"], total=row["total"])
+    return progress
+
+
+# --- the checklist -----------------------------------------------------------------------------
+
+
+def _members(art: ART) -> list[User]:
+    """The train's members, each once: who may own an item."""
+    return list(User.objects.filter(memberships__art=art).distinct().order_by("display_name", "email"))
+
+
+def _may_tick(user: User, item: ReadinessItem, can_facilitate: bool) -> bool:
+    return can_facilitate or item.owner_id == user.pk
+
+
+def _checklist_context(
+    request: HttpRequest,
+    art: ART,
+    pi: ProgramIncrement,
+    *,
+    add_form: ReadinessAddForm | None = None,
+    refused: dict[int, tuple[ReadinessItemForm | None, str]] | None = None,
+    error: str = "",
+    notice: str = "",
+) -> dict:
+    """What the checklist page and its fragment show.
+
+    ``refused`` holds, per item id, the refused owner form (to show the choice again) and the message.
+    """
+    user = request.user
+    can_facilitate = has_capability(user, "planning.facilitate", art=art)
+    items = list(ReadinessItem.objects.filter(pi=pi).select_related("owner"))
+    members = _members(art) if can_facilitate else []
+    refused = refused or {}
+    for item in items:
+        item.may_tick = _may_tick(user, item, can_facilitate)
+        refused_form, item.error = refused.get(item.pk, (None, ""))
+        if can_facilitate:
+            item.owner_form = refused_form or ReadinessItemForm(
+                members=members,
+                initial={"owner": item.owner_id, "version": item.version},
+                auto_id=f"item-{item.pk}-%s",
+            )
+    if can_facilitate and add_form is None:
+        add_form = ReadinessAddForm(members=members, auto_id="new-item-%s")
+    done = sum(1 for item in items if item.done)
+    return {
+        "art": art,
+        "pi": pi,
+        "items": items,
+        "progress": ReadinessProgress(done=done, total=len(items)),
+        "can_facilitate": can_facilitate,
+        "add_form": add_form,
+        "error": error,
+        "notice": notice,
+    }
+
+
+@art_capability_required("art.view")
+@require_GET
+@vary_on_headers("HX-Request")
+def pi_readiness(request: HttpRequest, pi_id: int) -> HttpResponse:
+    """The PI's readiness checklist: items, owners, done state and progress."""
+    art: ART = request.art
+    pi = pi_of(art, pi_id)
+    template = partial(request, READINESS_TEMPLATE, READINESS_FRAGMENT)
+    return render(request, template, _checklist_context(request, art, pi))
+
+
+def _saved(request: HttpRequest, art: ART, pi: ProgramIncrement, notice: str) -> HttpResponse:
+    """A write went through: htmx gets the fresh checklist, a plain post a redirect to the page."""
+    if request.htmx:
+        context = _checklist_context(request, art, pi, notice=notice)
+        return render(request, f"{READINESS_TEMPLATE}#{READINESS_FRAGMENT}", context)
+    messages.success(request, notice)
+    return redirect("pi_readiness", art_slug=art.slug, pi_id=pi.pk)
+
+
+def _refused(request: HttpRequest, art: ART, pi: ProgramIncrement, **context_kwargs) -> HttpResponse:
+    """Invalid input: 422 with the forms and their messages, as a fragment or as the whole page."""
+    context = _checklist_context(request, art, pi, **context_kwargs)
+    template = partial(request, READINESS_TEMPLATE, READINESS_FRAGMENT)
+    return render(request, template, context, status=UNPROCESSABLE)
+
+
+def _conflict(request: HttpRequest, art: ART, pi: ProgramIncrement, stale: services.StaleVersion) -> HttpResponse:
+    """409. htmx shows the message and refreshes the checklist (``readiness-stale``); a page shows both."""
+    if request.htmx:
+        response = HttpResponse(str(stale), status=CONFLICT, content_type="text/plain; charset=utf-8")
+        response["HX-Trigger"] = "readiness-stale"
+        return response
+    context = _checklist_context(request, art, pi, error=str(stale))
+    return render(request, READINESS_TEMPLATE, context, status=CONFLICT)
+
+
+def _errors(form) -> str:
+    return " ".join(message for errors in form.errors.values() for message in errors)
+
+
+@art_capability_required("art.view")
+@require_POST
+def readiness_add(request: HttpRequest, pi_id: int) -> HttpResponse:
+    """The RTE adds an item to the checklist, with its owner."""
+    art: ART = request.art
+    pi = pi_of(art, pi_id)
+    # The capability before the input: a role that may not add learns nothing from validation.
+    require(request.user, "planning.facilitate", art=art)
+    form = ReadinessAddForm(request.POST, members=_members(art), auto_id="new-item-%s")
+    if form.is_valid():
+        title = form.cleaned_data["title"].strip()
+        # The database keeps titles unique per PI whatever their case; say so before it refuses.
+        if ReadinessItem.objects.filter(pi=pi, title__iexact=title).exists():
+            form.add_error("title", "This checklist already has that item.")
+        else:
+            try:
+                item = services.add_readiness_item(pi, by=request.user, title=title, owner=form.cleaned_data["owner"])
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return _saved(request, art, pi, f"“{item.title}” added to the checklist.")
+    return _refused(request, art, pi, add_form=form)
+
+
+def _item_of(art: ART, item_id: int) -> ReadinessItem:
+    """An item of a PI of this train (404 otherwise), with its PI and owner."""
+    return get_object_or_404(ReadinessItem.objects.filter(pi__art=art).select_related("pi__art", "owner"), pk=item_id)
+
+
+@art_capability_required("art.view")
+@require_POST
+def readiness_update(request: HttpRequest, item_id: int) -> HttpResponse:
+    """Tick or untick an item, or change its owner; fields the request does not name are left alone."""
+    art: ART = request.art
+    item = _item_of(art, item_id)
+    pi = item.pi
+    user = request.user
+    changes_owner = "owner" in request.POST
+    # The capability before the input: the RTE changes anything, an item's owner may tick it.
+    if changes_owner or item.owner_id != user.pk:
+        require(user, "planning.facilitate", art=art)
+    members = _members(art) if changes_owner else []
+    form = ReadinessItemForm(request.POST, members=members, auto_id=f"item-{item.pk}-%s")
+    if form.is_valid():
+        data = form.cleaned_data
+        changes = {}
+        if data["done"] is not None:
+            changes["done"] = data["done"]
+        if changes_owner:
+            changes["owner"] = data["owner"]
+        if not changes:
+            form.add_error(None, "Nothing to change: tick the item or choose its owner.")
+        else:
+            try:
+                item = services.update_readiness_item(item, by=user, expected_version=data["version"], **changes)
+            except services.StaleVersion as stale:
+                return _conflict(request, art, pi, stale)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return _saved(request, art, pi, _update_notice(item, changes))
+    refused = {item.pk: (form if changes_owner else None, f"“{item.title}” was not changed: {_errors(form)}")}
+    return _refused(request, art, pi, refused=refused)
+
+
+def _update_notice(item: ReadinessItem, changes: dict) -> str:
+    if "owner" in changes:
+        owner = item.owner.display_name if item.owner else "nobody"
+        return f"“{item.title}” is now owned by {owner}."
+    return f"“{item.title}” is {'done' if item.done else 'not done'}."
+
+
+# --- the committed plan ------------------------------------------------------------------------
+
+
+def _changes_context(request: HttpRequest, art: ART, pi: ProgramIncrement, *, error: str = "") -> dict:
+    return {
+        "art": art,
+        "pi": pi,
+        "changes": compare_with_baseline(pi),
+        "can_facilitate": has_capability(request.user, "planning.facilitate", art=art),
+        "error": error,
+    }
+
+
+@art_capability_required("art.view")
+@require_GET
+def plan_changes(request: HttpRequest, pi_id: int) -> HttpResponse:
+    """Planned vs now: the committed plan against the board and the objectives as they are now."""
+    art: ART = request.art
+    pi = pi_of(art, pi_id)
+    return render(request, CHANGES_TEMPLATE, _changes_context(request, art, pi))
+
+
+@art_capability_required("art.view")
+@require_POST
+def plan_commit(request: HttpRequest, pi_id: int) -> HttpResponse:
+    """The RTE commits the plan at the end of PI Planning: the baseline of "planned vs now"."""
+    art: ART = request.art
+    pi = pi_of(art, pi_id)
+    require(request.user, "planning.facilitate", art=art)
+    try:
+        services.commit_plan(pi, by=request.user)
+    except ValidationError as refusal:
+        context = _changes_context(request, art, pi, error=" ".join(refusal.messages))
+        return render(request, CHANGES_TEMPLATE, context, status=UNPROCESSABLE)
+    messages.success(request, f"The plan of {pi.name} is committed: changes from now on show here.")
+    return redirect("plan_changes", art_slug=art.slug, pi_id=pi.pk)

@@ -1,0 +1,389 @@
+"""The confidence vote of PI Planning: fist of five, first per team, then for the whole train.
+
+The vote page of a PI lists the open rounds a person may vote in, with big 1–5 buttons that
+work on a phone, and the past rounds with their results. The RTE opens a round for one team
+or for the whole train and closes it. A round's page shows the live tally: a fragment that
+htmx polls every two seconds while the round is open.
+
+Votes are anonymous to everyone but the voter: no page or fragment renders who voted what.
+Pages read only counts per value, the average and the concerns, sorted by their text so that
+their order says nothing about who wrote them or when. A voter sees their own vote only.
+
+Answers: a vote off the fist of five or in a closed round 422 with the message, nothing
+saved; a person outside a team voting in the team's round 403; opening or closing by anyone
+but the RTE 403; another train's PI or round 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from artops.forms import add_service_errors
+from artops.models import ART, ProgramIncrement, Team, User
+from artops.permissions import art_capability_required, has_capability, memberships_of, require
+from planning import services
+from planning.forms_vote import VOTE_MEANINGS, OpenRoundForm, VoteForm
+from planning.models import VOTE_VALUES, Vote, VoteRound
+from planning.views.common import UNPROCESSABLE, partial, pi_of
+
+HOME_TEMPLATE = "planning/vote.html"
+ROUND_TEMPLATE = "planning/vote_round.html"
+POLL_SECONDS = 2
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One value of the fist of five in a tally: how many chose it, and its share of the votes."""
+
+    value: int
+    meaning: str
+    count: int
+    percent: int
+
+
+@dataclass
+class Tally:
+    """A round's result: counts per value and the average; concerns without their authors."""
+
+    counts: dict[int, int]
+    average: Decimal | None
+    concerns: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, counts: dict[int, int], concerns: list[str] = ()) -> Tally:
+        full = {value: counts.get(value, 0) for value in VOTE_VALUES}
+        total = sum(full.values())
+        average = None
+        if total:
+            average = (Decimal(sum(value * count for value, count in full.items())) / total).quantize(Decimal("0.01"))
+        return cls(counts=full, average=average, concerns=sorted(concerns))
+
+    @property
+    def votes(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def bars(self) -> list[Bar]:
+        total = self.votes
+        return [
+            Bar(value, VOTE_MEANINGS[value], count, round(100 * count / total) if total else 0)
+            for value, count in self.counts.items()
+        ]
+
+
+@dataclass
+class Ballot:
+    """A round as one person sees it: may they vote, what they chose, the form and its messages."""
+
+    round: VoteRound
+    # Shown beside the ballot on the vote page; the ballot itself never needs it.
+    tally: Tally | None = None
+    can_vote: bool = False
+    my_value: int | None = None
+    form: VoteForm | None = None
+    error: str = ""
+    notice: str = ""
+    buttons: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def concern_invited(self) -> bool:
+        return self.my_value is not None and self.my_value <= 2
+
+
+def _buttons() -> list[tuple[int, str]]:
+    return [(value, VOTE_MEANINGS[value]) for value in VOTE_VALUES]
+
+
+def _tallies(round_ids: list[int]) -> dict[int, Tally]:
+    """The tally of each round, counts only, in one query."""
+    counts: dict[int, dict[int, int]] = {round_id: {} for round_id in round_ids}
+    rows = (
+        Vote.objects.filter(round_id__in=round_ids)
+        .order_by()
+        .values_list("round_id", "value")
+        .annotate(count=Count("id"))
+    )
+    for round_id, value, count in rows:
+        counts[round_id][value] = count
+    return {round_id: Tally.of(by_value) for round_id, by_value in counts.items()}
+
+
+def _my_team_ids(user: User, art: ART) -> set[int]:
+    """The teams whose rounds ``user`` votes in (their memberships, already read for the permission check)."""
+    return {membership.team_id for membership in memberships_of(user, art) if membership.team_id}
+
+
+def _can_vote(user: User, art: ART, vote_round: VoteRound, team_ids: set[int]) -> bool:
+    """The rule of ``services.can_vote_in``, answered from the memberships already read."""
+    if not has_capability(user, "planning.vote", art=art):
+        return False
+    return vote_round.team_id is None or vote_round.team_id in team_ids
+
+
+def _ballot(
+    user: User,
+    art: ART,
+    vote_round: VoteRound,
+    *,
+    tally: Tally | None = None,
+    my_vote: tuple[int, str] | None,
+    team_ids: set[int],
+    form: VoteForm | None = None,
+    error: str = "",
+    notice: str = "",
+) -> Ballot:
+    can_vote = vote_round.is_open and _can_vote(user, art, vote_round, team_ids)
+    my_value, my_concern = my_vote or (None, "")
+    if can_vote and form is None:
+        form = VoteForm(initial={"concern": my_concern}, auto_id=f"round-{vote_round.pk}-%s")
+    return Ballot(
+        round=vote_round,
+        tally=tally,
+        can_vote=can_vote,
+        my_value=my_value,
+        form=form,
+        error=error,
+        notice=notice,
+        buttons=_buttons(),
+    )
+
+
+def _home_context(
+    request: HttpRequest,
+    art: ART,
+    pi: ProgramIncrement,
+    *,
+    open_form: OpenRoundForm | None = None,
+    refused: dict[int, dict] | None = None,
+) -> dict:
+    """What the vote page shows; ``refused`` holds a refused ballot's form and message per round id."""
+    user = request.user
+    can_facilitate = has_capability(user, "planning.facilitate", art=art)
+    rounds = list(VoteRound.objects.filter(pi=pi).select_related("team"))
+    tallies = _tallies([vote_round.pk for vote_round in rounds])
+    mine = {
+        round_id: (value, concern)
+        for round_id, value, concern in Vote.objects.filter(round__pi=pi, voter=user).values_list(
+            "round_id", "value", "concern"
+        )
+    }
+    team_ids = _my_team_ids(user, art)
+    refused = refused or {}
+    ballots = [
+        _ballot(
+            user,
+            art,
+            vote_round,
+            tally=tallies[vote_round.pk],
+            my_vote=mine.get(vote_round.pk),
+            team_ids=team_ids,
+            **refused.get(vote_round.pk, {}),
+        )
+        for vote_round in rounds
+        if vote_round.is_open
+    ]
+    if can_facilitate and open_form is None:
+        open_form = OpenRoundForm(teams=_active_teams(art), auto_id="open-round-%s")
+    return {
+        "art": art,
+        "pi": pi,
+        "mine": [ballot for ballot in ballots if ballot.can_vote],
+        "others": [ballot for ballot in ballots if not ballot.can_vote],
+        "past": [(vote_round, tallies[vote_round.pk]) for vote_round in rounds if not vote_round.is_open],
+        "values": VOTE_VALUES,
+        "can_facilitate": can_facilitate,
+        "open_form": open_form,
+    }
+
+
+def _active_teams(art: ART) -> list[Team]:
+    return list(Team.objects.for_art(art).active().order_by("name", "id"))
+
+
+def _round_of(art: ART, round_id: int) -> VoteRound:
+    """A round of this train (404 otherwise), with its PI and team."""
+    return get_object_or_404(
+        VoteRound.objects.filter(pi__art=art).select_related("pi__art", "team", "opened_by"), pk=round_id
+    )
+
+
+@art_capability_required("art.view")
+@require_GET
+def vote_home(request: HttpRequest, pi_id: int) -> HttpResponse:
+    """The open rounds the person votes in, the others' open rounds, past results; the RTE opens rounds."""
+    art: ART = request.art
+    pi = pi_of(art, pi_id)
+    return render(request, HOME_TEMPLATE, _home_context(request, art, pi))
+
+
+@art_capability_required("art.view")
+@require_POST
+def vote_open(request: HttpRequest, pi_id: int) -> HttpResponse:
+    """The RTE opens a round for one team or for the whole train."""
+    art: ART = request.art
+    pi = pi_of(art, pi_id)
+    require(request.user, "planning.facilitate", art=art)
+    teams = _active_teams(art)
+    form = OpenRoundForm(request.POST, teams=teams, auto_id="open-round-%s")
+    if form.is_valid():
+        try:
+            vote_round = services.open_vote(pi, by=request.user, team=form.cleaned_data["team"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"The round of {vote_round.scope_name} is open: votes can come in.")
+            return redirect("vote_round", art_slug=art.slug, round_id=vote_round.pk)
+    context = _home_context(request, art, pi, open_form=form)
+    return render(request, HOME_TEMPLATE, context, status=UNPROCESSABLE)
+
+
+def _round_context(
+    request: HttpRequest, art: ART, vote_round: VoteRound, *, error: str = "", ballot: Ballot | None = None
+) -> dict:
+    user = request.user
+    result = services.tally(vote_round)
+    tally = Tally.of(result["counts"], result["concerns"])
+    can_facilitate = has_capability(user, "planning.facilitate", art=art)
+    return {
+        "art": art,
+        "pi": vote_round.pi,
+        "round": vote_round,
+        "tally": tally,
+        "can_facilitate": can_facilitate,
+        "poll_seconds": POLL_SECONDS,
+        "error": error,
+        "ballot": ballot,
+    }
+
+
+def _round_ballot(request: HttpRequest, art: ART, vote_round: VoteRound) -> Ballot | None:
+    """The person's ballot on the round's page, when the round is open and theirs to vote in."""
+    user = request.user
+    team_ids = _my_team_ids(user, art)
+    if not (vote_round.is_open and _can_vote(user, art, vote_round, team_ids)):
+        return None
+    mine = Vote.objects.filter(round=vote_round, voter=user).values_list("value", "concern").first()
+    return _ballot(user, art, vote_round, my_vote=mine, team_ids=team_ids)
+
+
+@art_capability_required("art.view")
+@require_GET
+@vary_on_headers("HX-Request")
+def vote_round(request: HttpRequest, round_id: int) -> HttpResponse:
+    """A round's live tally; htmx polls its fragment every two seconds until the round closes."""
+    art: ART = request.art
+    vote_round = _round_of(art, round_id)
+    template = partial(request, ROUND_TEMPLATE, "vote-tally")
+    # The polled fragment shows the tally only: the ballot stays as the person left it.
+    ballot = None if template != ROUND_TEMPLATE else _round_ballot(request, art, vote_round)
+    return render(request, template, _round_context(request, art, vote_round, ballot=ballot))
+
+
+def _redirect_after_vote(request: HttpRequest, vote_round: VoteRound) -> HttpResponse:
+    if request.POST.get("return_to") == "round":
+        return redirect("vote_round", art_slug=vote_round.pi.art.slug, round_id=vote_round.pk)
+    return redirect(f"{_home_url(vote_round)}#round-{vote_round.pk}")
+
+
+def _home_url(vote_round: VoteRound) -> str:
+    return reverse("vote_home", kwargs={"art_slug": vote_round.pi.art.slug, "pi_id": vote_round.pi_id})
+
+
+@art_capability_required("art.view")
+@require_POST
+def vote_cast(request: HttpRequest, round_id: int) -> HttpResponse:
+    """Vote 1–5 in an open round (again, to change the vote); a concern is invited for 1 or 2."""
+    art: ART = request.art
+    user = request.user
+    vote_round = _round_of(art, round_id)
+    # Who may vote before the input: someone outside the team learns nothing from validation.
+    if not services.can_vote_in(user, vote_round):
+        message = f"This round is for the members of {vote_round.scope_name}."
+        if request.htmx:
+            return HttpResponse(message, status=403, content_type="text/plain; charset=utf-8")
+        raise PermissionDenied(message)
+    form = VoteForm(request.POST, auto_id=f"round-{vote_round.pk}-%s")
+    error = ""
+    if not vote_round.is_open:
+        error = "This round is closed: votes can no longer change."
+    elif form.is_valid():
+        try:
+            vote = services.cast_vote(
+                vote_round, by=user, value=form.cleaned_data["value"], concern=form.cleaned_data["concern"]
+            )
+        except ValidationError as refusal:
+            add_service_errors(form, refusal)
+        else:
+            notice = f"Your vote of {vote.value} is in. You can change it until the round closes."
+            if vote.value <= 2 and not vote.concern:
+                notice += " Tell us your concern below if you like."
+            if not request.htmx:
+                messages.success(request, notice)
+                return _redirect_after_vote(request, vote_round)
+            ballot = _ballot(
+                user,
+                art,
+                vote_round,
+                my_vote=(vote.value, vote.concern),
+                team_ids=_my_team_ids(user, art),
+                notice=notice,
+            )
+            return render(request, f"{HOME_TEMPLATE}#ballot", {"art": art, "ballot": ballot})
+    if not error:
+        error = " ".join(message for errors in form.errors.values() for message in errors)
+    return _refused_vote(request, art, vote_round, form, error)
+
+
+def _refused_vote(request: HttpRequest, art: ART, vote_round: VoteRound, form: VoteForm, error: str) -> HttpResponse:
+    """422: the ballot with the message (htmx), or the whole vote page with it."""
+    user = request.user
+    if request.htmx:
+        mine = Vote.objects.filter(round=vote_round, voter=user).values_list("value", "concern").first()
+        ballot = _ballot(
+            user,
+            art,
+            vote_round,
+            my_vote=mine,
+            team_ids=_my_team_ids(user, art),
+            form=form if vote_round.is_open else None,
+            error=error,
+        )
+        return render(request, f"{HOME_TEMPLATE}#ballot", {"art": art, "ballot": ballot}, status=UNPROCESSABLE)
+    refused = {vote_round.pk: {"form": form, "error": error}} if vote_round.is_open else {}
+    context = _home_context(request, art, vote_round.pi, refused=refused)
+    if not vote_round.is_open:
+        context["vote_error"] = error
+    return render(request, HOME_TEMPLATE, context, status=UNPROCESSABLE)
+
+
+@art_capability_required("art.view")
+@require_POST
+def vote_close(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The RTE closes a round: its result is kept, and an average below 3 marks it "re-plan"."""
+    art: ART = request.art
+    vote_round = _round_of(art, round_id)
+    require(request.user, "planning.facilitate", art=art)
+    try:
+        vote_round = services.close_vote(vote_round, by=request.user)
+    except ValidationError as refusal:
+        error = " ".join(refusal.messages)
+        vote_round = _round_of(art, round_id)
+        template = partial(request, ROUND_TEMPLATE, "vote-tally")
+        context = _round_context(request, art, vote_round, error=error)
+        return render(request, template, context, status=UNPROCESSABLE)
+    if request.htmx:
+        return render(request, f"{ROUND_TEMPLATE}#vote-tally", _round_context(request, art, vote_round))
+    average = "no votes" if vote_round.average is None else f"average {vote_round.average}"
+    verdict = ": re-plan" if vote_round.replan else ""
+    messages.success(request, f"The round of {vote_round.scope_name} is closed ({average}){verdict}.")
+    return redirect("vote_round", art_slug=art.slug, round_id=vote_round.pk)
