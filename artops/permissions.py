@@ -131,6 +131,12 @@ CAPABILITY_MESSAGES = {
     "planning.set_business_value": "Only Business Owners set business value.",
     "planning.edit_team_plan": "Only the team's Scrum Master and Product Owner (or the RTE) change this team's plan.",
     "planning.edit_own_stories": "You may change only the stories you own, on your own team.",
+    "risks.roam": "Only the train's leaders, its Business Owners and the risk's own team (Scrum Master, PO) ROAM it.",
+    "risks.update_dependency": (
+        "Only the Scrum Masters and Product Owners of the needing or the providing team (or the RTE) "
+        "change a dependency."
+    ),
+    "planning.facilitate": "Only the Release Train Engineer does this.",
     "planning.write_objectives": "Only the team's Scrum Master and Product Owner (or the RTE) write its PI objectives.",
 }
 

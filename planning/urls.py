@@ -2,20 +2,35 @@
 
 from django.urls import path
 
-from planning.views import backlog, backlog_import, boards, objectives, readiness, roadmap, vote
+from planning.views import backlog, backlog_import, boards, objectives, program_board, readiness, roadmap, vote
+
+TEAM = "pis/<int:pi_id>/teams/<int:team_id>"
 
 urlpatterns = [
+    # The ART backlog and the roadmap.
     path("backlog/", backlog.backlog, name="backlog"),
     path("backlog.csv", backlog.backlog_csv, name="backlog_csv"),
     path("backlog/import/", backlog_import.backlog_import, name="backlog_import"),
     path("roadmap/", roadmap.roadmap, name="roadmap"),
     path("features/<str:key>/", backlog.feature_detail, name="feature_detail"),
     path("features/<str:key>/wsjf/", backlog.feature_wsjf, name="feature_wsjf"),
+    # The train's PI plan and the team boards.
+    path("", boards.planning_home, name="planning_home"),
+    path("pis/<int:pi_id>/plan/", boards.pi_plan, name="pi_plan"),
+    path(f"{TEAM}/board/", boards.team_board, name="team_board"),
+    path(f"{TEAM}/board/capacity/", boards.board_capacity, name="board_capacity"),
+    path(f"{TEAM}/board/stories/", boards.board_story_create, name="board_story_create"),
+    path(f"{TEAM}/board/stories/<int:story_id>/", boards.board_story_edit, name="board_story_edit"),
+    path(f"{TEAM}/board/stories/<int:story_id>/move/", boards.board_story_move, name="board_story_move"),
+    path(f"{TEAM}/board/stories/<int:story_id>/delete/", boards.board_story_delete, name="board_story_delete"),
+    path(f"{TEAM}/board/placements/", boards.board_placement_set, name="board_placement_set"),
+    path(f"{TEAM}/board/placements/remove/", boards.board_placement_remove, name="board_placement_remove"),
+    # PI objectives and business value.
     path("objectives/", objectives.objectives_home, name="objectives_home"),
     path("pis/<int:pi_id>/objectives/", objectives.art_objectives, name="art_objectives"),
     path("pis/<int:pi_id>/objectives.csv", objectives.objectives_csv, name="objectives_csv"),
-    path("pis/<int:pi_id>/teams/<int:team_id>/objectives/", objectives.team_objectives, name="team_objectives"),
-    path("pis/<int:pi_id>/teams/<int:team_id>/objectives/new/", objectives.objective_create, name="objective_create"),
+    path(f"{TEAM}/objectives/", objectives.team_objectives, name="team_objectives"),
+    path(f"{TEAM}/objectives/new/", objectives.objective_create, name="objective_create"),
     path("objectives/<int:objective_id>/edit/", objectives.objective_edit, name="objective_edit"),
     path(
         "objectives/<int:objective_id>/business-value/",
@@ -23,40 +38,22 @@ urlpatterns = [
         name="objective_business_value",
     ),
     path("objectives/<int:objective_id>/delete/", objectives.objective_delete, name="objective_delete"),
-    path("", boards.planning_home, name="planning_home"),
-    path("pis/<int:pi_id>/plan/", boards.pi_plan, name="pi_plan"),
-    path("pis/<int:pi_id>/teams/<int:team_id>/board/", boards.team_board, name="team_board"),
-    path("pis/<int:pi_id>/teams/<int:team_id>/board/capacity/", boards.board_capacity, name="board_capacity"),
-    path("pis/<int:pi_id>/teams/<int:team_id>/board/stories/", boards.board_story_create, name="board_story_create"),
+    # The program board.
+    path("board/", program_board.program_board_home, name="program_board_home"),
+    path("pis/<int:pi_id>/board/", program_board.program_board_page, name="program_board"),
+    path("pis/<int:pi_id>/board/move/", program_board.program_board_move, name="program_board_move"),
+    path("pis/<int:pi_id>/board/changes/", program_board.program_board_changes, name="program_board_changes"),
     path(
-        "pis/<int:pi_id>/teams/<int:team_id>/board/stories/<int:story_id>/",
-        boards.board_story_edit,
-        name="board_story_edit",
+        "pis/<int:pi_id>/board/milestones/",
+        program_board.program_board_milestone_create,
+        name="program_board_milestone_create",
     ),
     path(
-        "pis/<int:pi_id>/teams/<int:team_id>/board/stories/<int:story_id>/move/",
-        boards.board_story_move,
-        name="board_story_move",
+        "pis/<int:pi_id>/board/milestones/<int:milestone_id>/delete/",
+        program_board.program_board_milestone_delete,
+        name="program_board_milestone_delete",
     ),
-    path(
-        "pis/<int:pi_id>/teams/<int:team_id>/board/stories/<int:story_id>/delete/",
-        boards.board_story_delete,
-        name="board_story_delete",
-    ),
-    path(
-        "pis/<int:pi_id>/teams/<int:team_id>/board/placements/",
-        boards.board_placement_set,
-        name="board_placement_set",
-    ),
-    path(
-        "pis/<int:pi_id>/teams/<int:team_id>/board/placements/remove/",
-        boards.board_placement_remove,
-        name="board_placement_remove",
-    ),
-]
-
-# The confidence vote, PI readiness and the committed plan.
-urlpatterns += [
+    # The confidence vote, PI readiness and the committed plan.
     path("pis/<int:pi_id>/vote/", vote.vote_home, name="vote_home"),
     path("pis/<int:pi_id>/vote/open/", vote.vote_open, name="vote_open"),
     path("vote/<int:round_id>/", vote.vote_round, name="vote_round"),

@@ -40,6 +40,7 @@ from planning.forms_board import (
 )
 from planning.models import FeaturePlacement, Story
 from planning.views.common import CONFLICT, UNPROCESSABLE, current_pi, partial, pi_of, team_of
+from planning.views.readiness import readiness_progress
 
 NAV_SECTION = "plan"
 
@@ -85,6 +86,7 @@ def pi_plan(request: HttpRequest, pi_id: int) -> HttpResponse:
             "plan": build_pi_plan(pi),
             "pis": ProgramIncrement.objects.for_art(art).order_by("start_date"),
             "can_manage": has_capability(request.user, "art.manage", art=art),
+            "readiness": readiness_progress([pi])[pi.pk],
         },
     )
 

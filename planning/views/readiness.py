@@ -36,6 +36,8 @@ from planning.forms_vote import ReadinessAddForm, ReadinessItemForm
 from planning.models import ReadinessItem
 from planning.views.common import CONFLICT, UNPROCESSABLE, partial, pi_of
 
+NAV_SECTION = "plan"
+
 READINESS_TEMPLATE = "planning/readiness.html"
 READINESS_FRAGMENT = "readiness"
 CHANGES_TEMPLATE = "planning/plan_changes.html"

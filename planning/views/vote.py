@@ -36,6 +36,8 @@ from planning.forms_vote import VOTE_MEANINGS, OpenRoundForm, VoteForm
 from planning.models import VOTE_VALUES, Vote, VoteRound
 from planning.views.common import UNPROCESSABLE, partial, pi_of
 
+NAV_SECTION = "plan"
+
 HOME_TEMPLATE = "planning/vote.html"
 ROUND_TEMPLATE = "planning/vote_round.html"
 POLL_SECONDS = 2

@@ -39,6 +39,8 @@ from risks.dependency_views_helpers import MapColumn, build_map, change_lines
 from risks.forms_dependencies import DependencyEditForm, DependencyOptions, MoveForm, RaiseDependencyForm, ReviewForm
 from risks.models import Dependency, Health
 
+NAV_SECTION = "dependencies"
+
 LIST_TEMPLATE = "risks/dependencies.html"
 DETAIL_TEMPLATE = "risks/dependency.html"
 REVIEW_TEMPLATE = "risks/review.html"

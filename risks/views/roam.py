@@ -30,6 +30,8 @@ from risks.filters import SEVERITY_BANDS, WHOLE_TRAIN, RiskFilter, severity_band
 from risks.forms import RiskEditForm, RiskForm, RoamForm
 from risks.models import QUIET_DAYS, Risk, RiskChange
 
+NAV_SECTION = "risks"
+
 BOARD_TEMPLATE = "risks/board.html"
 RISK_TEMPLATE = "risks/risk.html"
 

@@ -636,7 +636,7 @@ SIZES = [(3, 1), (30, 10)]
 BOARD_PAGE_QUERIES = 13
 BOARD_FRAGMENT_QUERIES = 12
 # Session, user, train, memberships, PI; teams, iterations, capacities, loads, unplanned; PI switcher.
-PI_PLAN_QUERIES = 11
+PI_PLAN_QUERIES = 12
 
 
 @pytest.mark.parametrize(("stories", "placements"), SIZES)

@@ -13,6 +13,9 @@ def test_navigation_marks_the_current_section(client, art, pi, team_member):
         "Roadmap": reverse("roadmap", kwargs={"art_slug": art.slug}),
         "Team plans": reverse("pi_plan", kwargs={"art_slug": art.slug, "pi_id": pi.pk}),
         "Objectives": reverse("art_objectives", kwargs={"art_slug": art.slug, "pi_id": pi.pk}),
+        "Program board": reverse("program_board", kwargs={"art_slug": art.slug, "pi_id": pi.pk}),
+        "Risks": reverse("roam_board", kwargs={"art_slug": art.slug}),
+        "Dependencies": reverse("dependency_list", kwargs={"art_slug": art.slug}),
     }
     for label, url in pages.items():
         html = client.get(url).content.decode()
@@ -38,3 +41,18 @@ def test_objectives_link_without_a_pi_explains_on_the_plan_page(client, art, tea
 def test_objectives_link_is_for_members_only(client, art, pi, outsider):
     client.force_login(outsider)
     assert client.get(reverse("objectives_home", kwargs={"art_slug": art.slug})).status_code == 404
+
+
+@time_machine.travel("2026-10-20 09:00Z", tick=False)
+def test_program_board_link_opens_the_current_pis_board(client, art, pi, team_member):
+    client.force_login(team_member)
+    response = client.get(reverse("program_board_home", kwargs={"art_slug": art.slug}))
+    assert response.url == reverse("program_board", kwargs={"art_slug": art.slug, "pi_id": pi.pk})
+
+
+def test_team_board_leads_to_its_objectives_and_to_raising_a_dependency(client, art, pi, team, scrum_master):
+    client.force_login(scrum_master)
+    html = client.get(reverse("team_board", kwargs={"art_slug": art.slug, "pi_id": pi.pk, "team_id": team.pk})).content
+    objectives = reverse("team_objectives", kwargs={"art_slug": art.slug, "pi_id": pi.pk, "team_id": team.pk})
+    raise_url = reverse("dependency_list", kwargs={"art_slug": art.slug}) + f"?pi={pi.pk}&amp;needing_team={team.pk}"
+    assert objectives.encode() in html and raise_url.encode() in html
