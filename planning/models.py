@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import connection, models
 from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Greatest, Lower, Round
@@ -586,7 +586,11 @@ class PIObjective(models.Model):
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="objectives")
     pi = models.ForeignKey(ProgramIncrement, on_delete=models.PROTECT, related_name="objectives", verbose_name="PI")
-    statement = models.TextField(max_length=1000)
+    statement = models.TextField(
+        max_length=1000,
+        validators=[MaxLengthValidator(1000)],
+        error_messages={"blank": "Write the objective's statement."},
+    )
     committed = models.BooleanField(default=True, help_text="Uncommitted objectives are stretch goals.")
     planned_business_value = models.PositiveSmallIntegerField(
         null=True,

@@ -660,7 +660,7 @@ def tally(vote_round: VoteRound) -> dict:
         else None
     )
     concerns = list(
-        Vote.objects.filter(round=vote_round).exclude(concern="").order_by("?").values_list("concern", flat=True)
+        Vote.objects.filter(round=vote_round).exclude(concern="").order_by("concern").values_list("concern", flat=True)
     )
     return {"counts": counts, "votes": total, "average": average, "concerns": concerns}
 
@@ -696,6 +696,8 @@ def add_readiness_item(pi: ProgramIncrement, *, by: User, title: str, owner: Use
     require(by, "planning.facilitate", art=pi.art)
     if owner is not None and not Membership.objects.filter(user=owner, art=pi.art).exists():
         raise ValidationError({"owner": f"{owner.display_name} is not a member of this train."})
+    if ReadinessItem.objects.filter(pi=pi, title__iexact=(title or "").strip()).exists():
+        raise ValidationError({"title": "This checklist already has that item."})
     last = ReadinessItem.objects.filter(pi=pi).order_by("-position").values_list("position", flat=True).first()
     item = ReadinessItem(pi=pi, title=(title or "").strip(), owner=owner, position=(last or 0) + 1)
     _validated(item)

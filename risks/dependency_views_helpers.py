@@ -19,17 +19,7 @@ SEVERITY = {Health.RED: 0, Health.UNPLANNED: 1, Health.AMBER: 2, Health.GREEN: 3
 
 def health_of(state: str, planned_start: date | None, needed_start: date) -> Health:
     """``Dependency.health`` from plain values (state, planned and needed iterations' first days)."""
-    if state == Dependency.State.DELIVERED:
-        return Health.GREEN
-    if state == Dependency.State.CANCELLED:
-        return Health.CLOSED
-    if planned_start is None:
-        return Health.UNPLANNED
-    if planned_start < needed_start:
-        return Health.GREEN
-    if planned_start == needed_start:
-        return Health.AMBER
-    return Health.RED
+    return Health.of(state, planned_start, needed_start)
 
 
 def worst(healths: Iterable[Health]) -> Health | None:

@@ -212,6 +212,22 @@ class Health(models.TextChoices):
     UNPLANNED = "unplanned", "Not planned"
     CLOSED = "closed", "Closed"
 
+    @classmethod
+    def of(cls, state: str, planned_start: date | None, needed_start: date) -> Health:
+        """Green when delivered or planned before the iteration it is needed in, amber in the same
+        iteration, red when planned after it; unplanned while not planned at all; closed when cancelled."""
+        if state == "delivered":
+            return cls.GREEN
+        if state == "cancelled":
+            return cls.CLOSED
+        if planned_start is None:
+            return cls.UNPLANNED
+        if planned_start < needed_start:
+            return cls.GREEN
+        if planned_start == needed_start:
+            return cls.AMBER
+        return cls.RED
+
 
 # Aging buckets of open dependencies, in days: (label, lowest, highest or None).
 AGE_BUCKETS = (("0–7 days", 0, 7), ("8–14 days", 8, 14), ("15–30 days", 15, 30), ("over 30 days", 31, None))
@@ -335,20 +351,9 @@ class Dependency(models.Model):
 
     @property
     def health(self) -> Health:
-        """Green when delivered or planned before the iteration it is needed in, amber in the same
-        iteration, red when planned after it; unplanned while not planned at all."""
-        if self.state == self.State.DELIVERED:
-            return Health.GREEN
-        if self.state == self.State.CANCELLED:
-            return Health.CLOSED
-        if self.planned_iteration_id is None:
-            return Health.UNPLANNED
-        planned, needed = self.planned_iteration.start_date, self.needed_by.start_date
-        if planned < needed:
-            return Health.GREEN
-        if planned == needed:
-            return Health.AMBER
-        return Health.RED
+        """How the plan fits the need: ``Health.of`` the state and the two iterations."""
+        planned = self.planned_iteration.start_date if self.planned_iteration_id else None
+        return Health.of(self.state, planned, self.needed_by.start_date)
 
     def clean(self) -> None:
         super().clean()

@@ -159,8 +159,9 @@ def update_risk(risk: Risk, *, by: User, expected_version: int, **changes) -> Ri
     _check_unknown(changes, RISK_FIELDS)
     if not can_edit_risk(by, risk):
         require(by, "risks.roam", art=risk.art, team=risk.team)
-    if "team" in changes and changes["team"] != risk.team and not can_edit_risk(by, risk):
-        raise PermissionDenied("Your role on this train does not allow this.")
+    if "team" in changes and changes["team"] != risk.team:
+        # Handing a risk to another team (or to the whole train) needs the right to ROAM it there.
+        require(by, "risks.roam", art=risk.art, team=changes["team"])
     if "owner" in changes:
         _check_member(changes["owner"], risk.art)
     current = _lock(Risk, risk, expected_version, _risk_label(risk))
@@ -310,12 +311,17 @@ def move_dependency(dependency: Dependency, *, to: str, by: User, expected_versi
     return Dependency.objects.with_related().get(pk=current.pk)
 
 
+def can_review_dependency(user: User, dependency: Dependency) -> bool:
+    """Either side of the dependency, and the RTE who runs the weekly review."""
+    return can_update_dependency(user, dependency) or has_capability(user, "sync.facilitate", art=dependency.art)
+
+
 @transaction.atomic
 def review_dependency(
     dependency: Dependency, *, by: User, expected_version: int, next_action: str, reviewed_on: date
 ) -> Dependency:
     """The weekly review: record the next action and the day it was reviewed."""
-    if not (can_update_dependency(by, dependency) or has_capability(by, "sync.facilitate", art=dependency.art)):
+    if not can_review_dependency(by, dependency):
         _require_update(by, dependency)
     current = _lock(Dependency, dependency, expected_version, _dependency_label(dependency))
     current.art, current.pi = dependency.art, dependency.pi

@@ -25,7 +25,7 @@ from planning import services
 from planning.filters import UNPLANNED, FeatureFilter
 from planning.forms import FeatureEditForm, FeatureForm, WSJFInputForm
 from planning.models import FIBONACCI, WSJF_INPUTS, Feature
-from planning.views.common import CONFLICT, UNPROCESSABLE, partial
+from planning.views.common import CONFLICT, UNPROCESSABLE, csv_safe, partial
 
 NAV_SECTION = "backlog"
 
@@ -180,21 +180,16 @@ def backlog_csv(request: HttpRequest) -> HttpResponse:
             [
                 rank,
                 feature.key,
-                _csv_safe(feature.title),
+                csv_safe(feature.title),
                 feature.type,
                 feature.state,
-                _csv_safe(feature.pi.name) if feature.pi else "",
+                csv_safe(feature.pi.name) if feature.pi else "",
                 *(getattr(feature, field) for field in WSJF_INPUTS),
                 feature.cost_of_delay,
                 feature.wsjf,
             ]
         )
     return response
-
-
-def _csv_safe(text: str) -> str:
-    """Neutralise spreadsheet formulas in free text (CSV injection)."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @art_capability_required("art.view")

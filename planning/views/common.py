@@ -28,6 +28,11 @@ def team_of(art: ART, team_id: int) -> Team:
     return get_object_or_404(Team.objects.for_art(art).select_related("art"), pk=team_id)
 
 
+def csv_safe(text: str) -> str:
+    """Neutralise spreadsheet formulas in free text of a CSV export (CSV injection)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def current_pi(art: ART) -> ProgramIncrement | None:
     """The PI in which the train's today falls, else the next one, else the latest."""
     today = art.today()

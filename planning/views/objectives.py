@@ -39,8 +39,7 @@ from artops.permissions import art_capability_required, has_capability, require
 from planning import services
 from planning.forms_objectives import BusinessValueForm, ObjectiveEditForm, ObjectiveForm, VersionForm
 from planning.models import Feature, ObjectiveChange, PIObjective
-from planning.views.backlog import _csv_safe
-from planning.views.common import CONFLICT, UNPROCESSABLE, current_pi, partial, pi_of, team_of
+from planning.views.common import CONFLICT, UNPROCESSABLE, csv_safe, current_pi, partial, pi_of, team_of
 
 NAV_SECTION = "objectives"
 
@@ -293,12 +292,12 @@ def objectives_csv(request: HttpRequest, pi_id: int) -> HttpResponse:
     for objective in objectives:
         writer.writerow(
             [
-                _csv_safe(objective.team.name),
-                _csv_safe(objective.statement),
+                csv_safe(objective.team.name),
+                csv_safe(objective.statement),
                 "committed" if objective.committed else "uncommitted",
                 _blank_if_none(objective.planned_business_value),
                 _blank_if_none(objective.actual_business_value),
-                " ".join(_csv_safe(feature.key) for feature in objective.features.all()),
+                " ".join(csv_safe(feature.key) for feature in objective.features.all()),
             ]
         )
     return response

@@ -58,10 +58,8 @@ FILTERS = ("needing_team", "providing_team", "external_party", "team", "state", 
 
 
 def may_review(user, dependency: Dependency) -> bool:
-    """Those who may change it, and the RTE who runs the weekly review (``review_dependency`` checks the same)."""
-    return services.can_update_dependency(user, dependency) or has_capability(
-        user, "sync.facilitate", art=dependency.art
-    )
+    """Those who may change it, and the RTE who runs the weekly review."""
+    return services.can_review_dependency(user, dependency)
 
 
 def list_url(art: ART, **query) -> str:

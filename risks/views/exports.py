@@ -18,7 +18,7 @@ from django_filters import FilterSet
 
 from artops.models import ART
 from artops.permissions import art_capability_required
-from planning.views.backlog import _csv_safe
+from planning.views.common import csv_safe
 from risks.dependency_filters import DependencyFilter
 from risks.filters import RiskFilter
 from risks.models import Dependency, Risk
@@ -64,7 +64,7 @@ DEPENDENCY_COLUMNS = (
 
 
 def _text(value: str | None) -> str:
-    return _csv_safe(value) if value else ""
+    return csv_safe(value) if value else ""
 
 
 def _day(value: date | None) -> str:

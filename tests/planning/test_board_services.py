@@ -161,3 +161,14 @@ def test_rte_adds_items_and_owners_tick_their_own(rte, product_manager, team_mem
 def test_make_pi_does_not_skip_the_checklist(art):
     pi = make_pi(art, name="PI 2032.1", start=date(2032, 1, 5))
     assert ReadinessItem.objects.filter(pi=pi).count() == len(DEFAULT_READINESS)
+
+
+def test_a_checklist_item_is_not_added_twice(rte, pi):
+    with pytest.raises(ValidationError, match="already has that item"):
+        services.add_readiness_item(pi, by=rte, title="capacities ENTERED")
+    assert ReadinessItem.objects.filter(pi=pi).count() == len(DEFAULT_READINESS)
+
+
+def test_objective_statement_is_at_most_a_thousand_characters(scrum_master, team, pi):
+    with pytest.raises(ValidationError, match="at most 1000"):
+        services.create_objective(team, pi, by=scrum_master, statement="x" * 1001)

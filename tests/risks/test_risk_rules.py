@@ -361,3 +361,15 @@ def test_whoever_raised_a_risk_may_correct_it_but_not_roam_it(art, pi, team, tea
     with pytest.raises(PermissionDenied):
         services.roam_risk(risk, to=State.RESOLVED, by=team_member, expected_version=2)
     assert Risk.objects.get(pk=risk.pk).state == State.UNROAMED
+
+
+def test_handing_a_risk_to_another_team_needs_the_right_to_roam_it_there(art, pi, rte, scrum_master, team, other_team):
+    risk = make_risk(art, pi, rte, team=team)
+    with pytest.raises(PermissionDenied):
+        services.update_risk(risk, by=scrum_master, expected_version=risk.version, team=other_team)
+    with pytest.raises(PermissionDenied):
+        services.update_risk(risk, by=scrum_master, expected_version=risk.version, team=None)
+    risk.refresh_from_db()
+    assert risk.team == team
+    moved = services.update_risk(risk, by=rte, expected_version=risk.version, team=other_team)
+    assert moved.team == other_team
