@@ -13,12 +13,12 @@ already exists, so running it again changes nothing.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from artops.models import ART, Iteration, ProgramIncrement, Team, User
 from planning import services
-from planning.models import Feature, PIObjective, Story
+from planning.models import Feature, Milestone, PIObjective, Story
 
 B, E = Feature.Type.BUSINESS, Feature.Type.ENABLER
 
@@ -87,6 +87,8 @@ def seed_demo(art: ART, today: date) -> None:
     backlog_is_here = set(PLACEMENTS) <= planned_here
     if backlog_is_here and not Story.objects.filter(pi=current).exists():
         _seed_team_plans(art, current, teams, today, by=rte)
+    if backlog_is_here and not Milestone.objects.filter(pi=current).exists():
+        _seed_milestones(current)
     business_owner = User.objects.get(email="bo@payments.example")
     for pi, objectives in ((current, CURRENT_OBJECTIVES), (where["closed"], CLOSED_OBJECTIVES)):
         if backlog_is_here and pi is not None and not PIObjective.objects.filter(pi=pi).exists():
@@ -215,6 +217,22 @@ def _seed_team_plans(art: ART, pi: ProgramIncrement, teams: dict[str, Team], tod
             state=_story_state(iterations[number], today),
         )
     services.create_story(teams["Ledger"], pi, by=by, title="Spike: ledger read replicas", points=3)
+
+
+# Milestones and events of the running PI: (name, days after its start, what it is).
+MILESTONES = [
+    ("Black Friday code freeze", 16, "No production changes to the checkout for a week."),
+    ("PSD3 conformance test", 31, "The regulator's test window for strong customer authentication."),
+    ("Release 26.12", 40, "The last release of the year."),
+]
+
+
+def _seed_milestones(pi: ProgramIncrement) -> None:
+    product_manager = User.objects.get(email="pm@payments.example")
+    for name, days, description in MILESTONES:
+        day = pi.start_date + timedelta(days=days)
+        if pi.contains(day):
+            services.create_milestone(pi, by=product_manager, name=name, date=day, description=description)
 
 
 def _story_state(iteration: Iteration, today: date) -> str:

@@ -4,7 +4,7 @@ import time_machine
 from django.core.management import call_command
 
 from artops.models import ART, ProgramIncrement
-from planning.models import FeaturePlacement, PIObjective, Story, TeamCapacity
+from planning.models import FeaturePlacement, Milestone, PIObjective, Story, TeamCapacity
 
 
 def plan_counts(art):
@@ -13,6 +13,7 @@ def plan_counts(art):
         Story.objects.for_art(art).count(),
         FeaturePlacement.objects.for_art(art).count(),
         PIObjective.objects.for_art(art).count(),
+        Milestone.objects.filter(pi__art=art).count(),
     )
 
 
@@ -42,6 +43,8 @@ def test_seed_demo_plans_the_current_pi_with_one_overloaded_team(db):
     per_team = PIObjective.objects.for_pi(closed).totals_by_team()
     assert any(totals["predictability"] > 100 for totals in per_team.values())
     assert any(totals["predictability"] < 80 for totals in per_team.values())
+
+    assert Milestone.objects.filter(pi=current).count() == 3
 
     first = plan_counts(art)
     call_command("seed_demo", verbosity=0)
