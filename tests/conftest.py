@@ -103,3 +103,8 @@ def persona(request):
     if request.param == "anonymous":
         return None
     return request.getfixturevalue(request.param)
+
+
+@pytest.fixture
+def everyone(rte, product_manager, system_architect, business_owner, scrum_master, product_owner, team_member):
+    """Create every persona, so the train looks the same whoever is asking."""

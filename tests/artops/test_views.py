@@ -11,8 +11,8 @@ from django.urls import reverse
 from artops.models import Iteration, Membership, ProgramIncrement, Role, Team
 from tests.conftest import PERSONAS, make_member
 from tests.factories import ARTFactory, TeamFactory, UserFactory, make_pi
+from tests.helpers import HTMX
 
-HTMX = {"HX-Request": "true"}
 MEMBERS = [p for p in PERSONAS if p not in ("outsider", "anonymous")]
 NOT_RTE = [p for p in MEMBERS if p != "rte"]
 
@@ -32,11 +32,6 @@ def client_for(client, persona):
     if persona is not None:
         client.force_login(persona)
     return client
-
-
-@pytest.fixture
-def everyone(rte, product_manager, system_architect, business_owner, scrum_master, product_owner, team_member):
-    """Create every persona, so the train looks the same whoever is asking."""
 
 
 # --- reading pages: every member of the train, nobody else --------------------------------

@@ -35,11 +35,6 @@ def expected(persona: str, allowed: bool, ok: int) -> set[int]:
     return {ok} if allowed else {403}
 
 
-@pytest.fixture
-def everyone(rte, product_manager, system_architect, business_owner, scrum_master, product_owner, team_member):
-    """Create every persona."""
-
-
 @pytest.mark.parametrize("persona", PERSONAS, indirect=True)
 @pytest.mark.parametrize("feature_type", ["business", "enabler"])
 def test_partial_update_permission_matrix(art, everyone, persona, feature_type, request):

@@ -4,7 +4,6 @@ import re
 from datetime import date
 
 import pytest
-from django.urls import reverse
 
 from artops.models import Role
 from planning import services
@@ -12,12 +11,8 @@ from planning.baseline import plan_changes
 from planning.models import BaselineObjective, BaselinePlacement, FeaturePlacement, PIObjective, PlanBaseline
 from tests.conftest import PERSONAS, make_member
 from tests.factories import TeamFactory, make_pi
+from tests.helpers import expected, login, url
 from tests.planning.factories import FeatureFactory, ObjectiveFactory, PlacementFactory
-
-
-@pytest.fixture
-def everyone(rte, product_manager, system_architect, business_owner, scrum_master, product_owner, team_member):
-    """Create every persona, so the train looks the same whoever is asking."""
 
 
 def development(pi):
@@ -48,24 +43,6 @@ def plan(art, pi, team, other_team):
             ),
         },
     }
-
-
-def url(name: str, art, **kwargs) -> str:
-    return reverse(name, kwargs={"art_slug": art.slug, **kwargs})
-
-
-def expected(persona: str, allowed: bool, ok: int = 200) -> int:
-    if persona == "anonymous":
-        return 302
-    if persona == "outsider":
-        return 404
-    return ok if allowed else 403
-
-
-def login(client, persona):
-    if persona is not None:
-        client.force_login(persona)
-    return client
 
 
 def text(content: bytes) -> str:

@@ -4,42 +4,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from django.urls import reverse
 
 from planning.models import IP_REFUSAL, FeaturePlacement, PlacementChange, Story, TeamCapacity
 from tests.conftest import PERSONAS
 from tests.factories import TeamFactory, make_pi
+from tests.helpers import HTMX, expected, login, url
 from tests.planning.factories import CapacityFactory, FeatureFactory, PlacementFactory, StoryFactory
 
-HTMX = {"HX-Request": "true"}
 PLAN_EDITORS = {"rte", "scrum_master", "product_owner"}
-
-
-@pytest.fixture
-def everyone(rte, product_manager, system_architect, business_owner, scrum_master, product_owner, team_member):
-    """Create every persona, so the train looks the same whoever is asking."""
-
-
-def url(name: str, art, **kwargs) -> str:
-    return reverse(name, kwargs={"art_slug": art.slug, **kwargs})
 
 
 def board_url(art, pi, team, name: str = "team_board", **kwargs) -> str:
     return url(name, art, pi_id=pi.pk, team_id=team.pk, **kwargs)
-
-
-def expected(persona: str, allowed: bool, ok: int = 200) -> int:
-    if persona == "anonymous":
-        return 302
-    if persona == "outsider":
-        return 404
-    return ok if allowed else 403
-
-
-def login(client, persona):
-    if persona is not None:
-        client.force_login(persona)
-    return client
 
 
 def development(pi):

@@ -11,6 +11,7 @@ from planning import imports
 from planning.models import OFF_SCALE_MESSAGE, WSJF_INPUTS, Feature
 from tests.conftest import PERSONAS
 from tests.factories import make_pi
+from tests.helpers import expected, login
 from tests.planning.factories import FeatureFactory
 
 HEADER = "title,type,pi,user_business_value,time_criticality,risk_reduction,job_size,description\n"
@@ -27,19 +28,8 @@ BROKEN = (
 ENABLERS = "title,type,job_size\nLedger replica,enabler,5\nEvent bus,enabler,8\n"
 
 
-@pytest.fixture
-def everyone(rte, product_manager, system_architect, business_owner, scrum_master, product_owner, team_member):
-    """Create every persona, so the train looks the same whoever is asking."""
-
-
 def url(name: str, art) -> str:
     return reverse(name, kwargs={"art_slug": art.slug})
-
-
-def login(client, persona):
-    if persona is not None:
-        client.force_login(persona)
-    return client
 
 
 def upload(text: str | bytes, name: str = "features.csv") -> SimpleUploadedFile:
@@ -260,14 +250,6 @@ def test_a_row_the_service_still_refuses_rolls_back_every_row(art, product_manag
 
 
 # --- the pages --------------------------------------------------------------------------------
-
-
-def expected(persona: str, allowed: bool, ok: int = 200) -> int:
-    if persona == "anonymous":
-        return 302
-    if persona == "outsider":
-        return 404
-    return ok if allowed else 403
 
 
 IMPORTERS = {"rte", "product_manager", "system_architect"}

@@ -9,23 +9,17 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 from artops.models import Role
 from planning import services
 from planning.models import ObjectiveChange, PIObjective
 from tests.conftest import PERSONAS, make_member
 from tests.factories import TeamFactory, make_pi
+from tests.helpers import HTMX, expected, login, url
 from tests.planning.factories import FeatureFactory, ObjectiveFactory
 
-HTMX = {"HX-Request": "true"}
 WRITERS = {"rte", "scrum_master", "product_owner"}
 BUSINESS_OWNERS = {"business_owner"}
-
-
-@pytest.fixture
-def everyone(rte, product_manager, system_architect, business_owner, scrum_master, product_owner, team_member):
-    """Create every persona, so the train looks the same whoever is asking."""
 
 
 @pytest.fixture
@@ -33,26 +27,8 @@ def objective(team, pi):
     return ObjectiveFactory(team=team, pi=pi, statement="Merchants see payouts in seconds")
 
 
-def url(name: str, art, **kwargs) -> str:
-    return reverse(name, kwargs={"art_slug": art.slug, **kwargs})
-
-
 def team_url(art, pi, team) -> str:
     return url("team_objectives", art, pi_id=pi.pk, team_id=team.pk)
-
-
-def expected(persona: str, allowed: bool, ok: int = 200) -> int:
-    if persona == "anonymous":
-        return 302
-    if persona == "outsider":
-        return 404
-    return ok if allowed else 403
-
-
-def login(client, persona):
-    if persona is not None:
-        client.force_login(persona)
-    return client
 
 
 def shown(content: bytes, element_id: str) -> str:

@@ -82,11 +82,6 @@ def messages(response) -> str:
 
 
 @pytest.fixture
-def everyone(rte, product_manager, system_architect, business_owner, scrum_master, product_owner, team_member):
-    """Create every persona."""
-
-
-@pytest.fixture
 def development(pi):
     return list(pi.iterations.filter(is_ip=False).order_by("number"))
 

@@ -10,35 +10,16 @@ from planning.models import IP_REFUSAL, BoardClock, FeaturePlacement, Milestone,
 from planning.views.program_board import VERSION_MISSING
 from tests.conftest import PERSONAS
 from tests.factories import ARTFactory, TeamFactory, make_pi
+from tests.helpers import HTMX, expected, login
 from tests.planning.factories import FeatureFactory, PlacementFactory
 from tests.planning.test_program_board import development, fill, ip, make_dependency
 
-HTMX = {"HX-Request": "true"}
 MOVERS = {"rte", "scrum_master", "product_owner"}
 MILESTONE_EDITORS = {"rte", "product_manager"}
 
 
-@pytest.fixture
-def everyone(rte, product_manager, system_architect, business_owner, scrum_master, product_owner, team_member):
-    """Create every persona, so the train looks the same whoever is asking."""
-
-
 def url(name: str, art, pi, **kwargs) -> str:
     return reverse(name, kwargs={"art_slug": art.slug, "pi_id": pi.pk, **kwargs})
-
-
-def expected(persona: str, allowed: bool, ok: int = 200) -> int:
-    if persona == "anonymous":
-        return 302
-    if persona == "outsider":
-        return 404
-    return ok if allowed else 403
-
-
-def login(client, persona):
-    if persona is not None:
-        client.force_login(persona)
-    return client
 
 
 class _Attributes(HTMLParser):

@@ -5,7 +5,6 @@ from datetime import date
 
 import pytest
 from django.template.loader import render_to_string
-from django.urls import reverse
 
 from artops.models import Role
 from planning import services
@@ -13,37 +12,13 @@ from planning.models import DEFAULT_READINESS, ReadinessItem
 from planning.views.readiness import ReadinessProgress, readiness_progress
 from tests.conftest import PERSONAS, make_member
 from tests.factories import make_pi
-
-HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def everyone(rte, product_manager, system_architect, business_owner, scrum_master, product_owner, team_member):
-    """Create every persona, so the train looks the same whoever is asking."""
+from tests.helpers import HTMX, expected, login, url
 
 
 @pytest.fixture
 def item(pi, rte, product_manager):
     """An item owned by Product Management."""
     return services.add_readiness_item(pi, by=rte, title="Room booked for 120 people", owner=product_manager)
-
-
-def url(name: str, art, **kwargs) -> str:
-    return reverse(name, kwargs={"art_slug": art.slug, **kwargs})
-
-
-def expected(persona: str, allowed: bool, ok: int = 200) -> int:
-    if persona == "anonymous":
-        return 302
-    if persona == "outsider":
-        return 404
-    return ok if allowed else 403
-
-
-def login(client, persona):
-    if persona is not None:
-        client.force_login(persona)
-    return client
 
 
 def persona_name(request) -> str:

@@ -11,15 +11,11 @@ from planning.filters import UNPLANNED
 from planning.views.roadmap import roadmap_pis
 from tests.conftest import PERSONAS
 from tests.factories import make_pi
+from tests.helpers import login
 from tests.planning.factories import FeatureFactory
 
 # Payments ART works in Europe/Berlin. PI 2026.4 (the `pi` fixture) runs 5 Oct – 13 Dec 2026.
 IN_PI_2026_4 = "2026-11-02 10:00Z"
-
-
-@pytest.fixture
-def everyone(rte, product_manager, system_architect, business_owner, scrum_master, product_owner, team_member):
-    """Create every persona, so the train looks the same whoever is asking."""
 
 
 @pytest.fixture
@@ -36,12 +32,6 @@ def pis(art, pi):
 
 def url(art) -> str:
     return reverse("roadmap", kwargs={"art_slug": art.slug})
-
-
-def login(client, persona):
-    if persona is not None:
-        client.force_login(persona)
-    return client
 
 
 def shown_pis(content: bytes) -> list[str]:

@@ -6,37 +6,13 @@ import io
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 from planning.models import Feature
 from tests.conftest import PERSONAS
+from tests.helpers import HTMX, expected, login, url
 from tests.planning.factories import FeatureFactory
 
-HTMX = {"HX-Request": "true"}
 EDITORS = {"business": {"rte", "product_manager"}, "enabler": {"rte", "product_manager", "system_architect"}}
-
-
-@pytest.fixture
-def everyone(rte, product_manager, system_architect, business_owner, scrum_master, product_owner, team_member):
-    """Create every persona, so the train looks the same whoever is asking."""
-
-
-def url(name: str, art, **kwargs) -> str:
-    return reverse(name, kwargs={"art_slug": art.slug, **kwargs})
-
-
-def expected(persona: str, allowed: bool, ok: int = 200) -> int:
-    if persona == "anonymous":
-        return 302
-    if persona == "outsider":
-        return 404
-    return ok if allowed else 403
-
-
-def login(client, persona):
-    if persona is not None:
-        client.force_login(persona)
-    return client
 
 
 def ranks(content: bytes) -> list[str]:

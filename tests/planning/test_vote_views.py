@@ -5,7 +5,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 
 from artops.models import Role
@@ -13,8 +12,8 @@ from planning import services
 from planning.models import Vote, VoteRound
 from tests.conftest import PERSONAS, make_member
 from tests.factories import TeamFactory, make_pi
+from tests.helpers import HTMX, expected, login, url
 
-HTMX = {"HX-Request": "true"}
 MEMBERS = [
     "rte",
     "product_manager",
@@ -29,11 +28,6 @@ FALCONS = {"scrum_master", "product_owner", "team_member"}
 
 
 @pytest.fixture
-def everyone(rte, product_manager, system_architect, business_owner, scrum_master, product_owner, team_member):
-    """Create every persona, so the train looks the same whoever is asking."""
-
-
-@pytest.fixture
 def train_round(pi, rte):
     return services.open_vote(pi, by=rte)
 
@@ -41,24 +35,6 @@ def train_round(pi, rte):
 @pytest.fixture
 def team_round(pi, team, rte):
     return services.open_vote(pi, by=rte, team=team)
-
-
-def url(name: str, art, **kwargs) -> str:
-    return reverse(name, kwargs={"art_slug": art.slug, **kwargs})
-
-
-def expected(persona: str, allowed: bool, ok: int = 200) -> int:
-    if persona == "anonymous":
-        return 302
-    if persona == "outsider":
-        return 404
-    return ok if allowed else 403
-
-
-def login(client, persona):
-    if persona is not None:
-        client.force_login(persona)
-    return client
 
 
 def persona_name(request) -> str:

@@ -73,11 +73,6 @@ def next_pi(art):
     return make_pi(art, name="PI 2027.1", start=date(2026, 12, 14))
 
 
-@pytest.fixture
-def everyone(rte, product_manager, system_architect, business_owner, scrum_master, product_owner, team_member):
-    """Every persona of the train, so that the train looks the same whoever is asking."""
-
-
 def sql_age(dependency: Dependency, now: datetime) -> int:
     return with_age(Dependency.objects.filter(pk=dependency.pk), now=now).get().age_days
 

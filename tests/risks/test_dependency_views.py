@@ -10,15 +10,14 @@ from html import unescape
 
 import pytest
 import time_machine
-from django.urls import reverse
 
 from risks.models import Dependency, DependencyChange
 from tests.conftest import PERSONAS
 from tests.factories import TeamFactory, make_pi
+from tests.helpers import HTMX, expected, login, url
 from tests.planning.factories import FeatureFactory
 from tests.risks.test_dependency_rules import development, make_dependency
 
-HTMX = {"HX-Request": "true"}
 S = Dependency.State
 UPDATERS = {"rte", "scrum_master", "product_owner"}
 # Noon in Berlin on a fixed day: the train's today is 10 November 2026.
@@ -30,29 +29,6 @@ TODAY = date(2026, 11, 10)
 def fixed_time():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def everyone(rte, product_manager, system_architect, business_owner, scrum_master, product_owner, team_member):
-    """Every persona of the train, so that the train looks the same whoever is asking."""
-
-
-def url(name: str, art, **kwargs) -> str:
-    return reverse(name, kwargs={"art_slug": art.slug, **kwargs})
-
-
-def expected(persona: str, allowed: bool, ok: int = 200) -> int:
-    if persona == "anonymous":
-        return 302
-    if persona == "outsider":
-        return 404
-    return ok if allowed else 403
-
-
-def login(client, persona):
-    if persona is not None:
-        client.force_login(persona)
-    return client
 
 
 def text(response) -> str:

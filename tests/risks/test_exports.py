@@ -24,11 +24,6 @@ def frozen():
 
 
 @pytest.fixture
-def everyone(rte, product_manager, system_architect, business_owner, scrum_master, product_owner, team_member):
-    """Create every persona, so the train looks the same whoever is asking."""
-
-
-@pytest.fixture
 def development(pi):
     return list(pi.iterations.filter(is_ip=False).order_by("number"))
 

@@ -33,11 +33,6 @@ ROAM_OWN_TEAM = {"scrum_master", "product_owner"}
 MEMBERS = {*ROAM_ANYWHERE, *ROAM_OWN_TEAM, "team_member"}
 
 
-@pytest.fixture
-def everyone(rte, product_manager, system_architect, business_owner, scrum_master, product_owner, team_member):
-    """Create every persona, so the train looks the same whoever is asking."""
-
-
 def as_user(persona):
     return AnonymousUser() if persona is None else persona
 

@@ -6,16 +6,15 @@ from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
-from django.urls import reverse
 
 from artops.models import Role
 from risks import services
 from risks.models import Risk, RiskChange
 from tests.conftest import PERSONAS, make_member
 from tests.factories import make_pi
+from tests.helpers import HTMX, expected, login, url
 
 State = Risk.State
-HTMX = {"HX-Request": "true"}
 ROAM_ANYWHERE = {"rte", "product_manager", "system_architect", "business_owner"}
 ROAM_OWN_TEAM = {"scrum_master", "product_owner"}
 MEMBERS = {*ROAM_ANYWHERE, *ROAM_OWN_TEAM, "team_member"}
@@ -27,29 +26,6 @@ NOW = datetime(2026, 10, 20, 7, 0, tzinfo=UTC)
 def frozen():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def everyone(rte, product_manager, system_architect, business_owner, scrum_master, product_owner, team_member):
-    """Create every persona, so the train looks the same whoever is asking."""
-
-
-def url(name: str, art, **kwargs) -> str:
-    return reverse(name, kwargs={"art_slug": art.slug, **kwargs})
-
-
-def expected(persona: str, allowed: bool, ok: int = 200) -> int:
-    if persona == "anonymous":
-        return 302
-    if persona == "outsider":
-        return 404
-    return ok if allowed else 403
-
-
-def login(client, persona):
-    if persona is not None:
-        client.force_login(persona)
-    return client
 
 
 def make_risk(art, pi, by, *, title="Card provider may slip", team=None, state=State.UNROAMED, owner=None, **fields):
