@@ -48,6 +48,10 @@ fmt: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+## bench: time the program board of a reference-size train against raw SQL, in its own database (artops_bench)
+bench: install
+	$(EMBEDDED) $(PY) -m bench.run
+
 ## stop: stop the embedded PostgreSQL and Redis
 stop:
 	@test -x $(PY) && $(PY) -m artops.embedded stop || true

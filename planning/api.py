@@ -1,4 +1,4 @@
-"""REST API of PI Planning: the ART backlog, the teams' plans and their PI objectives.
+"""REST API of PI Planning: backlog, team plans, objectives, program board, vote, readiness, committed plan.
 
 - ``/api/features/``: features ranked by WSJF, their edits and state changes.
 - ``/api/capacities/``: a team's capacity per iteration (a POST is an upsert), with the
@@ -11,6 +11,15 @@
 - ``/api/objectives/``: team PI objectives; ``GET …/{id}/`` includes their history.
   ``POST …/{id}/business-value/`` gives business value; ``GET …/totals/?pi=<id>`` gives the
   business value totals and predictability per team and for the train.
+- ``/api/boards/{pi_id}/``: the whole program board of a PI in a constant number of queries,
+  with its clock version; ``?since=<version>`` answers 204 while nothing changed. Its cards
+  move with ``PATCH /api/placements/{id}/`` (iteration and/or team, and the version read).
+- ``/api/milestones/``: the board's milestones and events, with the iteration their date falls in.
+- ``/api/vote-rounds/``: rounds of the confidence vote with their tally; ``POST …/{id}/close/``
+  (the RTE), ``POST …/{id}/vote/`` and ``GET …/{id}/my-vote/``. Nobody reads who voted what.
+- ``/api/readiness/``: the PI readiness checklists.
+- ``/api/plans/{pi_id}/``: ``POST …/commit/`` keeps the plan as the baseline,
+  ``GET …/changes/`` shows planned vs now.
 
 Every viewset reads ``visible_to(request.user)`` (another train's rows answer 404) and filters
 with the FilterSets of ``planning.filters``; every write goes through ``planning.services``: the
@@ -33,12 +42,19 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import ClassVar
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import models, transaction
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.fields import empty
@@ -51,21 +67,39 @@ from artops.api import VisibleARTField, _request_user
 from artops.models import ART, Iteration, ProgramIncrement, Team, User
 from artops.permissions import HasCapability, require
 from planning import services
-from planning.filters import CapacityFilter, FeatureFilter, ObjectiveFilter, PlacementFilter, StoryFilter
+from planning.baseline import plan_changes
+from planning.filters import (
+    CapacityFilter,
+    FeatureFilter,
+    MilestoneFilter,
+    ObjectiveFilter,
+    PlacementFilter,
+    ReadinessFilter,
+    StoryFilter,
+    VoteRoundFilter,
+)
 from planning.models import (
     ACTUAL_BV_RANGE,
     FIBONACCI,
     FIBONACCI_CHOICES,
     OFF_SCALE_MESSAGE,
     PLANNED_BV_RANGE,
+    VOTE_VALUES,
+    BoardClock,
     Feature,
     FeaturePlacement,
+    Milestone,
     ObjectiveChange,
     PIObjective,
     PlacementChange,
+    ReadinessItem,
     Story,
     TeamCapacity,
+    Vote,
+    VoteRound,
 )
+from planning.program_board import HEALTHS
+from planning.views.program_board import build_board, parse_filters
 
 SCALE_ERRORS = {"invalid_choice": OFF_SCALE_MESSAGE, "required": OFF_SCALE_MESSAGE, "null": OFF_SCALE_MESSAGE}
 VERSION_HELP = "The version you read; a newer one answers 409."
@@ -1100,6 +1134,715 @@ class ObjectiveViewSet(
         return Response(ObjectiveTotalsSerializer(body).data)
 
 
+# --- the program board ----------------------------------------------------------------------------
+
+
+def with_board_version(pis: QuerySet) -> QuerySet:
+    """Each PI with its board clock (0 before the first change), read in the same statement."""
+    clock = BoardClock.objects.filter(pi_id=OuterRef("pk")).values("version")[:1]
+    return pis.annotate(board_version=Coalesce(Subquery(clock), Value(0), output_field=models.BigIntegerField()))
+
+
+# The board is answered as ``ProgramBoard.as_json()`` builds it: running a thousand cards and
+# lines through DRF fields would cost more than building the board. These serializers describe
+# that shape for the schema (a test checks that the answer and the description agree).
+
+
+class BoardPISerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class BoardFiltersSerializer(serializers.Serializer):
+    teams = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of the teams shown; empty: all.")
+    type = serializers.CharField(allow_blank=True, help_text="business, enabler, or empty for both.")
+    only_red = serializers.BooleanField(help_text="Only the lines planned too late or not planned at all.")
+
+
+class BoardIterationSerializer(serializers.Serializer):
+    """A column: a development iteration, or the IP iteration (last), which takes no feature work."""
+
+    id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    name = serializers.CharField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    is_ip = serializers.BooleanField()
+
+
+class BoardMilestoneSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    date = serializers.DateField()
+    description = serializers.CharField(allow_blank=True)
+    version = serializers.IntegerField()
+    iteration_id = serializers.IntegerField(allow_null=True, help_text="The iteration its date falls in.")
+
+
+class BoardFeatureSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    key = serializers.CharField()
+    title = serializers.CharField()
+    type = serializers.CharField(help_text=f"One of: {', '.join(Feature.Type.values)}.")
+    state = serializers.CharField(help_text=f"One of: {', '.join(Feature.State.values)}.")
+
+
+class BoardCardSerializer(serializers.Serializer):
+    """A feature placement. Move it with ``PATCH /api/placements/{placement_id}/`` and its ``version``."""
+
+    dom_id = serializers.CharField()
+    placement_id = serializers.IntegerField()
+    version = serializers.IntegerField()
+    feature = BoardFeatureSerializer()
+    team_id = serializers.IntegerField()
+    iteration_id = serializers.IntegerField()
+    line_ids = serializers.ListField(child=serializers.CharField(), help_text="dom_id of the lines at this card.")
+
+
+class BoardCellSerializer(serializers.Serializer):
+    dom_id = serializers.CharField()
+    iteration_id = serializers.IntegerField()
+    cards = BoardCardSerializer(many=True, help_text="Highest WSJF first.")
+
+
+class BoardRowSerializer(serializers.Serializer):
+    """A team's row, or the row of a party outside the train that provides something."""
+
+    key = serializers.CharField()
+    kind = serializers.CharField(help_text="team or party.")
+    label = serializers.CharField()
+    team_id = serializers.IntegerField(allow_null=True)
+    active = serializers.BooleanField()
+    is_context = serializers.BooleanField(help_text="Shown because a filtered team depends on it, or it on them.")
+    has_unplanned = serializers.BooleanField(help_text="Whether a line starts at the row's “not planned” marker.")
+    unplanned_dom_id = serializers.CharField()
+    cells = BoardCellSerializer(many=True, help_text="One per iteration, the IP iteration last.")
+
+
+class BoardAnchorSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="card, cell or unplanned.")
+    dom_id = serializers.CharField()
+    row_key = serializers.CharField()
+    iteration_id = serializers.IntegerField(allow_null=True)
+    placement_id = serializers.IntegerField(allow_null=True)
+
+
+class BoardLineSerializer(serializers.Serializer):
+    """An open dependency, drawn from the providing anchor (``from``) to the needing one (``to``)."""
+
+    dom_id = serializers.CharField()
+    dependency_id = serializers.IntegerField()
+    description = serializers.CharField()
+    state = serializers.CharField()
+    health = serializers.CharField(help_text=f"One of: {', '.join(HEALTHS)}.")
+    needing_team_id = serializers.IntegerField()
+    providing_team_id = serializers.IntegerField(allow_null=True, help_text="Null for a party outside the train.")
+    provider_name = serializers.CharField()
+    needing_feature_key = serializers.CharField(allow_null=True)
+    providing_feature_key = serializers.CharField(allow_null=True)
+    needed_by_id = serializers.IntegerField()
+    planned_iteration_id = serializers.IntegerField(allow_null=True)
+
+    def get_fields(self) -> dict:
+        # "from" is a Python keyword: declared here rather than as class attributes.
+        fields = super().get_fields()
+        fields["from"] = BoardAnchorSerializer(help_text="Where the line starts: the provider.")
+        fields["to"] = BoardAnchorSerializer(help_text="Where the line ends: the team that needs it.")
+        return fields
+
+
+class BoardSerializer(serializers.Serializer):
+    """The whole program board of a PI."""
+
+    version = serializers.IntegerField(help_text="The board clock; send it back as ?since= to poll cheaply.")
+    pi = BoardPISerializer()
+    filters = BoardFiltersSerializer()
+    iterations = BoardIterationSerializer(many=True)
+    milestones = BoardMilestoneSerializer(many=True)
+    rows = BoardRowSerializer(many=True)
+    lines = BoardLineSerializer(many=True)
+
+
+BOARD_PARAMETERS = [
+    OpenApiParameter(
+        "since",
+        OpenApiTypes.INT,
+        description="The board version you have: an unchanged board answers 204 at once, with no body.",
+    ),
+    OpenApiParameter(
+        "teams", OpenApiTypes.INT, many=True, description="Ids of teams to show (repeat the parameter for several)."
+    ),
+    OpenApiParameter("type", OpenApiTypes.STR, description="Only cards of this feature type: business or enabler."),
+    OpenApiParameter("only_red", OpenApiTypes.BOOL, description="Only the lines planned too late or not at all."),
+]
+
+
+def board_answer(body: dict | None, version: int) -> Response:
+    response = Response(body, status=status.HTTP_200_OK if body is not None else status.HTTP_204_NO_CONTENT)
+    response["X-Board-Version"] = str(version)
+    return response
+
+
+class BoardViewSet(mixins.RetrieveModelMixin, PlanningViewSet):
+    """The program board of a PI, whole, in a constant number of queries.
+
+    ``GET /api/boards/{pi_id}/``: iterations (the IP iteration last), milestones, one row per
+    team and per outside party, the cards in their cells and the lines of the open
+    dependencies with their health. ``?since=<version>`` answers 204 when the board has not
+    changed since (one query beyond authentication). Cards move with
+    ``PATCH /api/placements/{placement_id}/``.
+    """
+
+    capabilities: ClassVar[dict[str, str]] = {"retrieve": "art.view"}
+    filter_backends = ()
+    pagination_class = None
+    serializer_class = BoardSerializer
+    http_method_names = ("get", "head", "options")
+
+    def get_queryset(self):
+        return with_board_version(ProgramIncrement.objects.visible_to(self.request.user).select_related("art"))
+
+    @extend_schema(
+        parameters=BOARD_PARAMETERS,
+        responses={
+            200: BoardSerializer,
+            204: OpenApiResponse(description="Unchanged since the version named by ?since=."),
+        },
+    )
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        since = request.query_params.get("since")
+        if since is not None:
+            if not since.isdecimal():
+                raise exceptions.ValidationError({"since": ["Name the board version you have: ?since=<number>."]})
+            # Being a member of the PI's train is all that reading needs, and ``visible_to`` checks it.
+            version = self.get_queryset().filter(pk=kwargs["pk"]).values_list("board_version", flat=True).first()
+            if version is not None and version == int(since):
+                return board_answer(None, version)
+        filters, error = parse_filters(request.query_params)
+        if error:
+            raise exceptions.ValidationError({"filters": [error]})
+        pi = self.get_object()
+        # The clock was read with the PI, before the board: a change in between shows at the next poll.
+        board = build_board(pi, **filters)
+        return board_answer({"version": pi.board_version, **board.as_json()}, pi.board_version)
+
+
+# --- milestones ----------------------------------------------------------------------------------
+
+
+def with_iteration(milestones: QuerySet) -> QuerySet:
+    """Each milestone with the iteration its date falls in (null: in none), in the same statement."""
+    containing = Iteration.objects.filter(
+        pi=OuterRef("pi"), start_date__lte=OuterRef("date"), end_date__gte=OuterRef("date")
+    ).order_by("start_date")
+    return milestones.annotate(
+        derived_iteration=Subquery(containing.values("pk")[:1]),
+        derived_iteration_name=Subquery(containing.values("name")[:1]),
+    )
+
+
+MILESTONE_DATE_ERRORS = {"invalid": "Enter a date like 2026-11-20.", "required": "Give the milestone its date."}
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    """A milestone or event on the program board's top row, in the iteration its date falls in."""
+
+    pi_name = serializers.CharField(source="pi.name", read_only=True)
+    iteration = serializers.IntegerField(
+        source="derived_iteration", read_only=True, allow_null=True, help_text="Derived from the date."
+    )
+    iteration_name = serializers.CharField(source="derived_iteration_name", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Milestone
+        fields = (
+            "id",
+            "pi",
+            "pi_name",
+            "name",
+            "date",
+            "description",
+            "iteration",
+            "iteration_name",
+            "version",
+            "created_at",
+        )
+        read_only_fields = fields
+
+
+class MilestoneCreateSerializer(serializers.Serializer):
+    pi = VisiblePIField(help_text="Id of the PI.")
+    name = serializers.CharField(max_length=120)
+    date = serializers.DateField(help_text="A day within the PI.", error_messages=MILESTONE_DATE_ERRORS)
+    description = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class MilestoneUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120, required=False)
+    date = serializers.DateField(required=False, help_text="A day within the PI.", error_messages=MILESTONE_DATE_ERRORS)
+    description = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    version = version_field()
+
+    def validate(self, attrs: dict) -> dict:
+        if not set(attrs) - {"version"}:
+            raise serializers.ValidationError("Name what to change: name, date, description.")
+        return attrs
+
+
+@extend_schema_view(destroy=extend_schema(parameters=[VERSION_PARAMETER]))
+class MilestoneViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, PlanningViewSet
+):
+    """Milestones and events of your trains' program boards, by date.
+
+    The RTE and Product Management add, change and delete them; a change or a deletion passes
+    the ``version`` it read.
+    """
+
+    filterset_class = MilestoneFilter
+    capabilities: ClassVar[dict[str, str]] = {
+        "partial_update": "planning.edit_backlog",
+        "destroy": "planning.edit_backlog",
+    }
+    ordering_fields = ("date", "name", "created_at")
+
+    def get_queryset(self):
+        milestones = Milestone.objects.filter(pi__art__in=ART.objects.visible_to(self.request.user))
+        return with_iteration(milestones.select_related("pi__art")).order_by("date", "id")
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return MilestoneCreateSerializer
+        if self.action == "partial_update":
+            return MilestoneUpdateSerializer
+        return MilestoneSerializer
+
+    def _saved(self, milestone: Milestone, status_code: int = status.HTTP_200_OK) -> Response:
+        return self.answer(self.get_queryset().get(pk=milestone.pk), MilestoneSerializer, status_code)
+
+    @extend_schema(request=MilestoneCreateSerializer, responses={201: MilestoneSerializer})
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        data = self.validated(MilestoneCreateSerializer)
+        pi = data.pop("pi")
+        require(request.user, "planning.edit_backlog", art=pi.art)
+        milestone = services.create_milestone(pi, by=request.user, **data)
+        return self._saved(milestone, status.HTTP_201_CREATED)
+
+    @extend_schema(request=MilestoneUpdateSerializer, responses=MilestoneSerializer)
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        milestone = self.get_object()
+        data = self.validated(MilestoneUpdateSerializer)
+        version = data.pop("version")
+        milestone = services.update_milestone(milestone, by=request.user, expected_version=version, **data)
+        return self._saved(milestone)
+
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        milestone = self.get_object()
+        services.delete_milestone(milestone, by=request.user, expected_version=version_of(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- the confidence vote -------------------------------------------------------------------------
+#
+# Who voted what is read by no endpoint: rounds carry the tally (counts per value, the number
+# of votes, the average) and the concerns sorted by their text, never who wrote them; a person
+# reads back their own vote only (``my-vote``).
+
+VOTE_MESSAGE = Vote._meta.get_field("value").error_messages["max_value"]
+VOTE_ERRORS = dict.fromkeys(("invalid", "required", "null", "min_value", "max_value"), VOTE_MESSAGE)
+
+
+def with_tally(rounds: QuerySet) -> QuerySet:
+    """Each round with its votes counted per value and its concerns (sorted by text): one statement."""
+    counts = {f"votes_{value}": Count("votes", filter=Q(votes__value=value)) for value in VOTE_VALUES}
+    concerns = ArrayAgg("votes__concern", filter=~Q(votes__concern=""), order_by="votes__concern", default=Value([]))
+    return rounds.annotate(**counts, concern_texts=concerns)
+
+
+def tally_of(vote_round: VoteRound) -> dict:
+    """The tally of a round read ``with_tally``: the same numbers as ``services.tally``."""
+    counts = {str(value): getattr(vote_round, f"votes_{value}") for value in VOTE_VALUES}
+    votes = sum(counts.values())
+    average = None
+    if votes:
+        total = sum(int(value) * count for value, count in counts.items())
+        average = (Decimal(total) / votes).quantize(Decimal("0.01"))
+    return {"counts": counts, "votes": votes, "average": average, "concerns": list(vote_round.concern_texts)}
+
+
+class TallySerializer(serializers.Serializer):
+    """A round's result so far. Concerns are sorted by their text: their order tells nothing of who wrote them."""
+
+    counts = serializers.DictField(child=serializers.IntegerField(), help_text="Votes per value, keys “1” to “5”.")
+    votes = serializers.IntegerField(help_text="How many people voted.")
+    average = serializers.DecimalField(
+        max_digits=3, decimal_places=2, coerce_to_string=False, allow_null=True, help_text="Null before any vote."
+    )
+    concerns = serializers.ListField(child=serializers.CharField(), help_text="Concerns of those who voted 1 or 2.")
+
+
+class VoteRoundSerializer(serializers.ModelSerializer):
+    """A round of the confidence vote (fist of five), of one team or of the whole train, with its tally."""
+
+    pi_name = serializers.CharField(source="pi.name", read_only=True)
+    team = serializers.IntegerField(
+        source="team_id", read_only=True, allow_null=True, help_text="Null for a vote of the whole train."
+    )
+    scope = serializers.CharField(source="scope_name", read_only=True, help_text="The team's name, or the whole train.")
+    opened_by_name = serializers.CharField(
+        source="opened_by.display_name", read_only=True, allow_null=True, default=None
+    )
+    is_open = serializers.BooleanField(read_only=True)
+    replan = serializers.BooleanField(read_only=True, help_text="Closed with an average below 3: re-plan.")
+    tally = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VoteRound
+        fields = (
+            "id",
+            "pi",
+            "pi_name",
+            "team",
+            "scope",
+            "opened_by",
+            "opened_by_name",
+            "opened_at",
+            "closed_at",
+            "is_open",
+            "replan",
+            "tally",
+        )
+        read_only_fields = fields
+
+    @extend_schema_field(TallySerializer)
+    def get_tally(self, vote_round: VoteRound) -> dict:
+        return TallySerializer(tally_of(vote_round)).data
+
+
+class VoteRoundCreateSerializer(serializers.Serializer):
+    pi = VisiblePIField(help_text="Id of the PI.")
+    team = VisibleTeamField(
+        required=False, allow_null=True, default=None, help_text="Id of the team that votes; null: the whole train."
+    )
+
+
+class CastVoteSerializer(serializers.Serializer):
+    value = serializers.IntegerField(
+        min_value=VOTE_VALUES[0], max_value=VOTE_VALUES[-1], error_messages=VOTE_ERRORS, help_text="Fist of five: 1–5."
+    )
+    concern = serializers.CharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Invited when voting 1 or 2; dropped for a higher vote.",
+    )
+
+
+class OwnVoteSerializer(serializers.ModelSerializer):
+    """Your own vote in a round: nobody else can read it."""
+
+    class Meta:
+        model = Vote
+        fields = ("round", "value", "concern", "updated_at")
+        read_only_fields = fields
+
+
+class VoteRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, PlanningViewSet):
+    """Rounds of the confidence vote of your trains, newest first, each with its tally.
+
+    The RTE opens a round (for a team, or the whole train with no team) and closes it; an
+    average below 3 marks it re-plan, and a new round may open. ``POST …/{id}/vote/`` votes
+    1–5 (voting again changes the vote while the round is open: 201 for a first vote, 200 for
+    a change); ``GET …/{id}/my-vote/`` reads back your own vote. Nobody can read anyone
+    else's vote.
+    """
+
+    filterset_class = VoteRoundFilter
+    capabilities: ClassVar[dict[str, str]] = {
+        "close": "planning.facilitate",
+        "vote": "planning.vote",
+        "my_vote": "planning.vote",
+    }
+    ordering_fields = ("opened_at", "closed_at")
+    http_method_names = ("get", "post", "head", "options")
+
+    def get_queryset(self):
+        rounds = VoteRound.objects.visible_to(self.request.user).select_related("pi__art", "team", "opened_by")
+        return with_tally(rounds).order_by("-opened_at", "-id")
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return VoteRoundCreateSerializer
+        if self.action == "vote":
+            return CastVoteSerializer
+        if self.action == "my_vote":
+            return OwnVoteSerializer
+        return VoteRoundSerializer
+
+    def _saved(self, vote_round: VoteRound, status_code: int = status.HTTP_200_OK) -> Response:
+        return self.answer(self.get_queryset().get(pk=vote_round.pk), VoteRoundSerializer, status_code)
+
+    @extend_schema(request=VoteRoundCreateSerializer, responses={201: VoteRoundSerializer})
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        data = self.validated(VoteRoundCreateSerializer)
+        pi = data["pi"]
+        require(request.user, "planning.facilitate", art=pi.art)
+        vote_round = services.open_vote(pi, by=request.user, team=data["team"])
+        return self._saved(vote_round, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=VoteRoundSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str | None = None) -> Response:
+        """Close the round and keep its result; an average below 3 marks it re-plan."""
+        vote_round = services.close_vote(self.get_object(), by=request.user)
+        return self._saved(vote_round)
+
+    @extend_schema(request=CastVoteSerializer, responses={201: OwnVoteSerializer, 200: OwnVoteSerializer})
+    @action(detail=True, methods=["post"])
+    def vote(self, request: Request, pk: str | None = None) -> Response:
+        """Vote 1–5 in an open round you belong to; voting again replaces your vote."""
+        vote_round = self.get_object()
+        # Who may vote before the input: a person outside the round learns nothing from validation.
+        if not services.can_vote_in(request.user, vote_round):
+            raise exceptions.PermissionDenied(f"This round is for the members of {vote_round.scope_name}.")
+        data = self.validated(CastVoteSerializer)
+        existed = Vote.objects.filter(round=vote_round, voter=request.user).exists()
+        vote = services.cast_vote(vote_round, by=request.user, **data)
+        return self.answer(vote, OwnVoteSerializer, status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+
+    @extend_schema(responses=OwnVoteSerializer, filters=False)
+    @action(detail=True, methods=["get"], url_path="my-vote", pagination_class=None)
+    def my_vote(self, request: Request, pk: str | None = None) -> Response:
+        """Your own vote in this round (404 while you have not voted)."""
+        vote_round = self.get_object()
+        vote = Vote.objects.filter(round=vote_round, voter=request.user).first()
+        if vote is None:
+            raise exceptions.NotFound("You have not voted in this round.")
+        return self.answer(vote, OwnVoteSerializer)
+
+
+# --- PI readiness --------------------------------------------------------------------------------
+
+DUPLICATE_ITEM = "This checklist already has that item."
+
+
+class ReadinessSerializer(serializers.ModelSerializer):
+    """An item of a PI's readiness checklist for PI Planning, with its owner and done state."""
+
+    owner_name = serializers.CharField(source="owner.display_name", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = ReadinessItem
+        fields = ("id", "pi", "title", "owner", "owner_name", "done", "done_at", "position", "version")
+        read_only_fields = fields
+
+
+class ReadinessCreateSerializer(serializers.Serializer):
+    pi = VisiblePIField(help_text="Id of the PI.")
+    title = serializers.CharField(max_length=200)
+    owner = VisibleMemberField(required=False, allow_null=True, default=None, help_text="Id of a member of the train.")
+
+
+class ReadinessUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    owner = VisibleMemberField(required=False, allow_null=True, help_text="Id of a member of the train; null: nobody.")
+    done = KeptBooleanField(required=False)
+    version = version_field()
+
+    def validate(self, attrs: dict) -> dict:
+        if not set(attrs) - {"version"}:
+            raise serializers.ValidationError("Name what to change: title, owner, done.")
+        return attrs
+
+
+def _refuse_duplicate(pi: ProgramIncrement, title: str, item: ReadinessItem | None = None) -> None:
+    others = ReadinessItem.objects.filter(pi=pi, title__iexact=title.strip())
+    if item is not None:
+        others = others.exclude(pk=item.pk)
+    if others.exists():
+        raise exceptions.ValidationError({"title": [DUPLICATE_ITEM]})
+
+
+class ReadinessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, PlanningViewSet):
+    """PI readiness checklists of your trains, in checklist order.
+
+    The RTE adds items and changes them; an item's owner may tick (or untick) their own item.
+    A change passes the ``version`` it read.
+    """
+
+    filterset_class = ReadinessFilter
+    # Reading needs membership; who may change an item is asked of the item (_require_edit).
+    capabilities: ClassVar[dict[str, str]] = {}
+    ordering_fields = ("position", "title", "done")
+    http_method_names = ("get", "post", "patch", "head", "options")
+
+    def get_queryset(self):
+        items = ReadinessItem.objects.filter(pi__art__in=ART.objects.visible_to(self.request.user))
+        return items.select_related("pi__art", "owner").order_by("pi__start_date", "pi_id", "position", "id")
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return ReadinessCreateSerializer
+        if self.action == "partial_update":
+            return ReadinessUpdateSerializer
+        return ReadinessSerializer
+
+    def _require_edit(self, item: ReadinessItem) -> None:
+        """The rule of ``services.update_readiness_item``, asked before the input is read."""
+        named = set(self.request.data.keys() if hasattr(self.request.data, "keys") else ()) - {"version"}
+        if item.owner_id != self.request.user.pk or not named <= {"done"}:
+            require(self.request.user, "planning.facilitate", art=item.pi.art)
+
+    @extend_schema(request=ReadinessCreateSerializer, responses={201: ReadinessSerializer})
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        data = self.validated(ReadinessCreateSerializer)
+        pi = data.pop("pi")
+        require(request.user, "planning.facilitate", art=pi.art)
+        _refuse_duplicate(pi, data["title"])
+        item = services.add_readiness_item(pi, by=request.user, **data)
+        return self.answer(self.get_queryset().get(pk=item.pk), ReadinessSerializer, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReadinessUpdateSerializer, responses=ReadinessSerializer)
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        item = self.get_object()
+        self._require_edit(item)
+        data = self.validated(ReadinessUpdateSerializer)
+        version = data.pop("version")
+        if "title" in data:
+            _refuse_duplicate(item.pi, data["title"], item)
+        item = services.update_readiness_item(item, by=request.user, expected_version=version, **data)
+        return self.answer(self.get_queryset().get(pk=item.pk), ReadinessSerializer)
+
+
+# --- the committed plan --------------------------------------------------------------------------
+
+
+class BaselineSerializer(serializers.Serializer):
+    """The plan of a PI as the train committed it: its placements and objectives were kept."""
+
+    pi = serializers.IntegerField(source="pi_id", help_text="Id of the PI.")
+    committed_at = serializers.DateTimeField()
+    committed_by = serializers.IntegerField(source="committed_by_id", allow_null=True)
+    committed_by_name = serializers.CharField(source="committed_by.display_name", allow_null=True, default=None)
+    placements = serializers.IntegerField(source="placement_count", help_text="Cards kept.")
+    objectives = serializers.IntegerField(source="objective_count", help_text="PI objectives kept.")
+
+
+class PlannedPlacementChangeSerializer(serializers.Serializer):
+    """A card compared with the committed plan.
+
+    The “before” fields are null for an added card, the “after” ones for a dropped card.
+    """
+
+    feature = serializers.IntegerField(source="feature.pk")
+    feature_key = serializers.CharField(source="feature.key")
+    feature_title = serializers.CharField(source="feature.title")
+    team_before = serializers.IntegerField(source="team_before.pk", allow_null=True, default=None)
+    team_before_name = serializers.CharField(source="team_before.name", allow_null=True, default=None)
+    iteration_before = serializers.IntegerField(source="iteration_before.pk", allow_null=True, default=None)
+    iteration_before_name = serializers.CharField(source="iteration_before.name", allow_null=True, default=None)
+    team_after = serializers.IntegerField(source="team_after.pk", allow_null=True, default=None)
+    team_after_name = serializers.CharField(source="team_after.name", allow_null=True, default=None)
+    iteration_after = serializers.IntegerField(source="iteration_after.pk", allow_null=True, default=None)
+    iteration_after_name = serializers.CharField(source="iteration_after.name", allow_null=True, default=None)
+
+
+class PlannedFieldChangeSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    before = serializers.CharField()
+    after = serializers.CharField()
+
+
+class PlannedObjectiveChangeSerializer(serializers.Serializer):
+    """An objective compared with the committed plan; ``objective`` is null when it was deleted since."""
+
+    team = serializers.IntegerField(source="team.pk")
+    team_name = serializers.CharField(source="team.name")
+    statement = serializers.CharField()
+    objective = serializers.IntegerField(source="objective.pk", allow_null=True, default=None)
+    changes = PlannedFieldChangeSerializer(many=True, help_text="What differs (for a changed objective).")
+
+
+class PlanChangesSerializer(serializers.Serializer):
+    """Planned vs now: what moved, was added or dropped since the plan was committed."""
+
+    pi = serializers.IntegerField(help_text="Id of the PI.")
+    pi_name = serializers.CharField()
+    committed = serializers.BooleanField(help_text="False while the plan is not committed (every list is empty).")
+    committed_at = serializers.DateTimeField(source="baseline.committed_at", allow_null=True, default=None)
+    committed_by_name = serializers.CharField(
+        source="baseline.committed_by.display_name", allow_null=True, default=None
+    )
+    unchanged = serializers.BooleanField(help_text="Committed, and nothing moved, was added or dropped since.")
+    moved = PlannedPlacementChangeSerializer(many=True, help_text="Cards in another iteration or team.")
+    added = PlannedPlacementChangeSerializer(many=True)
+    dropped = PlannedPlacementChangeSerializer(many=True)
+    objectives_added = PlannedObjectiveChangeSerializer(many=True)
+    objectives_dropped = PlannedObjectiveChangeSerializer(many=True)
+    objectives_changed = PlannedObjectiveChangeSerializer(many=True)
+
+
+PLAN_CHANGE_LISTS = ("moved", "added", "dropped", "objectives_added", "objectives_dropped", "objectives_changed")
+
+
+class PlanViewSet(PlanningViewSet):
+    """The committed plan of a PI (the Planning Interval's id names it).
+
+    ``POST /api/plans/{pi_id}/commit/``: the RTE commits the plan at the end of PI Planning;
+    the board's placements and the PI objectives are kept as the baseline (once per PI).
+    ``GET /api/plans/{pi_id}/changes/``: planned vs now.
+    """
+
+    capabilities: ClassVar[dict[str, str]] = {"commit": "planning.facilitate", "changes": "art.view"}
+    filter_backends = ()
+    pagination_class = None
+    http_method_names = ("get", "post", "head", "options")
+
+    def get_queryset(self):
+        return ProgramIncrement.objects.visible_to(self.request.user).select_related("art")
+
+    def get_serializer_class(self):
+        if self.action == "commit":
+            return BaselineSerializer
+        return PlanChangesSerializer
+
+    @extend_schema(request=None, responses={201: BaselineSerializer})
+    @action(detail=True, methods=["post"])
+    def commit(self, request: Request, pk: str | None = None) -> Response:
+        """Commit the plan: keep the board and the objectives as they are now."""
+        baseline = services.commit_plan(self.get_object(), by=request.user)
+        baseline.placement_count = baseline.placements.count()
+        baseline.objective_count = baseline.objectives.count()
+        return self.answer(baseline, BaselineSerializer, status.HTTP_201_CREATED)
+
+    @extend_schema(responses=PlanChangesSerializer)
+    @action(detail=True, methods=["get"])
+    def changes(self, request: Request, pk: str | None = None) -> Response:
+        """What moved, was added or dropped since the plan was committed, cards and objectives alike."""
+        pi = self.get_object()
+        changes = plan_changes(pi)
+        body = {
+            "pi": pi.pk,
+            "pi_name": pi.name,
+            "committed": changes.committed,
+            "baseline": changes.baseline,
+            "unchanged": changes.unchanged,
+            **{
+                name: getattr(changes, name)
+                for name in (
+                    "moved",
+                    "added",
+                    "dropped",
+                    "objectives_added",
+                    "objectives_dropped",
+                    "objectives_changed",
+                )
+            },
+        }
+        return self.answer(body, PlanChangesSerializer)
+
+
 def register(router) -> None:
     """Add the planning endpoints to the API router of ``artops/api_urls.py``."""
     router.register("features", FeatureViewSet, basename="api-feature")
@@ -1107,3 +1850,8 @@ def register(router) -> None:
     router.register("stories", StoryViewSet, basename="api-story")
     router.register("placements", PlacementViewSet, basename="api-placement")
     router.register("objectives", ObjectiveViewSet, basename="api-objective")
+    router.register("boards", BoardViewSet, basename="api-board")
+    router.register("milestones", MilestoneViewSet, basename="api-milestone")
+    router.register("vote-rounds", VoteRoundViewSet, basename="api-vote-round")
+    router.register("readiness", ReadinessViewSet, basename="api-readiness")
+    router.register("plans", PlanViewSet, basename="api-plan")

@@ -8,7 +8,16 @@ matches nothing. A few filters also take ``none`` (not yet planned, no feature) 
 import django_filters
 from django.db.models import QuerySet
 
-from planning.models import Feature, FeaturePlacement, PIObjective, Story, TeamCapacity
+from planning.models import (
+    Feature,
+    FeaturePlacement,
+    Milestone,
+    PIObjective,
+    ReadinessItem,
+    Story,
+    TeamCapacity,
+    VoteRound,
+)
 
 UNPLANNED = "none"
 MYSELF = "me"
@@ -104,3 +113,40 @@ class ObjectiveFilter(TeamPlanFilter):
     class Meta:
         model = PIObjective
         fields = ("art", "pi", "team", "committed")
+
+
+class MilestoneFilter(django_filters.FilterSet):
+    art = django_filters.CharFilter(field_name="pi__art__slug", help_text="Slug of the train.")
+    pi = django_filters.NumberFilter(field_name="pi", help_text="Id of the Planning Interval.")
+
+    class Meta:
+        model = Milestone
+        fields = ("art", "pi")
+
+
+class VoteRoundFilter(django_filters.FilterSet):
+    art = django_filters.CharFilter(field_name="pi__art__slug", help_text="Slug of the train.")
+    pi = django_filters.NumberFilter(field_name="pi", help_text="Id of the Planning Interval.")
+    team = django_filters.CharFilter(
+        method="filter_team", help_text="Id of the team, or “none” for the rounds of the whole train."
+    )
+    open = django_filters.BooleanFilter(
+        field_name="closed_at", lookup_expr="isnull", help_text="Only open (true) or closed (false) rounds."
+    )
+
+    class Meta:
+        model = VoteRound
+        fields = ("art", "pi", "team", "open")
+
+    def filter_team(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return id_or_none(queryset, "team", value)
+
+
+class ReadinessFilter(django_filters.FilterSet):
+    art = django_filters.CharFilter(field_name="pi__art__slug", help_text="Slug of the train.")
+    pi = django_filters.NumberFilter(field_name="pi", help_text="Id of the Planning Interval.")
+    done = django_filters.BooleanFilter(help_text="Only done (true) or open (false) items.")
+
+    class Meta:
+        model = ReadinessItem
+        fields = ("art", "pi", "done")
