@@ -142,6 +142,18 @@ def create_feature(
     return Feature.objects.with_related().get(pk=feature.pk)
 
 
+# What a feature's card on the program board shows: a change of these is a change of the board.
+BOARD_FIELDS = frozenset({"title", "type", "pi"})
+
+
+def _tick_boards_of(feature: Feature, *other_pi_ids: int | None) -> None:
+    """Tell the program boards that show this feature (its PI's, and those of its cards) that it changed."""
+    pi_ids = set(FeaturePlacement.objects.filter(feature=feature).values_list("iteration__pi_id", flat=True))
+    pi_ids.update(pi_id for pi_id in (feature.pi_id, *other_pi_ids) if pi_id)
+    for pi_id in sorted(pi_ids):
+        BoardClock.tick(pi_id)
+
+
 @transaction.atomic
 def update_feature(feature: Feature, *, by: User, expected_version: int, **changes) -> Feature:
     """Change a feature's description, PI or WSJF inputs; refused if someone changed it since."""
@@ -154,10 +166,13 @@ def update_feature(feature: Feature, *, by: User, expected_version: int, **chang
         # An architect may not turn an enabler into a business feature, nor back.
         require_edit(by, feature.art, changes["type"])
     feature = _locked(feature, expected_version)
+    pi_before = feature.pi_id
     for field, value in changes.items():
         setattr(feature, field, value.strip() if field == "title" else value)
     feature.version += 1
     _save_validated(feature)
+    if BOARD_FIELDS & set(changes):
+        _tick_boards_of(feature, pi_before)
     return Feature.objects.with_related().get(pk=feature.pk)
 
 
@@ -178,6 +193,7 @@ def change_feature_state(feature: Feature, *, to: str, by: User, expected_versio
     feature.version += 1
     feature.save(update_fields=["state", "version", "updated_at"])
     _record_state(feature, from_state=from_state, by=by)
+    _tick_boards_of(feature)
     return Feature.objects.with_related().get(pk=feature.pk)
 
 

@@ -172,3 +172,14 @@ def test_a_checklist_item_is_not_added_twice(rte, pi):
 def test_objective_statement_is_at_most_a_thousand_characters(scrum_master, team, pi):
     with pytest.raises(ValidationError, match="at most 1000"):
         services.create_objective(team, pi, by=scrum_master, statement="x" * 1001)
+
+
+def test_renaming_or_moving_a_feature_on_the_board_moves_the_clock(product_manager, team, pi, art):
+    feature = FeatureFactory(art=art, pi=pi)
+    PlacementFactory(feature=feature, team=team, iteration=development(pi)[0])
+    feature = services.update_feature(feature, by=product_manager, expected_version=1, time_criticality=8)
+    assert BoardClock.read(pi.pk) == 0  # WSJF inputs are not on the card
+    feature = services.update_feature(feature, by=product_manager, expected_version=2, title="Renamed")
+    assert BoardClock.read(pi.pk) == 1
+    services.change_feature_state(feature, to="analyzing", by=product_manager, expected_version=3)
+    assert BoardClock.read(pi.pk) == 2
