@@ -6,6 +6,8 @@
   later than its placement), and PI objectives with the Business Owners' planned value.
 - For the closed PI: objectives with planned and actual business value, so predictability
   has history.
+- PI Planning itself: milestones, the confidence votes (Checkout re-planned once), the plan
+  committed at the end (Wallet has since moved a card) and the readiness checklists.
 
 Called by ``manage.py seed_demo`` after the core demo. Each part adds nothing when its data
 already exists, so running it again changes nothing.
@@ -16,9 +18,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from artops.models import ART, Iteration, ProgramIncrement, Team, User
+from artops.models import ART, Iteration, Membership, ProgramIncrement, Team, User
 from planning import services
-from planning.models import Feature, Milestone, PIObjective, Story
+from planning.models import (
+    Feature,
+    FeaturePlacement,
+    Milestone,
+    PIObjective,
+    PlanBaseline,
+    ReadinessItem,
+    Story,
+    VoteRound,
+)
 
 B, E = Feature.Type.BUSINESS, Feature.Type.ENABLER
 
@@ -93,6 +104,11 @@ def seed_demo(art: ART, today: date) -> None:
     for pi, objectives in ((current, CURRENT_OBJECTIVES), (where["closed"], CLOSED_OBJECTIVES)):
         if backlog_is_here and pi is not None and not PIObjective.objects.filter(pi=pi).exists():
             _seed_objectives(art, pi, teams, objectives, by=rte, business_owner=business_owner)
+    if backlog_is_here and not VoteRound.objects.filter(pi=current).exists():
+        _seed_votes(art, current, teams, by=rte)
+    if backlog_is_here and not PlanBaseline.objects.filter(pi=current).exists():
+        _seed_committed_plan(current, teams, by=rte)
+    _seed_readiness(art, where, by=rte)
 
 
 def _seed_backlog(art: ART, where: dict) -> None:
@@ -327,3 +343,47 @@ def _seed_objectives(
             services.set_business_value(
                 objective, by=business_owner, expected_version=objective.version, planned=planned, actual=actual
             )
+
+
+def _seed_votes(art: ART, pi: ProgramIncrement, teams: dict[str, Team], *, by: User) -> None:
+    """Checkout first voted to re-plan (it was overloaded), then voted again; then the whole train voted."""
+    members = list(Membership.objects.filter(art=art).select_related("user").order_by("user__email", "role").distinct())
+    checkout = [m.user for m in members if m.team_id == teams["Checkout"].pk]
+    for values in ((2, 2, 3, 2), (3, 4, 4, 3)):
+        vote_round = services.open_vote(pi, by=by, team=teams["Checkout"])
+        for voter, value in zip(checkout, values, strict=False):
+            concern = "Iteration 3 is overloaded: the PSD3 work does not fit." if value <= 2 else ""
+            services.cast_vote(vote_round, by=voter, value=value, concern=concern)
+        services.close_vote(vote_round, by=by)
+    vote_round = services.open_vote(pi, by=by)
+    voters = list(dict.fromkeys(m.user for m in members))
+    for index, voter in enumerate(voters):
+        services.cast_vote(vote_round, by=voter, value=(3, 4, 5, 4)[index % 4])
+    services.close_vote(vote_round, by=by)
+
+
+def _seed_committed_plan(pi: ProgramIncrement, teams: dict[str, Team], *, by: User) -> None:
+    """The plan committed at PI Planning; since then Wallet pulled the refunds in by an iteration."""
+    services.commit_plan(pi, by=by)
+    placement = FeaturePlacement.objects.filter(
+        iteration__pi=pi, team=teams["Wallet"], feature__title="Refunds in the mobile app"
+    ).first()
+    earlier = Iteration.objects.filter(pi=pi, number=3).first()
+    if placement is not None and earlier is not None:
+        services.move_placement(placement, by=by, expected_version=placement.version, iteration=earlier)
+
+
+# Who owns which readiness item (by the default checklist's order).
+READINESS_OWNERS = ["pm", "pm", "rte", "architect", "bo", "rte"]
+
+
+def _seed_readiness(art: ART, where: dict, *, by: User) -> None:
+    """Past and running PIs were ready; the next one is being prepared (two items done)."""
+    owners = [User.objects.get(email=f"{name}@payments.example") for name in READINESS_OWNERS]
+    for key, done in (("closed", 6), ("current", 6), ("next", 2)):
+        pi = where[key]
+        if pi is None or ReadinessItem.objects.filter(pi=pi).exclude(owner=None).exists():
+            continue
+        items = list(ReadinessItem.objects.filter(pi=pi).order_by("position", "id"))
+        for index, (item, owner) in enumerate(zip(items, owners, strict=False)):
+            services.update_readiness_item(item, by=by, expected_version=item.version, owner=owner, done=index < done)

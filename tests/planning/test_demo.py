@@ -4,7 +4,8 @@ import time_machine
 from django.core.management import call_command
 
 from artops.models import ART, ProgramIncrement
-from planning.models import FeaturePlacement, Milestone, PIObjective, Story, TeamCapacity
+from planning.baseline import plan_changes
+from planning.models import FeaturePlacement, Milestone, PIObjective, ReadinessItem, Story, TeamCapacity, VoteRound
 
 
 def plan_counts(art):
@@ -14,6 +15,8 @@ def plan_counts(art):
         FeaturePlacement.objects.for_art(art).count(),
         PIObjective.objects.for_art(art).count(),
         Milestone.objects.filter(pi__art=art).count(),
+        VoteRound.objects.filter(pi__art=art).count(),
+        ReadinessItem.objects.filter(pi__art=art, done=True).count(),
     )
 
 
@@ -45,6 +48,22 @@ def test_seed_demo_plans_the_current_pi_with_one_overloaded_team(db):
     assert any(totals["predictability"] < 80 for totals in per_team.values())
 
     assert Milestone.objects.filter(pi=current).count() == 3
+
+    # Checkout re-planned after its first vote; the train then voted with confidence.
+    rounds = list(VoteRound.objects.filter(pi=current).order_by("opened_at", "id"))
+    assert [(r.team.name if r.team else None, r.replan) for r in rounds] == [
+        ("Checkout", True),
+        ("Checkout", False),
+        (None, False),
+    ]
+    assert rounds[-1].average >= 3
+    # The committed plan, and what moved since.
+    moved = plan_changes(current).moved
+    assert [change.feature.title for change in moved] == ["Refunds in the mobile app"]
+    # Readiness: the running PI was ready, the next one is being prepared.
+    upcoming = ProgramIncrement.objects.get(art=art, state="preparing")
+    assert ReadinessItem.objects.filter(pi=current, done=False).count() == 0
+    assert ReadinessItem.objects.filter(pi=upcoming, done=True).count() == 2
 
     first = plan_counts(art)
     call_command("seed_demo", verbosity=0)
