@@ -47,6 +47,7 @@ from planning.models import (
     VoteRound,
     key_prefix,
 )
+from planning.signals import placement_planned
 
 EDITABLE_FIELDS = (
     "title",
@@ -378,7 +379,9 @@ def place_feature(feature: Feature, *, team: Team, iteration: Iteration, by: Use
     _validated(placement)
     _record_placement(feature, by=by, to_team=team, to_iteration=iteration)
     BoardClock.tick(iteration.pi_id)
-    return FeaturePlacement.objects.with_related().get(pk=placement.pk)
+    placement = FeaturePlacement.objects.with_related().get(pk=placement.pk)
+    placement_planned.send(sender=FeaturePlacement, placement=placement, by=by)
+    return placement
 
 
 @transaction.atomic
@@ -416,7 +419,9 @@ def move_placement(
         to_iteration=current.iteration,
     )
     BoardClock.tick(current.iteration.pi_id)
-    return FeaturePlacement.objects.with_related().get(pk=current.pk)
+    placement = FeaturePlacement.objects.with_related().get(pk=current.pk)
+    placement_planned.send(sender=FeaturePlacement, placement=placement, by=by)
+    return placement
 
 
 @transaction.atomic

@@ -5,3 +5,14 @@ class RisksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "risks"
     verbose_name = "Risks and dependencies"
+
+    def ready(self) -> None:
+        from planning.signals import placement_planned
+
+        placement_planned.connect(_follow_placement, dispatch_uid="risks-follow-placement")
+
+
+def _follow_placement(sender, placement, by, **kwargs) -> None:
+    from risks.services import follow_placement
+
+    follow_placement(placement, by=by)

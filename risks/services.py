@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from artops.models import ART, Iteration, Membership, ProgramIncrement, Team, User
 from artops.permissions import has_capability, require
-from planning.models import BoardClock, Feature
+from planning.models import BoardClock, Feature, FeaturePlacement
 from planning.services import StaleVersion
 from risks.models import Dependency, DependencyChange, Risk, RiskChange
 
@@ -332,3 +332,41 @@ def review_dependency(
         dependency=current, kind=DependencyChange.Kind.REVIEWED, changes=diff, at=timezone.now(), by=by
     )
     return Dependency.objects.with_related().get(pk=current.pk)
+
+
+def follow_placement(placement: FeaturePlacement, *, by: User) -> list[Dependency]:
+    """The open dependencies this card provides are planned where the card now is.
+
+    A dependency names the feature and team that provide it; when that team places or moves
+    the feature's card, the dependency's planned iteration follows, with a recorded change,
+    so that its health on every page is the one the program board shows. Runs inside the
+    transaction of the move (``planning.signals.placement_planned``).
+    """
+    followers = list(
+        Dependency.objects.open()
+        .select_for_update(of=("self",))
+        .filter(providing_feature_id=placement.feature_id, providing_team_id=placement.team_id)
+        .exclude(planned_iteration_id=placement.iteration_id)
+        .select_related("planned_iteration__pi")
+    )
+    now = timezone.now()
+    after = _shown(placement.iteration)
+    changes = []
+    for dependency in followers:
+        before = _shown(dependency.planned_iteration) if dependency.planned_iteration_id else None
+        changes.append(
+            DependencyChange(
+                dependency=dependency,
+                kind=DependencyChange.Kind.EDITED,
+                changes={"planned_iteration": [before, after]},
+                note=f"Follows the card of {placement.feature.key} on {placement.team.name}'s plan.",
+                at=now,
+                by=by,
+            )
+        )
+        dependency.planned_iteration = placement.iteration
+        dependency.version += 1
+        dependency.updated_at = now
+    Dependency.objects.bulk_update(followers, ["planned_iteration", "version", "updated_at"])
+    DependencyChange.objects.bulk_create(changes)
+    return followers
