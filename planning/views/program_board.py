@@ -37,6 +37,7 @@ from artops.permissions import CAPABILITY_MESSAGES, art_capability_required, has
 from planning import services
 from planning.models import BoardClock, Feature, FeaturePlacement, Milestone
 from planning.program_board import ProgramBoard, program_board
+from planning.templatetags.program_board_tags import BoardLinks
 from planning.views.common import CONFLICT, UNPROCESSABLE, current_pi, partial, pi_of
 from risks.models import Dependency
 
@@ -189,6 +190,8 @@ def _context(
     kwargs = {"art_slug": art.slug, "pi_id": pi.pk}
     move_url = reverse("program_board_move", kwargs=kwargs)
     changes_url = reverse("program_board_changes", kwargs=kwargs)
+    # The card menus' links add ``placement=<id>``.
+    move_link_base = f"{move_url}?{query}&" if query else f"{move_url}?"
     return {
         "art": art,
         "pi": pi,
@@ -200,8 +203,8 @@ def _context(
         "board_url": board_url(art, pi),
         "board_url_filtered": _with_query(board_url(art, pi), query),
         "move_url": _with_query(move_url, query),
-        # The card menus' links add ``placement=<id>``.
-        "move_link_base": f"{move_url}?{query}&" if query else f"{move_url}?",
+        # The cards, lines and dependency rows are rendered in Python, with these links (for speed).
+        "board_links": BoardLinks(art.slug, move_link_base),
         "changes_url": f"{changes_url}?{urlencode({'since': version})}" + (f"&{query}" if query else ""),
         "milestone_url": _with_query(reverse("program_board_milestone_create", kwargs=kwargs), query),
         "can_move": editable is None or bool(editable),
