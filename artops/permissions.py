@@ -131,7 +131,10 @@ CAPABILITY_MESSAGES = {
     "planning.set_business_value": "Only Business Owners set business value.",
     "planning.edit_team_plan": "Only the team's Scrum Master and Product Owner (or the RTE) change this team's plan.",
     "planning.edit_own_stories": "You may change only the stories you own, on your own team.",
-    "risks.roam": "Only the train's leaders, its Business Owners and the risk's own team (Scrum Master, PO) ROAM it.",
+    "risks.roam": (
+        "Only the RTE, Product Management, System Architects and Business Owners ROAM any risk; "
+        "a Scrum Master or Product Owner ROAMs the risks of their own team."
+    ),
     "risks.update_dependency": (
         "Only the Scrum Masters and Product Owners of the needing or the providing team (or the RTE) "
         "change a dependency."

@@ -36,7 +36,7 @@ from rest_framework.response import Response
 
 from artops.api import VisibleARTField
 from artops.models import ART
-from artops.permissions import has_capability
+from artops.permissions import CAPABILITY_MESSAGES, has_capability
 from planning.api import (
     PlanningViewSet,
     VisibleFeatureField,
@@ -51,14 +51,9 @@ from risks.dependency_filters import DependencyFilter
 from risks.filters import RiskFilter
 from risks.models import Change, Dependency, DependencyChange, Health, Risk, RiskChange
 
-ROAM_NOT_ALLOWED = (
-    "Only the RTE, Product Management, System Architects and Business Owners ROAM any risk; "
-    "a Scrum Master or Product Owner ROAMs the risks of their own team."
-)
-EDIT_NOT_ALLOWED = "Only those who may ROAM this risk, or whoever raised it, change it."
-DEPENDENCY_NOT_ALLOWED = (
-    "Only the Scrum Masters and Product Owners of the needing or the providing team (or the RTE) change a dependency."
-)
+ROAM_NOT_ALLOWED = CAPABILITY_MESSAGES["risks.roam"]
+EDIT_NOT_ALLOWED = services.EDIT_REFUSAL
+DEPENDENCY_NOT_ALLOWED = CAPABILITY_MESSAGES["risks.update_dependency"]
 SCALE_ERRORS = {
     name: {code: Risk._meta.get_field(name).error_messages[code] for code in ("min_value", "max_value", "invalid")}
     for name in ("probability", "impact")

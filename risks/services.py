@@ -21,12 +21,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from artops.models import ART, Iteration, Membership, ProgramIncrement, Team, User
-from artops.permissions import has_capability, require
+from artops.permissions import CAPABILITY_MESSAGES, has_capability, require
 from planning.models import BoardClock, Feature, FeaturePlacement
 from planning.services import StaleVersion
 from risks.models import Dependency, DependencyChange, Risk, RiskChange
 
 __all__ = ["StaleVersion"]
+
+EDIT_REFUSAL = "Only those who may ROAM this risk, or whoever raised it, change it."
+REVIEW_REFUSAL = (
+    "Only the Scrum Masters and Product Owners of the needing or the providing team, or the RTE, review a dependency."
+)
 
 RISK_FIELDS = ("title", "description", "team", "owner", "probability", "impact", "due_date")
 ROAM_FIELDS = ("owner", "rationale", "mitigation_plan")
@@ -210,10 +215,7 @@ def can_update_dependency(user: User, dependency: Dependency) -> bool:
 
 def _require_update(user: User, dependency: Dependency) -> None:
     if not can_update_dependency(user, dependency):
-        raise PermissionDenied(
-            "Only the Scrum Masters and Product Owners of the needing or the providing team (or the RTE) "
-            "change a dependency."
-        )
+        raise PermissionDenied(CAPABILITY_MESSAGES["risks.update_dependency"])
 
 
 def _dependency_label(dependency: Dependency) -> str:

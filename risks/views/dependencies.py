@@ -21,7 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from artops.forms import add_service_errors
 from artops.models import ART, ProgramIncrement, Team
-from artops.permissions import art_capability_required, has_capability, memberships_of
+from artops.permissions import CAPABILITY_MESSAGES, art_capability_required, has_capability, memberships_of
 from planning.forms_board import error_text
 from planning.views.common import CONFLICT, UNPROCESSABLE, current_pi, pi_of
 from risks import services
@@ -46,12 +46,8 @@ DETAIL_TEMPLATE = "risks/dependency.html"
 REVIEW_TEMPLATE = "risks/review.html"
 MAP_TEMPLATE = "risks/map.html"
 
-UPDATE_REFUSAL = (
-    "Only the Scrum Masters and Product Owners of the needing or the providing team (or the RTE) change a dependency."
-)
-REVIEW_REFUSAL = (
-    "Only the Scrum Masters and Product Owners of the needing or the providing team, or the RTE, review a dependency."
-)
+UPDATE_REFUSAL = CAPABILITY_MESSAGES["risks.update_dependency"]
+REVIEW_REFUSAL = services.REVIEW_REFUSAL
 # The map's colours, worst first.
 LEGEND = [(health.value, health.label) for health in (Health.RED, Health.UNPLANNED, Health.AMBER, Health.GREEN)]
 FILTERS = ("needing_team", "providing_team", "external_party", "team", "state", "status", "health", "age", "sort")

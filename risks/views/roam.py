@@ -22,7 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from artops.forms import add_service_errors
 from artops.models import ART, ProgramIncrement, Team, User
-from artops.permissions import art_capability_required, has_capability, require
+from artops.permissions import CAPABILITY_MESSAGES, art_capability_required, has_capability, require
 from planning.forms_board import error_text
 from planning.views.common import CONFLICT, UNPROCESSABLE, current_pi, partial, pi_of
 from risks import services
@@ -48,11 +48,8 @@ COLUMNS = (
 )
 # The filters of the board, kept across htmx re-renders and moves; the PI is chosen apart.
 FILTERS = ("team", "severity", "quiet")
-ROAM_NOT_ALLOWED = (
-    "Only the RTE, Product Management, System Architects and Business Owners ROAM any risk; "
-    "a Scrum Master or Product Owner ROAMs the risks of their own team."
-)
-EDIT_NOT_ALLOWED = "Only those who may ROAM this risk, or whoever raised it, change it."
+ROAM_NOT_ALLOWED = CAPABILITY_MESSAGES["risks.roam"]
+EDIT_NOT_ALLOWED = services.EDIT_REFUSAL
 
 FIELD_LABELS = {
     "state": "State",
