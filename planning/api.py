@@ -477,6 +477,7 @@ class CapacitySerializer(serializers.ModelSerializer):
             "load",
             "load_percent",
             "overloaded",
+            "version",
             "updated_at",
         )
         read_only_fields = fields
@@ -518,6 +519,9 @@ class CapacityUpdateSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Measured velocity, used instead of the normalised capacity; null to use the normalised one.",
     )
+    version = serializers.IntegerField(
+        min_value=1, required=False, help_text="The version you read; a newer one answers 409. Without it, last wins."
+    )
 
 
 class CapacityCreateSerializer(CapacityUpdateSerializer):
@@ -558,7 +562,9 @@ class CapacityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Planning
         data = self.validated(CapacityCreateSerializer)
         team, iteration = data.pop("team"), data.pop("iteration")
         existed = TeamCapacity.objects.filter(team=team, iteration=iteration).exists()
-        capacity = services.set_capacity(team, iteration, by=request.user, **data)
+        capacity = services.set_capacity(
+            team, iteration, by=request.user, expected_version=data.pop("version", None), **data
+        )
         return self._saved(capacity, status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 
     @extend_schema(request=CapacityUpdateSerializer, responses=CapacitySerializer)
@@ -567,7 +573,10 @@ class CapacityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Planning
         data = self.validated(CapacityUpdateSerializer)
         # What the request leaves out keeps its current value.
         current = {field: getattr(capacity, field) for field in ("fte", "vacation_days", "holiday_days", "velocity")}
-        capacity = services.set_capacity(capacity.team, capacity.iteration, by=request.user, **{**current, **data})
+        version = data.pop("version", None)
+        capacity = services.set_capacity(
+            capacity.team, capacity.iteration, by=request.user, expected_version=version, **{**current, **data}
+        )
         return self._saved(capacity, status.HTTP_200_OK)
 
 

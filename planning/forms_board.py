@@ -93,6 +93,8 @@ class CapacityForm(forms.Form):
     """A team's capacity for one development iteration (DESIGN.md, "Capacity")."""
 
     iteration = forms.ModelChoiceField(queryset=Iteration.objects.none())
+    # The version corrected; empty when the capacity is entered for the first time.
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     fte = forms.DecimalField(
         label="Full-time developers and testers",
         max_digits=4,

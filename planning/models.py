@@ -311,6 +311,8 @@ class TeamCapacity(models.Model):
         db_persist=True,
         help_text="The measured velocity if set, else the normalised capacity.",
     )
+    # Checked when an editor says which version they corrected: two corrections never silently overwrite.
+    version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = TeamCapacityQuerySet.as_manager()

@@ -235,16 +235,25 @@ def set_capacity(
     vacation_days=0,
     holiday_days=0,
     velocity: int | None = None,
+    expected_version: int | None = None,
 ) -> TeamCapacity:
-    """Enter (or correct) a team's capacity for one development iteration."""
+    """Enter (or correct) a team's capacity for one development iteration.
+
+    A correction that names the version it read (``expected_version``) is refused with
+    ``StaleVersion`` when someone changed the capacity since; without it, the last entry wins.
+    """
     _require_team_plan(by, team)
     if iteration.pi.art_id != team.art_id:
         raise ValidationError({"iteration": "That iteration belongs to another train."})
     if iteration.is_ip:
         raise ValidationError({"iteration": "The IP iteration takes no stories, so it has no capacity to plan."})
-    capacity = TeamCapacity.objects.select_for_update().filter(team=team, iteration=iteration).first() or TeamCapacity(
-        team=team, iteration=iteration
-    )
+    capacity = TeamCapacity.objects.select_for_update().filter(team=team, iteration=iteration).first()
+    if capacity is None:
+        capacity = TeamCapacity(team=team, iteration=iteration)
+    else:
+        if expected_version is not None and capacity.version != expected_version:
+            raise StaleVersion(capacity, f"the capacity of {team.name} in {iteration.name}")
+        capacity.version += 1
     capacity.fte = fte
     capacity.vacation_days = vacation_days
     capacity.holiday_days = holiday_days

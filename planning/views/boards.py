@@ -204,7 +204,10 @@ def board_capacity(request: HttpRequest, pi_id: int, team_id: int) -> HttpRespon
                 vacation_days=data["vacation_days"],
                 holiday_days=data["holiday_days"],
                 velocity=data["velocity"],
+                expected_version=data["version"],
             )
+        except services.StaleVersion as stale:
+            return _stale(request, art, pi, team, str(stale))
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -648,3 +648,20 @@ def test_pi_plan_queries_are_constant(client, art, pi, rte, teams, django_assert
         response = client.get(url("pi_plan", art, pi_id=pi.pk))
     assert response.status_code == 200
     assert response.content.count(b"<tr data-team=") == teams
+
+
+def test_a_stale_capacity_correction_is_409_and_keeps_the_newer_one(client, art, team, pi, scrum_master, rte):
+    first = development(pi)[0]
+    capacity = CapacityFactory(team=team, iteration=first, fte=5)
+    login(client, rte).post(
+        board_url(art, pi, team, "board_capacity"), {"iteration": first.pk, "fte": "6", "version": capacity.version}
+    )
+    response = login(client, scrum_master).post(
+        board_url(art, pi, team, "board_capacity"),
+        {"iteration": first.pk, "fte": "4", "version": capacity.version},
+        headers=HTMX,
+    )
+    assert response.status_code == 409
+    assert "a moment ago" in response.content.decode()
+    capacity.refresh_from_db()
+    assert (capacity.fte, capacity.version) == (6, 2)

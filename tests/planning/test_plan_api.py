@@ -1029,3 +1029,12 @@ def test_a_reader_may_open_every_endpoint_in_the_browsable_api(team_member, kind
     for url in (list_url(kind), detail_url(kind, obj)):
         response = client.get(url, headers={"Accept": "text/html"})
         assert response.status_code == 200, url
+
+
+def test_a_stale_capacity_patch_is_409_and_changes_nothing(rte, capacity):
+    url = f"/api/capacities/{capacity.pk}/"
+    assert client_for(rte).patch(url, {"fte": "6", "version": 1}, format="json").status_code == 200
+    response = client_for(rte).patch(url, {"fte": "2", "version": 1}, format="json")
+    assert response.status_code == 409
+    capacity.refresh_from_db()
+    assert (capacity.fte, capacity.version) == (6, 2)

@@ -339,3 +339,12 @@ def test_team_of_another_train_is_not_a_team_of_this_one(rte, pi):
     stranger = TeamFactory()
     with pytest.raises((PermissionDenied, ValidationError)):
         services.create_story(stranger, pi, by=rte, title="Elsewhere")
+
+
+def test_a_capacity_correction_from_an_older_version_is_refused(scrum_master, rte, team, pi):
+    iteration = development(pi)[0]
+    first = services.set_capacity(team, iteration, by=scrum_master, fte=5)
+    services.set_capacity(team, iteration, by=rte, fte=6, expected_version=first.version)
+    with pytest.raises(services.StaleVersion, match="a moment ago"):
+        services.set_capacity(team, iteration, by=scrum_master, fte=4, expected_version=first.version)
+    assert TeamCapacity.objects.get().capacity == 48
