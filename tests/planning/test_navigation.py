@@ -56,3 +56,11 @@ def test_team_board_leads_to_its_objectives_and_to_raising_a_dependency(client, 
     objectives = reverse("team_objectives", kwargs={"art_slug": art.slug, "pi_id": pi.pk, "team_id": team.pk})
     raise_url = reverse("dependency_list", kwargs={"art_slug": art.slug}) + f"?pi={pi.pk}&amp;needing_team={team.pk}"
     assert objectives.encode() in html and raise_url.encode() in html
+
+
+def test_art_home_leads_to_each_shown_pis_board_plan_and_objectives(client, art, pi, team_member):
+    client.force_login(team_member)
+    with time_machine.travel("2026-10-20 09:00Z", tick=False):
+        html = client.get(reverse("art_home", kwargs={"art_slug": art.slug})).content.decode()
+    for name in ("program_board", "pi_plan", "art_objectives"):
+        assert reverse(name, kwargs={"art_slug": art.slug, "pi_id": pi.pk}) in html
