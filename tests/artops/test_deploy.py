@@ -77,6 +77,19 @@ def test_settings_refuse_to_start_without_a_secret_key_when_debug_is_off():
     assert "Set SECRET_KEY" in result.stderr
 
 
+def test_code_only_commands_run_without_a_secret_key():
+    result = run_python(["manage.py", "makemigrations", "--check", "--dry-run"], production_environment(DEBUG="false"))
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
+@pytest.mark.parametrize("command", [["migrate", "--plan"], ["check", "--deploy"]])
+def test_other_commands_still_refuse_without_a_secret_key(command):
+    result = run_python(["manage.py", *command], production_environment(DEBUG="false"))
+    assert result.returncode != 0
+    assert "Set SECRET_KEY" in result.stderr
+
+
 def test_settings_without_a_secret_key_start_in_debug_mode():
     result = run_python(["-c", LOAD_SETTINGS], production_environment(DEBUG="true"))
     assert result.returncode == 0, result.stderr
