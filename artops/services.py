@@ -11,24 +11,58 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from artops import cadence
 from artops.models import ART, Iteration, Membership, ProgramIncrement, Role, Team, User
 from artops.permissions import forget_memberships, require
 
 
-def _save_validated(obj, **save_kwargs) -> None:
-    """full_clean (fields, checks, uniqueness, exclusion constraints), then save.
+class StaleVersion(Exception):
+    """Someone changed the object since the editor read it; ``current`` is what it is now."""
 
-    A concurrent writer can still slip past the check; the database constraint then refuses
-    the row and that refusal is reported the same way.
+    def __init__(self, current, label: str | None = None):
+        self.current = current
+        label = label or getattr(current, "key", None) or str(current)
+        super().__init__(
+            f"Someone changed {label} a moment ago (it is now at version {current.version}). "
+            "The page shows the current values: make your change again."
+        )
+
+    @property
+    def feature(self):
+        return self.current
+
+
+def save_validated(obj, *, ask_database: bool = True, **save_kwargs) -> None:
+    """full_clean, then save; every app's services write through this.
+
+    ``ask_database=False`` leaves uniqueness and constraints to the write itself rather than
+    asking one query each beforehand (for models whose constraints repeat field validation).
+    A concurrent writer can still slip past a check; the database constraint then refuses the
+    row and that refusal is reported the same way.
     """
-    obj.full_clean()
+    obj.full_clean(validate_constraints=ask_database, validate_unique=ask_database)
     try:
         with transaction.atomic():
             obj.save(**save_kwargs)
     except IntegrityError as error:
         raise ValidationError("This conflicts with a change made a moment ago; reload and try again.") from error
+
+
+def lock_version(queryset: QuerySet, pk: int, expected_version: int, label: str | None = None):
+    """The current row, locked until the end of the transaction; a version other than the one
+    the editor read raises ``StaleVersion`` carrying the current row."""
+    current = queryset.select_for_update(of=("self",)).get(pk=pk)
+    if current.version != expected_version:
+        raise StaleVersion(current, label)
+    return current
+
+
+def require_member(user: User | None, art: ART, field: str = "owner") -> None:
+    """Refuse (as a field error) a person who is not a member of ``art``."""
+    if user is not None and not Membership.objects.filter(user=user, art=art).exists():
+        raise ValidationError({field: f"{user.display_name} is not a member of this train."})
 
 
 # --- the train ----------------------------------------------------------------------------
@@ -45,7 +79,7 @@ def update_art(art: ART, *, by: User, **changes) -> ART:
         raise ValidationError(f"These settings do not exist: {', '.join(sorted(unknown))}.")
     for field, value in changes.items():
         setattr(art, field, value)
-    _save_validated(art)
+    save_validated(art)
     return art
 
 
@@ -56,7 +90,7 @@ def update_art(art: ART, *, by: User, **changes) -> ART:
 def create_team(art: ART, *, name: str, by: User) -> Team:
     require(by, "art.manage", art=art)
     team = Team(art=art, name=name.strip())
-    _save_validated(team)
+    save_validated(team)
     return team
 
 
@@ -67,7 +101,7 @@ def update_team(team: Team, *, by: User, name: str | None = None, active: bool |
         team.name = name.strip()
     if active is not None:
         team.active = active
-    _save_validated(team)
+    save_validated(team)
     return team
 
 
@@ -84,7 +118,7 @@ def find_or_create_person(*, email: str, display_name: str = "") -> User:
         raise ValidationError({"display_name": "Nobody has this email yet: give the person's name too."})
     user = User(email=email, display_name=display_name.strip())
     user.set_unusable_password()
-    _save_validated(user)
+    save_validated(user)
     return user
 
 
@@ -97,7 +131,7 @@ def add_membership(art: ART, *, user: User, role: Role | str, by: User, team: Te
     if Membership.objects.filter(user=user, art=art, role=role, team=team).exists():
         raise ValidationError(f"{user} already holds this role here.")
     membership = Membership(art=art, user=user, role=role, team=team)
-    _save_validated(membership)
+    save_validated(membership)
     forget_memberships(user)
     return membership
 
@@ -198,7 +232,7 @@ def create_pi(
         end_date=_end_date(start_date, iteration_weeks=iteration_weeks, development_iterations=development_iterations),
     )
     _refuse_overlap(pi)
-    _save_validated(pi)
+    save_validated(pi)
     _generate_iterations(pi)
     return pi
 
@@ -243,7 +277,7 @@ def update_pi(
             development_iterations=pi.development_iterations,
         )
         _refuse_overlap(pi)
-    _save_validated(pi)
+    save_validated(pi)
     if schedule_changed:
         pi.iterations.all().delete()
         _generate_iterations(pi)

@@ -19,11 +19,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from artops.models import ART, Iteration, Membership, ProgramIncrement, Team, User
 from artops.permissions import CAPABILITY_MESSAGES, has_capability, require
+from artops.services import StaleVersion, lock_version, require_member, save_validated
 from planning.models import (
     DEFAULT_READINESS,
     REPLAN_BELOW,
@@ -60,22 +61,6 @@ EDITABLE_FIELDS = (
 )
 
 
-class StaleVersion(Exception):
-    """Someone changed the object since the editor read it; ``current`` is what it is now."""
-
-    def __init__(self, current, label: str | None = None):
-        self.current = current
-        label = label or getattr(current, "key", None) or str(current)
-        super().__init__(
-            f"Someone changed {label} a moment ago (it is now at version {current.version}). "
-            "The page shows the current values: make your change again."
-        )
-
-    @property
-    def feature(self) -> Feature:
-        return self.current
-
-
 def edit_capability(feature_type: str) -> str:
     """The capability needed to edit a feature of this type."""
     return "planning.edit_enablers" if feature_type == Feature.Type.ENABLER else "planning.edit_backlog"
@@ -91,20 +76,6 @@ def _check_type(value: str) -> None:
         raise ValidationError({"type": "A feature is a business feature or an enabler."})
 
 
-def _save_validated(feature: Feature, **save_kwargs) -> None:
-    """Validate fields (the Fibonacci scale by the fields' choices) and the PI's train, then save.
-
-    The check constraints repeat the field validation in the database, so they are not asked
-    one query each beforehand; the key is unique by its counter.
-    """
-    feature.full_clean(validate_constraints=False)
-    try:
-        with transaction.atomic():
-            feature.save(**save_kwargs)
-    except IntegrityError as error:
-        raise ValidationError("This conflicts with a change made a moment ago; reload and try again.") from error
-
-
 def _record_state(feature: Feature, *, from_state: str, by: User) -> None:
     FeatureStateChange.objects.create(
         feature=feature, from_state=from_state, to_state=feature.state, at=timezone.now(), by=by
@@ -113,10 +84,7 @@ def _record_state(feature: Feature, *, from_state: str, by: User) -> None:
 
 def _locked(feature: Feature, expected_version: int) -> Feature:
     """The feature's current row, locked until the end of the transaction; stale versions refused."""
-    current = Feature.objects.select_for_update(of=("self",)).select_related("art", "pi").get(pk=feature.pk)
-    if current.version != expected_version:
-        raise StaleVersion(current)
-    return current
+    return lock_version(Feature.objects.select_related("art", "pi"), feature.pk, expected_version)
 
 
 @transaction.atomic
@@ -138,7 +106,7 @@ def create_feature(
     feature = Feature(art=art, title=title.strip(), type=type, pi=pi, **fields)
     # Refused input rolls the whole transaction back, the counter's increment included: no gaps.
     feature.key = f"{key_prefix(art)}-{FeatureCounter.next_number(art)}"
-    _save_validated(feature)
+    _validated(feature)
     _record_state(feature, from_state="", by=by)
     return Feature.objects.with_related().get(pk=feature.pk)
 
@@ -171,7 +139,7 @@ def update_feature(feature: Feature, *, by: User, expected_version: int, **chang
     for field, value in changes.items():
         setattr(feature, field, value.strip() if field == "title" else value)
     feature.version += 1
-    _save_validated(feature)
+    _validated(feature)
     if BOARD_FIELDS & set(changes):
         _tick_boards_of(feature, pi_before)
     return Feature.objects.with_related().get(pk=feature.pk)
@@ -208,21 +176,12 @@ def _require_team_plan(user: User, team: Team) -> None:
 
 
 def _validated(obj, **save_kwargs) -> None:
-    """Validate fields and cross-object rules (``clean``), then save; a lost race reads as a refusal."""
-    obj.full_clean(validate_constraints=False, validate_unique=False)
-    try:
-        with transaction.atomic():
-            obj.save(**save_kwargs)
-    except IntegrityError as error:
-        raise ValidationError("This conflicts with a change made a moment ago; reload and try again.") from error
+    """Validate fields and cross-object rules (``clean``), then save; constraints are the write's."""
+    save_validated(obj, ask_database=False, **save_kwargs)
 
 
 def _lock(model, obj, expected_version: int, label: str | None = None):
-    """The current row of ``obj``, locked until the end of the transaction; a stale version is refused."""
-    current = model.objects.select_for_update(of=("self",)).get(pk=obj.pk)
-    if current.version != expected_version:
-        raise StaleVersion(current, label)
-    return current
+    return lock_version(model.objects.all(), obj.pk, expected_version, label)
 
 
 @transaction.atomic
@@ -262,11 +221,6 @@ def set_capacity(
     return TeamCapacity.objects.select_related("team", "iteration").get(pk=capacity.pk)
 
 
-def _check_owner(owner: User | None, team: Team) -> None:
-    if owner is not None and not Membership.objects.filter(user=owner, art_id=team.art_id).exists():
-        raise ValidationError({"owner": f"{owner.display_name} is not a member of this train."})
-
-
 def _story_label(story: Story) -> str:
     return f"the story “{story.title}”"
 
@@ -290,7 +244,7 @@ def create_story(
         if owner is not None and owner != by:
             raise PermissionDenied("You may add stories only for yourself.")
         owner = by
-    _check_owner(owner, team)
+    require_member(owner, team.art)
     story = Story(
         team=team,
         pi=pi,
@@ -335,7 +289,7 @@ def update_story(story: Story, *, by: User, expected_version: int, **changes) ->
         owner = changes["owner"]
         if not has_capability(by, "planning.edit_team_plan", art=story.team.art, team=story.team) and owner != by:
             raise PermissionDenied("You may not hand your story to someone else; ask your Scrum Master.")
-        _check_owner(owner, story.team)
+        require_member(owner, story.team.art)
     for field, value in changes.items():
         setattr(current, field, value.strip() if field == "title" else value)
     current.version += 1
@@ -724,8 +678,7 @@ def add_default_readiness(pi: ProgramIncrement) -> None:
 @transaction.atomic
 def add_readiness_item(pi: ProgramIncrement, *, by: User, title: str, owner: User | None = None) -> ReadinessItem:
     require(by, "planning.facilitate", art=pi.art)
-    if owner is not None and not Membership.objects.filter(user=owner, art=pi.art).exists():
-        raise ValidationError({"owner": f"{owner.display_name} is not a member of this train."})
+    require_member(owner, pi.art)
     if ReadinessItem.objects.filter(pi=pi, title__iexact=(title or "").strip()).exists():
         raise ValidationError({"title": "This checklist already has that item."})
     last = ReadinessItem.objects.filter(pi=pi).order_by("-position").values_list("position", flat=True).first()
@@ -745,8 +698,7 @@ def update_readiness_item(
     current = _lock(ReadinessItem, item, expected_version, f"the item “{item.title}”")
     current.pi = item.pi
     if owner is not UNSET:
-        if owner is not None and not Membership.objects.filter(user=owner, art=item.pi.art).exists():
-            raise ValidationError({"owner": f"{owner.display_name} is not a member of this train."})
+        require_member(owner, item.pi.art)
         current.owner = owner
     if title is not UNSET:
         current.title = title.strip()

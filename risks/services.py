@@ -17,13 +17,13 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from artops.models import ART, Iteration, Membership, ProgramIncrement, Team, User
+from artops.models import ART, Iteration, ProgramIncrement, Team, User
 from artops.permissions import CAPABILITY_MESSAGES, has_capability, require
+from artops.services import StaleVersion, lock_version, require_member, save_validated
 from planning.models import BoardClock, Feature, FeaturePlacement
-from planning.services import StaleVersion
 from risks.models import Dependency, DependencyChange, Risk, RiskChange
 
 __all__ = ["StaleVersion"]
@@ -76,24 +76,11 @@ def _apply(obj, changes: dict) -> dict:
 
 
 def _save(obj) -> None:
-    obj.full_clean(validate_constraints=False, validate_unique=False)
-    try:
-        with transaction.atomic():
-            obj.save()
-    except IntegrityError as error:
-        raise ValidationError("This conflicts with a change made a moment ago; reload and try again.") from error
+    save_validated(obj, ask_database=False)
 
 
 def _lock(model, obj, expected_version: int, label: str):
-    current = model.objects.select_for_update(of=("self",)).get(pk=obj.pk)
-    if current.version != expected_version:
-        raise StaleVersion(model.objects.with_related().get(pk=obj.pk), label)
-    return current
-
-
-def _check_member(user: User | None, art: ART, field: str = "owner") -> None:
-    if user is not None and not Membership.objects.filter(user=user, art=art).exists():
-        raise ValidationError({field: f"{user.display_name} is not a member of this train."})
+    return lock_version(model.objects.with_related(), obj.pk, expected_version, label)
 
 
 def _check_unknown(changes: dict, allowed: tuple[str, ...]) -> None:
@@ -134,7 +121,7 @@ def raise_risk(
 ) -> Risk:
     """Raise a risk for a team or the whole train; it starts unroamed."""
     require(by, "risks.raise", art=art)
-    _check_member(owner, art)
+    require_member(owner, art)
     risk = Risk(
         art=art,
         pi=pi,
@@ -168,7 +155,7 @@ def update_risk(risk: Risk, *, by: User, expected_version: int, **changes) -> Ri
         # Handing a risk to another team (or to the whole train) needs the right to ROAM it there.
         require(by, "risks.roam", art=risk.art, team=changes["team"])
     if "owner" in changes:
-        _check_member(changes["owner"], risk.art)
+        require_member(changes["owner"], risk.art)
     current = _lock(Risk, risk, expected_version, _risk_label(risk))
     current.art, current.pi = risk.art, risk.pi
     diff = _apply(current, changes)
@@ -189,7 +176,7 @@ def roam_risk(risk: Risk, *, to: str, by: User, expected_version: int, note: str
     current.art, current.pi = risk.art, risk.pi
     current.check_transition(to)
     if "owner" in needs:
-        _check_member(needs["owner"], risk.art)
+        require_member(needs["owner"], risk.art)
     diff = {"state": [current.state, to], **_apply(current, needs)}
     current.state = to
     current.version += 1
@@ -242,7 +229,7 @@ def raise_dependency(
     require(by, "risks.raise", art=art)
     if owner is None:
         raise ValidationError({"owner": "Every dependency has an owner from the start."})
-    _check_member(owner, art)
+    require_member(owner, art)
     dependency = Dependency(
         art=art,
         pi=pi,
@@ -277,7 +264,7 @@ def update_dependency(dependency: Dependency, *, by: User, expected_version: int
     if "owner" in changes:
         if changes["owner"] is None:
             raise ValidationError({"owner": "Every dependency has an owner."})
-        _check_member(changes["owner"], dependency.art)
+        require_member(changes["owner"], dependency.art)
     current = _lock(Dependency, dependency, expected_version, _dependency_label(dependency))
     current.art, current.pi = dependency.art, dependency.pi
     if not current.is_open:
