@@ -15,15 +15,16 @@ from typing import ClassVar
 from django.db import transaction
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from artops import cadence, services
+from artops.api_base import ApiViewSet, VisibleARTField, VisibleTeamField
 from artops.filters import IterationFilter, MembershipFilter, ProgramIncrementFilter, TeamFilter
 from artops.models import ART, Iteration, Membership, ProgramIncrement, Role, Team, User
-from artops.permissions import HasCapability, require
+from artops.permissions import require
 
 READ = {"list": "art.view", "retrieve": "art.view"}
 MANAGE = "art.manage"
@@ -33,34 +34,6 @@ LONGEST_PI = timedelta(weeks=cadence.MAX_ITERATION_WEEKS * (cadence.MAX_DEVELOPM
 
 
 # --- fields -------------------------------------------------------------------------------
-
-
-def _request_user(field: serializers.Field):
-    request = field.context.get("request")
-    return request.user if request is not None else None
-
-
-class VisibleARTField(serializers.SlugRelatedField):
-    """A train named by slug, among the trains the requesting user is a member of."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("help_text", "Slug of the train.")
-        super().__init__(slug_field="slug", queryset=ART.objects.all(), **kwargs)
-
-    def get_queryset(self):
-        user = _request_user(self)
-        return ART.objects.visible_to(user) if user is not None else ART.objects.none()
-
-
-class VisibleTeamField(serializers.PrimaryKeyRelatedField):
-    """A team by id, among the teams of the requesting user's trains."""
-
-    def __init__(self, **kwargs):
-        super().__init__(queryset=Team.objects.all(), **kwargs)
-
-    def get_queryset(self):
-        user = _request_user(self)
-        return Team.objects.visible_to(user) if user is not None else Team.objects.none()
 
 
 class CalendarDateField(serializers.DateField):
@@ -223,22 +196,17 @@ class ProgramIncrementAdvanceSerializer(serializers.Serializer):
 
 # --- viewsets -----------------------------------------------------------------------------
 
-
-class CoreViewSet(viewsets.GenericViewSet):
-    permission_classes = (HasCapability,)
-    # Action → capability, asked by HasCapability of existing objects.
-    capabilities: ClassVar[dict[str, str]] = {}
-
-    def created(self, obj, serializer_class: type[serializers.Serializer]) -> Response:
-        data = serializer_class(obj, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_201_CREATED)
+# The core endpoints take DRF's default lookup rather than ``ApiViewSet``'s numeric one: so they
+# were published, and the schema types their ids from the model (an integer, a train's slug).
+DEFAULT_LOOKUP = "[^/.]+"
 
 
-class ARTViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, CoreViewSet):
+class ARTViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, ApiViewSet):
     """The trains you are a member of. Their RTE changes their settings; trains are set up in the admin."""
 
     serializer_class = ARTSerializer
     lookup_field = "slug"
+    lookup_value_regex = DEFAULT_LOOKUP
     capabilities: ClassVar[dict[str, str]] = {**READ, "update": MANAGE, "partial_update": MANAGE}
     ordering_fields = ("name",)
 
@@ -252,10 +220,11 @@ class ARTViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Update
 
 
 class TeamViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, CoreViewSet
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ApiViewSet
 ):
     """Agile teams of your trains. There is no delete: a team leaves the train by being deactivated."""
 
+    lookup_value_regex = DEFAULT_LOOKUP
     filterset_class = TeamFilter
     capabilities: ClassVar[dict[str, str]] = {**READ, "create": MANAGE, "update": MANAGE, "partial_update": MANAGE}
     ordering_fields = ("name", "active", "created_at")
@@ -272,7 +241,7 @@ class TeamViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         team = services.create_team(data["art"], name=data["name"], by=request.user)
-        return self.created(team, TeamSerializer)
+        return self.answer(team, TeamSerializer, status.HTTP_201_CREATED)
 
     def perform_update(self, serializer: TeamSerializer) -> None:
         serializer.instance = services.update_team(
@@ -281,10 +250,11 @@ class TeamViewSet(
 
 
 class MembershipViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, CoreViewSet
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, ApiViewSet
 ):
     """Who holds which role on your trains. A change of role is a removal and an addition."""
 
+    lookup_value_regex = DEFAULT_LOOKUP
     filterset_class = MembershipFilter
     capabilities: ClassVar[dict[str, str]] = {**READ, "create": MANAGE, "destroy": MANAGE}
     ordering_fields = ("role", "created_at", "user__display_name", "user__email", "team__name")
@@ -308,7 +278,7 @@ class MembershipViewSet(
             membership = services.add_membership(
                 data["art"], user=person, role=data["role"], team=data["team"], by=request.user
             )
-        return self.created(membership, MembershipSerializer)
+        return self.answer(membership, MembershipSerializer, status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance: Membership) -> None:
         services.remove_membership(instance, by=self.request.user)
@@ -318,10 +288,11 @@ class MembershipViewSet(
     advance=extend_schema(request=ProgramIncrementAdvanceSerializer, responses=ProgramIncrementSerializer)
 )
 class ProgramIncrementViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, CoreViewSet
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ApiViewSet
 ):
     """Planning Intervals of your trains, each with its iterations."""
 
+    lookup_value_regex = DEFAULT_LOOKUP
     filterset_class = ProgramIncrementFilter
     capabilities: ClassVar[dict[str, str]] = {
         **READ,
@@ -349,7 +320,7 @@ class ProgramIncrementViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         pi = services.create_pi(data.pop("art"), by=request.user, **data)
-        return self.created(pi, ProgramIncrementSerializer)
+        return self.answer(pi, ProgramIncrementSerializer, status.HTTP_201_CREATED)
 
     def perform_update(self, serializer: ProgramIncrementSerializer) -> None:
         serializer.instance = services.update_pi(serializer.instance, by=self.request.user, **serializer.validated_data)
@@ -361,12 +332,13 @@ class ProgramIncrementViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         pi = services.advance_pi(pi, to=serializer.validated_data["state"], by=request.user)
-        return Response(ProgramIncrementSerializer(pi, context=self.get_serializer_context()).data)
+        return self.answer(pi, ProgramIncrementSerializer)
 
 
-class IterationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CoreViewSet):
+class IterationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     """Iterations of your trains' PIs. They follow from their PI's schedule: change the PI to change them."""
 
+    lookup_value_regex = DEFAULT_LOOKUP
     serializer_class = IterationSerializer
     filterset_class = IterationFilter
     capabilities: ClassVar[dict[str, str]] = READ

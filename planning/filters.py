@@ -6,6 +6,8 @@ matches nothing. A few filters also take ``none`` (not yet planned, no feature) 
 """
 
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from planning.models import (
@@ -18,6 +20,7 @@ from planning.models import (
     TeamCapacity,
     VoteRound,
 )
+from planning.program_board import BoardFilters
 
 UNPLANNED = "none"
 MYSELF = "me"
@@ -150,3 +153,81 @@ class ReadinessFilter(django_filters.FilterSet):
     class Meta:
         model = ReadinessItem
         fields = ("art", "pi", "done")
+
+
+# --- the program board ------------------------------------------------------------------------
+
+# What the "only red lines" box reads as ticked (anything else leaves it unticked).
+TRUE_VALUES = frozenset({"1", "on", "true", "yes"})
+
+
+class TeamIdsField(forms.Field):
+    """Team ids, the parameter repeated: blanks are skipped, each value that is no id is named."""
+
+    widget = forms.SelectMultiple
+
+    def to_python(self, value) -> list[int]:
+        values = value if isinstance(value, list | tuple) else [value] if value else []
+        errors = [f"“{item}” is not a team." for item in values if item and not str(item).isdecimal()]
+        if errors:
+            raise ValidationError(errors)
+        return sorted({int(item) for item in values if item})
+
+
+class TickedField(forms.Field):
+    """A box that is ticked by 1, on, true or yes (in any case) and unticked by anything else."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value) -> bool:
+        return str(value or "").lower() in TRUE_VALUES
+
+
+class TeamIdsFilter(django_filters.Filter):
+    field_class = TeamIdsField
+
+
+class TickedFilter(django_filters.Filter):
+    field_class = TickedField
+
+
+class ProgramBoardFilter(django_filters.FilterSet):
+    """The program board's filters, read alike by the page and by ``/api/boards/{pi_id}/``.
+
+    The board narrows itself (``planning.program_board_layout``): a chosen team keeps the rows
+    at the other end of its lines as context, which no filter of one queryset can say. This
+    FilterSet reads and checks the query string and gives the board its ``board_filters``;
+    its ``qs`` (the cards of the chosen teams and type) is what the filters mean for cards.
+    Team ids that are not teams of the train simply match no row.
+    """
+
+    teams = TeamIdsFilter(field_name="team", lookup_expr="in", help_text="Ids of the teams to show.")
+    type = django_filters.ChoiceFilter(
+        field_name="feature__type",
+        choices=Feature.Type.choices,
+        error_messages={"invalid_choice": "Choose business features or enablers as the feature type."},
+    )
+    only_red = TickedFilter(method="every_card", help_text="Only the lines planned too late or not at all.")
+
+    class Meta:
+        model = FeaturePlacement
+        fields = ("teams", "type", "only_red")
+
+    def every_card(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        # A line's colour says nothing of which cards there are.
+        return queryset
+
+    @property
+    def board_filters(self) -> BoardFilters:
+        """What the board is narrowed to; a filter in error narrows nothing (``error_text`` says why)."""
+        self.is_valid()
+        data = self.form.cleaned_data
+        return BoardFilters(
+            team_ids=data.get("teams"), feature_type=data.get("type"), only_red=data.get("only_red", False)
+        )
+
+    @property
+    def error_text(self) -> str:
+        """Every message of the filters in error, in the order of the filters ("" if none)."""
+        self.is_valid()
+        return " ".join(message for name in self.form.fields for message in self.form.errors.get(name, []))

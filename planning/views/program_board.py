@@ -24,7 +24,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -35,9 +35,11 @@ from artops.forms import add_service_errors
 from artops.models import ART, Iteration, Membership, ProgramIncrement, Team
 from artops.permissions import CAPABILITY_MESSAGES, art_capability_required, has_capability, require, teams_where
 from planning import services
-from planning.models import BoardClock, Feature, FeaturePlacement, Milestone
-from planning.program_board import ProgramBoard, program_board
-from planning.templatetags.program_board_tags import BoardLinks
+from planning.filters import ProgramBoardFilter
+from planning.models import BoardClock, FeaturePlacement, Milestone
+from planning.program_board import BoardFilters
+from planning.program_board_html import BoardLinks
+from planning.program_board_layout import program_board
 from planning.views.common import CONFLICT, UNPROCESSABLE, current_pi, partial, pi_of
 from risks.models import Dependency
 
@@ -46,47 +48,23 @@ NAV_SECTION = "board"
 TEMPLATE = "planning/program_board.html"
 MOVE_CAPABILITY = "planning.edit_team_plan"
 VERSION_MISSING = "The version of the card you moved is missing: reload the board."
-TRUE_VALUES = {"1", "on", "true", "yes"}
-
-
-def build_board(pi: ProgramIncrement, **filters) -> ProgramBoard:
-    """The board of ``pi`` with its open dependencies: the one place that composes planning and risks."""
-    return program_board(pi, dependencies=Dependency.objects.for_pi(pi).open(), **filters)
 
 
 # --- filters ---------------------------------------------------------------------------------
 
 
-def parse_filters(query: QueryDict) -> tuple[dict, str]:
-    """The board's filters from a query string, and what was wrong with it ("" if nothing).
-
-    ``teams`` (repeated team ids), ``type`` (business or enabler), ``only_red``. Team ids
-    that are not teams of the train simply match no row.
-    """
-    errors = []
-    team_ids = []
-    for value in query.getlist("teams"):
-        if not value:
-            continue
-        if value.isdecimal():
-            team_ids.append(int(value))
-        else:
-            errors.append(f"“{value}” is not a team.")
-    feature_type = query.get("type", "")
-    if feature_type and feature_type not in Feature.Type.values:
-        errors.append("Choose business features or enablers as the feature type.")
-        feature_type = ""
-    only_red = query.get("only_red", "").lower() in TRUE_VALUES
-    filters = {"team_ids": sorted(set(team_ids)) or None, "feature_type": feature_type or None, "only_red": only_red}
-    return filters, " ".join(errors)
+def board_filters(query) -> tuple[BoardFilters, str]:
+    """The board's filters from a query string, and what was wrong with it ("" if nothing)."""
+    filterset = ProgramBoardFilter(query)
+    return filterset.board_filters, filterset.error_text
 
 
-def filter_query(filters: dict) -> str:
+def filter_query(filters: BoardFilters) -> str:
     """The filters as a query string, to carry them through moves and the live check."""
-    pairs = [("teams", team_id) for team_id in filters["team_ids"] or ()]
-    if filters["feature_type"]:
-        pairs.append(("type", filters["feature_type"]))
-    if filters["only_red"]:
+    pairs = [("teams", team_id) for team_id in sorted(filters.team_ids or ())]
+    if filters.feature_type:
+        pairs.append(("type", filters.feature_type))
+    if filters.only_red:
         pairs.append(("only_red", "1"))
     return urlencode(pairs)
 
@@ -170,7 +148,7 @@ def _context(
     request: HttpRequest,
     art: ART,
     pi: ProgramIncrement,
-    filters: dict,
+    filters: BoardFilters,
     *,
     version: int,
     board_error: str = "",
@@ -180,7 +158,7 @@ def _context(
 ) -> dict:
     """The board, the permission booleans and the URLs of the template."""
     user = request.user
-    board = build_board(pi, **filters)
+    board = program_board(pi, dependencies=Dependency.objects.for_pi(pi).open(), filters=filters)
     editable = teams_where(user, MOVE_CAPABILITY, art=art)  # None: every team of the train
     for row in board.team_rows:
         row.editable = row.active and (editable is None or row.team_id in editable)
@@ -198,7 +176,7 @@ def _context(
         "board": board,
         "version": version,
         "filters": filters,
-        "selected_team_ids": set(filters["team_ids"] or ()),
+        "selected_team_ids": set(filters.team_ids or ()),
         "filter_query": query,
         "board_url": board_url(art, pi),
         "board_url_filtered": _with_query(board_url(art, pi), query),
@@ -219,7 +197,7 @@ def _context(
     }
 
 
-def _board(request: HttpRequest, art: ART, pi: ProgramIncrement, filters: dict, *, status: int = 200, **extra):
+def _board(request: HttpRequest, art: ART, pi: ProgramIncrement, filters: BoardFilters, *, status: int = 200, **extra):
     """The board: the fragment for htmx, the whole page otherwise."""
     # Read before the board: a change made in between shows again at the next poll, never lost.
     version = BoardClock.read(pi.pk)
@@ -230,7 +208,7 @@ def _board(request: HttpRequest, art: ART, pi: ProgramIncrement, filters: dict, 
     return response
 
 
-def _done(request: HttpRequest, art: ART, pi: ProgramIncrement, filters: dict, notice: str) -> HttpResponse:
+def _done(request: HttpRequest, art: ART, pi: ProgramIncrement, filters: BoardFilters, notice: str) -> HttpResponse:
     """A change went through: the fresh board fragment for htmx, a redirect with a message otherwise."""
     if not request.htmx:
         messages.success(request, notice)
@@ -239,7 +217,14 @@ def _done(request: HttpRequest, art: ART, pi: ProgramIncrement, filters: dict, n
 
 
 def _refused(
-    request: HttpRequest, art: ART, pi: ProgramIncrement, filters: dict, error: str, *, status=UNPROCESSABLE, **extra
+    request: HttpRequest,
+    art: ART,
+    pi: ProgramIncrement,
+    filters: BoardFilters,
+    error: str,
+    *,
+    status=UNPROCESSABLE,
+    **extra,
 ) -> HttpResponse:
     """Nothing changed: the board with the reason (fragment for htmx, whole page otherwise), 422 or 409."""
     return _board(request, art, pi, filters, status=status, board_error=error, **extra)
@@ -272,7 +257,7 @@ def program_board_page(request: HttpRequest, pi_id: int) -> HttpResponse:
     """The program board of a PI; with htmx (the filters), the board fragment alone."""
     art: ART = request.art
     pi = pi_of(art, pi_id)
-    filters, error = parse_filters(request.GET)
+    filters, error = board_filters(request.GET)
     version = BoardClock.read(pi.pk)
     context = _context(request, art, pi, filters, version=version, board_error=error)
     status = UNPROCESSABLE if error else 200
@@ -302,7 +287,7 @@ def program_board_move(request: HttpRequest, pi_id: int) -> HttpResponse:
     art: ART = request.art
     pi = pi_of(art, pi_id)
     user = request.user
-    filters, _ = parse_filters(request.GET)
+    filters, _ = board_filters(request.GET)
     editable = teams_where(user, MOVE_CAPABILITY, art=art)
     if editable is not None and not editable:
         return _forbidden(request, CAPABILITY_MESSAGES[MOVE_CAPABILITY])
@@ -354,7 +339,7 @@ def _move_menu(
     request: HttpRequest,
     art: ART,
     pi: ProgramIncrement,
-    filters: dict,
+    filters: BoardFilters,
     placement: FeaturePlacement,
     editable: set[int] | None,
 ) -> HttpResponse:
@@ -387,7 +372,7 @@ def program_board_milestone_create(request: HttpRequest, pi_id: int) -> HttpResp
     """Put a milestone or event on the board's top row (Product Management and the RTE)."""
     art: ART = request.art
     pi = pi_of(art, pi_id)
-    filters, _ = parse_filters(request.GET)
+    filters, _ = board_filters(request.GET)
     try:
         require(request.user, "planning.edit_backlog", art=art)
     except PermissionDenied as denied:
@@ -423,7 +408,7 @@ def program_board_milestone_delete(request: HttpRequest, pi_id: int, milestone_i
     """Take a milestone off the board, with the version its deleter saw."""
     art: ART = request.art
     pi = pi_of(art, pi_id)
-    filters, _ = parse_filters(request.GET)
+    filters, _ = board_filters(request.GET)
     try:
         require(request.user, "planning.edit_backlog", art=art)
     except PermissionDenied as denied:
@@ -488,7 +473,7 @@ def program_board_changes(request: HttpRequest, art_slug: str, pi_id: int) -> Ht
         return response
     art = get_object_or_404(ART.objects.visible_to(request.user), slug=art_slug)
     pi = pi_of(art, pi_id)
-    filters, _ = parse_filters(request.GET)
+    filters, _ = board_filters(request.GET)
     context = _context(request, art, pi, filters, version=version)
     response = render(request, f"{TEMPLATE}#board", context)
     response["X-Board-Version"] = str(version)

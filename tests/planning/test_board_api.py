@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 
 from artops.models import Role
 from planning import services
-from planning.api import BoardSerializer
+from planning.api.program_board import BoardSerializer
 from planning.models import (
     DEFAULT_READINESS,
     IP_REFUSAL,

@@ -9,7 +9,8 @@ from django.urls import reverse
 from artops.models import Role
 from planning import services
 from planning.models import Feature, FeaturePlacement, Milestone
-from planning.program_board import AMBER, GREEN, RED, UNPLANNED, program_board
+from planning.program_board import AMBER, GREEN, RED, UNPLANNED, BoardFilters
+from planning.program_board_layout import program_board
 from risks.models import Dependency
 from tests.conftest import make_member
 from tests.factories import TeamFactory, make_pi
@@ -37,7 +38,7 @@ def make_dependency(pi, *, needing_team, needed_by, owner, **fields):
 
 
 def board_of(pi, **filters):
-    return program_board(pi, dependencies=Dependency.objects.for_pi(pi).open(), **filters)
+    return program_board(pi, dependencies=Dependency.objects.for_pi(pi).open(), filters=BoardFilters(**filters))
 
 
 @pytest.fixture
