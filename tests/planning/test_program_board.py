@@ -4,10 +4,12 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.http import QueryDict
 from django.urls import reverse
 
 from artops.models import Role
 from planning import services
+from planning.filters import ProgramBoardFilter
 from planning.models import Feature, FeaturePlacement, Milestone
 from planning.program_board import AMBER, GREEN, RED, UNPLANNED, BoardFilters
 from planning.program_board_layout import program_board
@@ -370,6 +372,39 @@ def test_only_red_keeps_lines_planned_too_late_or_not_at_all(train, pi):
 
     assert len(board_of(pi).lines) == 4
     assert not board_of(pi).filters.active
+
+
+@pytest.mark.parametrize(
+    ("query", "filters", "error"),
+    [
+        ("", BoardFilters(), ""),
+        ("teams=3&teams=1&teams=3&teams=", BoardFilters(team_ids=[1, 3]), ""),
+        ("type=enabler&only_red=YES", BoardFilters(feature_type="enabler", only_red=True), ""),
+        # Only 1, on, true and yes tick the box; anything else leaves it unticked, with no error.
+        ("only_red=0", BoardFilters(), ""),
+        ("only_red=maybe", BoardFilters(), ""),
+        (
+            "type=epic&only_red=on",
+            BoardFilters(only_red=True),
+            "Choose business features or enablers as the feature type.",
+        ),
+        # A filter in error narrows nothing; each bad value is named, in the order of the filters.
+        (
+            "teams=falcons&teams=2&type=epic",
+            BoardFilters(),
+            "“falcons” is not a team. Choose business features or enablers as the feature type.",
+        ),
+    ],
+)
+def test_the_filters_are_read_from_the_query_string(query, filters, error):
+    filterset = ProgramBoardFilter(QueryDict(query))
+    assert (filterset.board_filters, filterset.error_text) == (filters, error)
+
+
+def test_the_filterset_narrows_cards_as_the_board_does(train, pi, team):
+    placements = FeaturePlacement.objects.filter(iteration__pi=pi)
+    filterset = ProgramBoardFilter(QueryDict(f"teams={team.pk}&type=business&only_red=1"), queryset=placements)
+    assert list(filterset.qs) == [train["cards"]["falcons_payouts"]]
 
 
 def test_as_json_is_plain_data(train, pi):

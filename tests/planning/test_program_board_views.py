@@ -157,6 +157,14 @@ def test_bad_filters_are_422_with_the_message_and_the_whole_board(client, art, p
     assert b"is not a team" in response.content or b"business features or enablers" in response.content
 
 
+def test_a_filter_in_error_narrows_nothing(client, art, pi, team, other_team, card, rte):
+    """A bad team id among good ones: the message, 422, and the board unfiltered by team (ProgramBoardFilter)."""
+    response = login(client, rte).get(url("program_board", art, pi), {"teams": [other_team.pk, "falcons"]})
+    assert response.status_code == 422
+    assert "“falcons” is not a team.".encode() in response.content
+    assert f'id="card-{card.pk}"'.encode() in response.content
+
+
 # --- moves: the permission matrix ------------------------------------------------------------------
 
 
