@@ -1,10 +1,11 @@
 """REST API of the core domain: trains, teams, memberships, Planning Intervals and iterations.
 
-Every viewset reads ``visible_to(request.user)``, so another train's objects answer 404. Who
-may change what is the capability table (``HasCapability`` for existing objects; the
-services' own ``require`` for new ones, whose train comes from the payload). Serializers only
-check the shape of the input; every write goes through ``artops.services``, which validates
-the domain rules and raises ``ValidationError`` (a 400, see ``artops.api_errors``).
+Every viewset extends ``artops.api_base.ApiViewSet`` and reads ``visible_to(request.user)``,
+so another train's objects answer 404. Who may change what is the capability table
+(``HasCapability`` for existing objects; the services' own ``require`` for new ones, whose
+train comes from the payload). Serializers only check the shape of the input; every write
+goes through ``artops.services``, which validates the domain rules and raises
+``ValidationError`` (a 400, see ``artops.api_errors``).
 """
 
 from __future__ import annotations

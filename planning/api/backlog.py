@@ -41,7 +41,7 @@ def fibonacci(**kwargs) -> FibonacciField:
     return FibonacciField(**kwargs)
 
 
-# --- the ART backlog -----------------------------------------------------------------------------
+# --- features ----------------------------------------------------------------------------------
 
 
 class FeatureSerializer(serializers.ModelSerializer):

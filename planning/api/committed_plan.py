@@ -18,8 +18,6 @@ from artops.models import ProgramIncrement
 from planning import services
 from planning.baseline import plan_changes
 
-# --- the committed plan --------------------------------------------------------------------------
-
 
 class BaselineSerializer(serializers.Serializer):
     """The plan of a PI as the train committed it: its placements and objectives were kept."""

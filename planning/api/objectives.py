@@ -41,8 +41,6 @@ from planning.api.fields import VisibleFeatureField
 from planning.filters import ObjectiveFilter
 from planning.models import ACTUAL_BV_RANGE, PLANNED_BV_RANGE, Feature, ObjectiveChange, PIObjective
 
-# --- PI objectives and business value ------------------------------------------------------------
-
 BUSINESS_VALUE_FIELDS = {"planned_business_value": "planned", "actual_business_value": "actual"}
 OBJECTIVE_FIELDS = ("statement", "committed", "features")
 

@@ -16,8 +16,6 @@ from planning import services
 from planning.filters import ReadinessFilter
 from planning.models import ReadinessItem
 
-# --- PI readiness --------------------------------------------------------------------------------
-
 DUPLICATE_ITEM = "This checklist already has that item."
 
 

@@ -1,7 +1,10 @@
 """The API of the confidence vote (``/api/vote-rounds/``): rounds with their tally.
 
-``POST …/{id}/close/`` (the RTE), ``POST …/{id}/vote/`` and ``GET …/{id}/my-vote/``. Nobody
-reads who voted what.
+``POST …/{id}/close/`` (the RTE), ``POST …/{id}/vote/`` and ``GET …/{id}/my-vote/``.
+
+Who voted what is read by no endpoint: rounds carry the tally (counts per value, the number
+of votes, the average) and the concerns sorted by their text, never who wrote them; a person
+reads back their own vote only (``my-vote``).
 """
 
 from __future__ import annotations
@@ -22,12 +25,6 @@ from artops.permissions import require
 from planning import services
 from planning.filters import VoteRoundFilter
 from planning.models import VOTE_VALUES, Vote, VoteRound
-
-# --- the confidence vote -------------------------------------------------------------------------
-#
-# Who voted what is read by no endpoint: rounds carry the tally (counts per value, the number
-# of votes, the average) and the concerns sorted by their text, never who wrote them; a person
-# reads back their own vote only (``my-vote``).
 
 VOTE_MESSAGE = Vote._meta.get_field("value").error_messages["max_value"]
 VOTE_ERRORS = dict.fromkeys(("invalid", "required", "null", "min_value", "max_value"), VOTE_MESSAGE)
