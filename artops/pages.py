@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django_filters import FilterSet
 
@@ -56,6 +56,15 @@ def partial(request: HttpRequest, template: str, name: str) -> str:
 def pi_of(art: ART, pi_id: int) -> ProgramIncrement:
     """A PI of this train (404 otherwise)."""
     return get_object_or_404(ProgramIncrement.objects.for_art(art).select_related("art"), pk=pi_id)
+
+
+def pi_of_query(art: ART, value: str | None) -> ProgramIncrement | None:
+    """The PI a ``?pi=`` names (404 when it is not one of this train's), else the train's current PI."""
+    if not value:
+        return ProgramIncrement.objects.for_art(art).current(art.today())
+    if not value.isdigit():
+        raise Http404("No such PI on this train.")
+    return pi_of(art, int(value))
 
 
 def team_of(art: ART, team_id: int) -> Team:

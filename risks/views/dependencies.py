@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -34,7 +34,7 @@ from artops.pages import (
     csv_response,
     csv_safe,
     partial,
-    pi_of,
+    pi_of_query,
 )
 from artops.permissions import CAPABILITY_MESSAGES, art_capability_required, has_capability, memberships_of
 from risks import services
@@ -95,16 +95,6 @@ def list_url(art: ART, **query) -> str:
     url = reverse("dependency_list", kwargs={"art_slug": art.slug})
     query = {key: value for key, value in query.items() if value not in (None, "")}
     return f"{url}?{urlencode(query)}" if query else url
-
-
-def _pi_of_query(request: HttpRequest, art: ART) -> ProgramIncrement | None:
-    """The PI named by ``?pi=`` (404 when not one of this train's), else the current one."""
-    value = request.GET.get("pi", "")
-    if not value:
-        return ProgramIncrement.objects.for_art(art).current(art.today())
-    if not value.isdigit():
-        raise Http404("No such PI.")
-    return pi_of(art, int(value))
 
 
 def _dependency_of(art: ART, dependency_id: int) -> Dependency:
@@ -176,7 +166,7 @@ def _raise_initial(request: HttpRequest, art: ART, options: DependencyOptions) -
 def dependency_list(request: HttpRequest) -> HttpResponse:
     """The PI's dependencies: filters, aging buckets, the table, and the form to raise one."""
     art: ART = request.art
-    pi = _pi_of_query(request, art)
+    pi = pi_of_query(art, request.GET.get("pi"))
     if pi is None:
         return _no_pi(request, art, LIST_TEMPLATE)
     if request.method == "GET":
@@ -384,7 +374,7 @@ def _review_page(request: HttpRequest, art: ART, pi: ProgramIncrement, *, status
 def dependency_review(request: HttpRequest) -> HttpResponse:
     """The weekly review: the PI's open dependencies, oldest first, each with its next action."""
     art: ART = request.art
-    pi = _pi_of_query(request, art)
+    pi = pi_of_query(art, request.GET.get("pi"))
     if pi is None:
         return _no_pi(request, art, REVIEW_TEMPLATE)
     return _review_page(request, art, pi)
@@ -439,7 +429,7 @@ def dependency_review_record(request: HttpRequest, dependency_id: int) -> HttpRe
 def dependency_map(request: HttpRequest) -> HttpResponse:
     """Needing team × provider: how many open dependencies, coloured by the worst health."""
     art: ART = request.art
-    pi = _pi_of_query(request, art)
+    pi = pi_of_query(art, request.GET.get("pi"))
     if pi is None:
         return _no_pi(request, art, MAP_TEMPLATE)
     values = (

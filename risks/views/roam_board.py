@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -33,7 +33,7 @@ from artops.pages import (
     csv_response,
     csv_safe,
     partial,
-    pi_of,
+    pi_of_query,
 )
 from artops.permissions import CAPABILITY_MESSAGES, art_capability_required, has_capability, require
 from risks import services
@@ -99,15 +99,6 @@ def _teams(art: ART) -> list[Team]:
 def _risk_of(art: ART, risk_id: int) -> Risk:
     """A risk of this train (404 otherwise), with its train, PI, team and people at hand."""
     return get_object_or_404(Risk.objects.for_art(art).with_related(), pk=risk_id)
-
-
-def _board_pi(art: ART, value: str | None) -> ProgramIncrement | None:
-    """The PI named by ``?pi=`` (404 when it is not one of this train's), else the current one."""
-    if not value:
-        return ProgramIncrement.objects.for_art(art).current(art.today())
-    if not value.isdigit():
-        raise Http404("No such PI on this train.")
-    return pi_of(art, int(value))
 
 
 def _filters(query: QueryDict) -> QueryDict:
@@ -209,7 +200,7 @@ def _board_context(
 def roam_board(request: HttpRequest) -> HttpResponse:
     """The ROAM board of a PI (``?pi=``, else the current one); a POST raises a risk on it."""
     art: ART = request.art
-    pi = _board_pi(art, request.GET.get("pi"))
+    pi = pi_of_query(art, request.GET.get("pi"))
     filters = _filters(request.GET)
     if request.method == "POST":
         return _raise(request, art, pi, filters)
