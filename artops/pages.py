@@ -75,11 +75,16 @@ def team_of(art: ART, team_id: int) -> Team:
 # --- CSV exports -----------------------------------------------------------------------------
 
 
+# The first characters of a cell that a spreadsheet reads as a formula: an export neutralises them
+# with a leading quote (CSV injection), and the backlog import takes that quote off again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def csv_safe(text: str | None) -> str:
     """Free text for a CSV export, spreadsheet formulas neutralised (CSV injection); nothing is ""."""
     if not text:
         return ""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return f"'{text}" if text[:1] in FORMULA_STARTS else text
 
 
 def csv_day(value: date | None) -> str:
