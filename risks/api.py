@@ -47,8 +47,7 @@ from planning.api import (
     version_field,
 )
 from risks import services
-from risks.dependency_filters import DependencyFilter
-from risks.filters import RiskFilter
+from risks.filters import DependencyFilter, RiskFilter
 from risks.models import Change, Dependency, DependencyChange, Health, Risk, RiskChange
 
 ROAM_NOT_ALLOWED = CAPABILITY_MESSAGES["risks.roam"]
