@@ -1,4 +1,9 @@
-"""Forms of the core pages. They check shape; the services check the rules."""
+"""Forms of the core pages, and what every app's forms share.
+
+Forms check shape; the services check the rules. Shared here: the hidden version field of an
+edit (the version the editor read, checked by the service: an older one is a conflict), the
+messages of an invalid form as one text, and a service's ``ValidationError`` shown on a form.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,28 @@ from django.core.exceptions import ValidationError
 
 from artops import cadence
 from artops.models import ART, Role, Team, validate_time_zone
+
+VERSION_MISSING = "The version you edited is missing: reload the page."
+
+
+def version_field(*, required: bool = True) -> forms.IntegerField:
+    """The hidden version the editor read. Not ``required`` where a first entry has none yet."""
+    return forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        required=required,
+        error_messages=dict.fromkeys(("required", "invalid", "min_value"), VERSION_MISSING),
+    )
+
+
+def error_text(form: forms.Form) -> str:
+    """Every message of an invalid form, once each, in field order (the form-wide ones first)."""
+    found: list[str] = []
+    for field_errors in [form.non_field_errors(), *(form.errors.get(name, []) for name in form.fields)]:
+        for message in field_errors:
+            if message not in found:
+                found.append(message)
+    return " ".join(found)
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:

@@ -292,6 +292,15 @@ class ProgramIncrementQuerySet(ARTScopedQuerySet):
     def containing(self, day: date) -> ProgramIncrementQuerySet:
         return self.filter(start_date__lte=day, end_date__gte=day)
 
+    def current(self, today: date) -> ProgramIncrement | None:
+        """The current PI of a train: the one ``today`` falls in, else the next one, else the latest.
+
+        Call it on one train's PIs: ``ProgramIncrement.objects.for_art(art).current(art.today())``.
+        A train's PIs never overlap, so the first PI not yet ended is the one running today, or
+        the next one when none is running.
+        """
+        return self.filter(end_date__gte=today).order_by("start_date").first() or self.order_by("-start_date").first()
+
 
 class ProgramIncrement(models.Model):
     """A Planning Interval (PI): 8–12 weeks of development iterations and one IP iteration.

@@ -24,6 +24,9 @@ from planning.program_board import BoardFilters
 
 UNPLANNED = "none"
 MYSELF = "me"
+# The feature states a backlog filter takes besides the states themselves.
+LIVE = "live"
+ALL_STATES = "all"
 
 
 def id_or_none(queryset: QuerySet, field: str, value: str) -> QuerySet:
@@ -37,9 +40,19 @@ def id_or_none(queryset: QuerySet, field: str, value: str) -> QuerySet:
 
 
 class FeatureFilter(django_filters.FilterSet):
+    """Features by train, type, state and PI.
+
+    The state is one of the feature states, ``live`` (neither done nor cancelled) or ``all``.
+    The backlog page and its CSV export ask for live features when no state is given.
+    """
+
     art = django_filters.CharFilter(field_name="art__slug", help_text="Slug of the train.")
     type = django_filters.ChoiceFilter(choices=Feature.Type.choices)
-    state = django_filters.ChoiceFilter(choices=Feature.State.choices)
+    state = django_filters.ChoiceFilter(
+        choices=[(LIVE, "Live (neither done nor cancelled)"), *Feature.State.choices, (ALL_STATES, "All")],
+        method="filter_state",
+        help_text=f"A state, “{LIVE}” for features neither done nor cancelled, or “{ALL_STATES}”.",
+    )
     pi = django_filters.CharFilter(
         method="filter_pi", help_text="Id of the Planning Interval, or “none” for features not yet planned."
     )
@@ -50,6 +63,13 @@ class FeatureFilter(django_filters.FilterSet):
 
     def filter_pi(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return id_or_none(queryset, "pi", value)
+
+    def filter_state(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == LIVE:
+            return queryset.exclude(state__in=Feature.FINAL)
+        if value == ALL_STATES:
+            return queryset
+        return queryset.filter(state=value)
 
 
 class TeamPlanFilter(django_filters.FilterSet):

@@ -43,6 +43,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from artops.models import ART, ProgramIncrement, User
+from artops.pages import FORMULA_STARTS
 from artops.permissions import has_capability
 from planning import services
 from planning.models import FIBONACCI, OFF_SCALE_MESSAGE, WSJF_INPUTS, Feature
@@ -85,8 +86,6 @@ TYPE_ALIASES = {
     **{value: value for value in Feature.Type.values},
     **{label.casefold(): value for value, label in Feature.Type.choices},
 }
-# The first characters that the export neutralises with a leading quote (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class CSVFileError(ValueError):

@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from planning.views import backlog, backlog_import, boards, objectives, program_board, readiness, roadmap, vote
+from planning.views import (
+    backlog,
+    backlog_import,
+    committed_plan,
+    objectives,
+    pi_plan,
+    program_board,
+    readiness,
+    roadmap,
+    team_board,
+    vote,
+)
 
 TEAM = "pis/<int:pi_id>/teams/<int:team_id>"
 
@@ -14,17 +25,17 @@ urlpatterns = [
     path("roadmap/", roadmap.roadmap, name="roadmap"),
     path("features/<str:key>/", backlog.feature_detail, name="feature_detail"),
     path("features/<str:key>/wsjf/", backlog.feature_wsjf, name="feature_wsjf"),
-    # The train's PI plan and the team boards.
-    path("", boards.planning_home, name="planning_home"),
-    path("pis/<int:pi_id>/plan/", boards.pi_plan, name="pi_plan"),
-    path(f"{TEAM}/board/", boards.team_board, name="team_board"),
-    path(f"{TEAM}/board/capacity/", boards.board_capacity, name="board_capacity"),
-    path(f"{TEAM}/board/stories/", boards.board_story_create, name="board_story_create"),
-    path(f"{TEAM}/board/stories/<int:story_id>/", boards.board_story_edit, name="board_story_edit"),
-    path(f"{TEAM}/board/stories/<int:story_id>/move/", boards.board_story_move, name="board_story_move"),
-    path(f"{TEAM}/board/stories/<int:story_id>/delete/", boards.board_story_delete, name="board_story_delete"),
-    path(f"{TEAM}/board/placements/", boards.board_placement_set, name="board_placement_set"),
-    path(f"{TEAM}/board/placements/remove/", boards.board_placement_remove, name="board_placement_remove"),
+    # The train's PI plan and the team team_board.
+    path("", pi_plan.planning_home, name="planning_home"),
+    path("pis/<int:pi_id>/plan/", pi_plan.pi_plan, name="pi_plan"),
+    path(f"{TEAM}/board/", team_board.team_board, name="team_board"),
+    path(f"{TEAM}/board/capacity/", team_board.board_capacity, name="board_capacity"),
+    path(f"{TEAM}/board/stories/", team_board.board_story_create, name="board_story_create"),
+    path(f"{TEAM}/board/stories/<int:story_id>/", team_board.board_story_edit, name="board_story_edit"),
+    path(f"{TEAM}/board/stories/<int:story_id>/move/", team_board.board_story_move, name="board_story_move"),
+    path(f"{TEAM}/board/stories/<int:story_id>/delete/", team_board.board_story_delete, name="board_story_delete"),
+    path(f"{TEAM}/board/placements/", team_board.board_placement_set, name="board_placement_set"),
+    path(f"{TEAM}/board/placements/remove/", team_board.board_placement_remove, name="board_placement_remove"),
     # PI objectives and business value.
     path("objectives/", objectives.objectives_home, name="objectives_home"),
     path("pis/<int:pi_id>/objectives/", objectives.art_objectives, name="art_objectives"),
@@ -62,6 +73,6 @@ urlpatterns = [
     path("pis/<int:pi_id>/readiness/", readiness.pi_readiness, name="pi_readiness"),
     path("pis/<int:pi_id>/readiness/add/", readiness.readiness_add, name="readiness_add"),
     path("readiness/<int:item_id>/", readiness.readiness_update, name="readiness_update"),
-    path("pis/<int:pi_id>/plan-vs-now/", readiness.plan_changes, name="plan_changes"),
-    path("pis/<int:pi_id>/commit/", readiness.plan_commit, name="plan_commit"),
+    path("pis/<int:pi_id>/plan-vs-now/", committed_plan.plan_changes, name="plan_changes"),
+    path("pis/<int:pi_id>/commit/", committed_plan.plan_commit, name="plan_commit"),
 ]

@@ -2,14 +2,14 @@
 
 from django.urls import path
 
-from risks.views import dependencies, exports, roam
+from risks.views import dependencies, roam_board
 
 urlpatterns = [
-    path("board/", roam.roam_board, name="roam_board"),
-    path("risks.csv", exports.risks_csv, name="risks_csv"),
-    path("dependencies.csv", exports.dependencies_csv, name="dependencies_csv"),
-    path("risks/<int:risk_id>/", roam.risk_detail, name="risk_detail"),
-    path("risks/<int:risk_id>/roam/", roam.risk_roam, name="risk_roam"),
+    path("board/", roam_board.roam_board, name="roam_board"),
+    path("risks.csv", roam_board.risks_csv, name="risks_csv"),
+    path("dependencies.csv", dependencies.dependencies_csv, name="dependencies_csv"),
+    path("risks/<int:risk_id>/", roam_board.risk_detail, name="risk_detail"),
+    path("risks/<int:risk_id>/roam/", roam_board.risk_roam, name="risk_roam"),
     path("dependencies/", dependencies.dependency_list, name="dependency_list"),
     path("dependencies/review/", dependencies.dependency_review, name="dependency_review"),
     path("dependencies/map/", dependencies.dependency_map, name="dependency_map"),

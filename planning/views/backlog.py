@@ -2,32 +2,36 @@
 
 Each page works with a plain full-page load; with htmx, a WSJF input is edited in its cell
 and the ranked table comes back so that the feature moves to its new rank. Invalid input
-answers 422 with the message, a stale version 409, another train 404, a role without the
+answers 422 with the message, a stale version 409 with the message and the current backlog
+(the table for htmx, the whole page otherwise), another train 404, a role without the
 capability 403.
+
+The backlog ranks the live features: done and cancelled ones show only when the state filter
+asks for them (``?state=done``, ``?state=all``); the CSV export follows the same filters.
 """
 
 from __future__ import annotations
 
-import csv
+from functools import partial as bind
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from artops.forms import add_service_errors
 from artops.models import ART, ProgramIncrement
+from artops.pages import OK, UNPROCESSABLE, answer, attempt, csv_response, csv_safe, partial
 from artops.permissions import art_capability_required, has_capability
 from planning import services
-from planning.filters import UNPLANNED, FeatureFilter
-from planning.forms import FeatureEditForm, FeatureForm, WSJFInputForm
+from planning.filters import ALL_STATES, LIVE, UNPLANNED, FeatureFilter
+from planning.forms.backlog import FeatureEditForm, FeatureForm, WSJFInputForm
 from planning.models import FIBONACCI, WSJF_INPUTS, Feature
-from planning.views.common import CONFLICT, UNPROCESSABLE, csv_safe, partial
 
 NAV_SECTION = "backlog"
+
+TEMPLATE = "planning/backlog.html"
 
 INPUT_LABELS = {
     "user_business_value": "User-business value",
@@ -49,10 +53,17 @@ CSV_COLUMNS = (
 )
 
 
+def _state(request: HttpRequest) -> str:
+    """The state filter: live features (neither done nor cancelled) unless the query says otherwise."""
+    return request.GET.get("state") or LIVE
+
+
 def _ranked_backlog(request: HttpRequest, art: ART) -> FeatureFilter:
     """The train's features, filtered by the query string, highest WSJF first."""
+    data = request.GET.copy()
+    data["state"] = _state(request)
     queryset = Feature.objects.visible_to(request.user).for_art(art).with_related().ranked()
-    return FeatureFilter(request.GET, queryset=queryset)
+    return FeatureFilter(data, queryset=queryset)
 
 
 def _editable_types(user, art: ART) -> set[str]:
@@ -63,29 +74,49 @@ def _editable_types(user, art: ART) -> set[str]:
     }
 
 
-def _backlog_context(request: HttpRequest, art: ART, *, pis: list[ProgramIncrement] | None = None) -> dict:
+def _type_choices(editable: set[str]) -> list[tuple[str, str]]:
+    return [(value, label) for value, label in Feature.Type.choices if value in editable]
+
+
+def _backlog_context(
+    request: HttpRequest,
+    art: ART,
+    *,
+    pis: list[ProgramIncrement] | None = None,
+    form: FeatureForm | None = None,
+    table_error: str = "",
+) -> dict:
+    """The ranked table, the filters and (for the whole page) the form to add a feature."""
     editable = _editable_types(request.user, art)
     features = list(_ranked_backlog(request, art).qs)
     for feature in features:
         feature.editable = feature.type in editable
         feature.inputs = [(field, INPUT_LABELS[field], getattr(feature, field)) for field in WSJF_INPUTS]
     pis = pis if pis is not None else list(ProgramIncrement.objects.for_art(art).order_by("start_date"))
+    if form is None:
+        form = FeatureForm(pis=pis, initial={"job_size": 1})
+    form.fields["type"].choices = _type_choices(editable)
     return {
         "art": art,
         "features": features,
         "pis": pis,
-        "filters": {key: request.GET.get(key, "") for key in ("type", "state", "pi")},
+        "filters": {"type": request.GET.get("type", ""), "state": _state(request), "pi": request.GET.get("pi", "")},
         "query": request.GET.urlencode(),
         "types": Feature.Type.choices,
         "states": Feature.State.choices,
+        "live": LIVE,
+        "all_states": ALL_STATES,
         "unplanned": UNPLANNED,
         "scale": FIBONACCI,
         "can_add": bool(editable),
+        "form": form,
+        "table_error": table_error,
     }
 
 
-def _type_choices(editable: set[str]) -> list[tuple[str, str]]:
-    return [(value, label) for value, label in Feature.Type.choices if value in editable]
+def _backlog_url(request: HttpRequest, art: ART) -> str:
+    """The backlog with the filters of the request."""
+    return f"{reverse('backlog', kwargs={'art_slug': art.slug})}?{request.GET.urlencode()}"
 
 
 @art_capability_required("art.view")
@@ -95,28 +126,26 @@ def backlog(request: HttpRequest) -> HttpResponse:
     """The ART backlog ranked by WSJF, with filters and a form to add a feature."""
     art: ART = request.art
     pis = list(ProgramIncrement.objects.for_art(art).order_by("start_date"))
-    form = FeatureForm(pis=pis, initial={"job_size": 1})
-    status = 200
-    if request.method == "POST":
-        form = FeatureForm(request.POST, pis=pis)
-        if form.is_valid():
-            try:
-                feature = services.create_feature(art, by=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, f"{feature.key} {feature.title} added to the backlog.")
-                return redirect(f"{reverse('backlog', kwargs={'art_slug': art.slug})}?{request.GET.urlencode()}")
-        if form.errors:
-            status = UNPROCESSABLE
-    context = _backlog_context(request, art, pis=pis)
-    form.fields["type"].choices = _type_choices(_editable_types(request.user, art))
-    context["form"] = form
-    # Adding is a plain form post: its errors show on the whole page.
-    template = "planning/backlog.html"
     if request.method == "GET":
-        template = partial(request, template, "backlog-table")
-    return render(request, template, context, status=status)
+        context = _backlog_context(request, art, pis=pis)
+        return render(request, partial(request, TEMPLATE, "backlog-table"), context)
+    # Adding is a plain form post: its errors show on the whole page.
+    form = FeatureForm(request.POST, pis=pis)
+    outcome = attempt(form, lambda: services.create_feature(art, by=request.user, **form.cleaned_data))
+    if outcome.done:
+        feature = outcome.result
+        messages.success(request, f"{feature.key} {feature.title} added to the backlog.")
+        return redirect(_backlog_url(request, art))
+    return render(request, TEMPLATE, _backlog_context(request, art, pis=pis, form=form), status=UNPROCESSABLE)
+
+
+def _show(request: HttpRequest, art: ART, status: int = OK, *, error: str = "", notice: str = "") -> HttpResponse:
+    """The ranked table with a message for htmx, the whole backlog page otherwise.
+
+    A change that went through says nothing in the table: the feature's new rank says it.
+    """
+    context = _backlog_context(request, art, table_error=error)
+    return render(request, partial(request, TEMPLATE, "backlog-table"), context, status=status)
 
 
 @art_capability_required("art.view")
@@ -128,68 +157,38 @@ def feature_wsjf(request: HttpRequest, key: str) -> HttpResponse:
     # The capability before the input: a role that may not edit learns nothing from validation.
     services.require_edit(request.user, art, feature.type)
     form = WSJFInputForm(request.POST)
-    error = ""
-    status = 200
-    if form.is_valid():
+
+    def save():
         data = form.cleaned_data
-        try:
-            services.update_feature(
-                feature, by=request.user, expected_version=data["version"], **{data["field"]: data["value"]}
-            )
-        except services.StaleVersion as stale:
-            return _conflict(request, art, str(stale))
-        except ValidationError as refusal:
-            error = " ".join(refusal.messages)
-    else:
-        error = " ".join(message for messages_ in form.errors.values() for message in messages_)
-    if error:
-        status = UNPROCESSABLE
-        if not request.htmx:
-            messages.error(request, f"{feature.key} was not changed: {error}")
-    elif not request.htmx:
-        messages.success(request, f"{feature.key} saved.")
-    if not request.htmx:
-        return redirect(f"{reverse('backlog', kwargs={'art_slug': art.slug})}?{request.GET.urlencode()}")
-    context = _backlog_context(request, art)
-    context["table_error"] = f"{feature.key} was not changed: {error}" if error else ""
-    return render(request, "planning/backlog.html#backlog-table", context, status=status)
+        return services.update_feature(
+            feature, by=request.user, expected_version=data["version"], **{data["field"]: data["value"]}
+        )
 
-
-def _conflict(request: HttpRequest, art: ART, message: str) -> HttpResponse:
-    """409. htmx shows the message and refreshes the table (``backlog-stale``); a page shows both."""
-    if request.htmx:
-        response = HttpResponse(message, status=CONFLICT, content_type="text/plain; charset=utf-8")
-        response["HX-Trigger"] = "backlog-stale"
-        return response
-    context = _backlog_context(request, art)
-    context["table_error"] = message
-    return render(request, "planning/backlog.html#backlog-table", context, status=CONFLICT)
+    outcome = attempt(form, save, refusal=f"{feature.key} was not changed")
+    show = bind(_show, request, art)
+    return answer(request, outcome, show=show, redirect_to=_backlog_url(request, art), notice=f"{feature.key} saved.")
 
 
 @art_capability_required("art.view")
 @require_GET
 def backlog_csv(request: HttpRequest) -> HttpResponse:
-    """The (filtered) ranked backlog as CSV, one row per feature."""
+    """The (filtered) ranked backlog as CSV, one row per feature: live features unless ``?state=`` says otherwise."""
     art: ART = request.art
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{art.slug}-backlog.csv"'
-    writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
-    for rank, feature in enumerate(_ranked_backlog(request, art).qs, start=1):
-        writer.writerow(
-            [
-                rank,
-                feature.key,
-                csv_safe(feature.title),
-                feature.type,
-                feature.state,
-                csv_safe(feature.pi.name) if feature.pi else "",
-                *(getattr(feature, field) for field in WSJF_INPUTS),
-                feature.cost_of_delay,
-                feature.wsjf,
-            ]
-        )
-    return response
+    rows = (
+        [
+            rank,
+            feature.key,
+            csv_safe(feature.title),
+            feature.type,
+            feature.state,
+            csv_safe(feature.pi.name) if feature.pi else "",
+            *(getattr(feature, field) for field in WSJF_INPUTS),
+            feature.cost_of_delay,
+            feature.wsjf,
+        ]
+        for rank, feature in enumerate(_ranked_backlog(request, art).qs, start=1)
+    )
+    return csv_response(f"{art.slug}-backlog.csv", CSV_COLUMNS, rows)
 
 
 @art_capability_required("art.view")
@@ -201,29 +200,27 @@ def feature_detail(request: HttpRequest, key: str) -> HttpResponse:
     pis = list(ProgramIncrement.objects.for_art(art).order_by("start_date"))
     editable = _editable_types(request.user, art)
     can_edit = feature.type in editable
-    status = 200
+    status = OK
     conflict = ""
     form = FeatureEditForm(pis=pis, initial=_initial(feature))
     if request.method == "POST":
         services.require_edit(request.user, art, feature.type)
         form = FeatureEditForm(request.POST, pis=pis)
-        if form.is_valid():
+
+        def save():
             changes = dict(form.cleaned_data)
             version = changes.pop("version")
-            try:
-                feature = services.update_feature(feature, by=request.user, expected_version=version, **changes)
-            except services.StaleVersion as stale:
-                feature = stale.feature
-                form = FeatureEditForm(pis=pis, initial=_initial(feature))
-                conflict = str(stale)
-                status = CONFLICT
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, f"{feature.key} saved.")
-                return redirect(feature)
-        if status == 200 and form.errors:
-            status = UNPROCESSABLE
+            return services.update_feature(feature, by=request.user, expected_version=version, **changes)
+
+        outcome = attempt(form, save)
+        if outcome.done:
+            messages.success(request, f"{feature.key} saved.")
+            return redirect(outcome.result)
+        status = outcome.status
+        if outcome.conflict:
+            # The page shows the feature as it is now, with the reason.
+            feature, conflict = outcome.current, outcome.error
+            form = FeatureEditForm(pis=pis, initial=_initial(feature))
     form.fields["type"].choices = _type_choices(editable) if can_edit else Feature.Type.choices
     context = {
         "art": art,

@@ -7,7 +7,6 @@ A file or row error answers 422 with the preview and its errors; nothing is save
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -16,31 +15,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from artops.models import ART
+from artops.pages import UNPROCESSABLE
 from artops.permissions import art_capability_required
 from planning import imports
+from planning.forms.backlog_import import ConfirmForm, UploadForm
 from planning.models import Feature
 
 NAV_SECTION = "backlog"
 
-UNPROCESSABLE = 422
 NOT_ALLOWED = "Only the Release Train Engineer, Product Management and System Architects import features."
-
-
-class UploadForm(forms.Form):
-    """The CSV file to preview."""
-
-    file = forms.FileField(
-        label="CSV file",
-        help_text=f"UTF-8, a header row, at most {imports.MAX_BYTES // 1_000_000} MB and {imports.MAX_ROWS} rows.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
-    )
-
-
-class ConfirmForm(forms.Form):
-    """The previewed file's text, sent back to be validated again and saved."""
-
-    # Whitespace is data in a CSV file: keep it as sent.
-    csv_text = forms.CharField(widget=forms.HiddenInput, strip=False)
 
 
 def _preview_upload(request: HttpRequest, art: ART, upload) -> imports.ImportPreview:

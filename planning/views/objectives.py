@@ -17,14 +17,11 @@ query each.
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,13 +30,12 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from artops.forms import add_service_errors
 from artops.models import ART, ProgramIncrement, Team
+from artops.pages import OK, UNPROCESSABLE, Outcome, answer, attempt, csv_response, csv_safe, partial, pi_of, team_of
 from artops.permissions import art_capability_required, has_capability, require
 from planning import services
-from planning.forms_objectives import BusinessValueForm, ObjectiveEditForm, ObjectiveForm, VersionForm
+from planning.forms.objectives import BusinessValueForm, ObjectiveEditForm, ObjectiveForm, VersionForm
 from planning.models import Feature, ObjectiveChange, PIObjective
-from planning.views.common import CONFLICT, UNPROCESSABLE, csv_safe, current_pi, partial, pi_of, team_of
 
 NAV_SECTION = "objectives"
 
@@ -238,10 +234,11 @@ def team_objectives(request: HttpRequest, pi_id: int, team_id: int) -> HttpRespo
 @require_GET
 def objectives_home(request: HttpRequest) -> HttpResponse:
     """The train's objectives of the current PI (the PI plan's empty state when there is no PI)."""
-    pi = current_pi(request.art)
+    art: ART = request.art
+    pi = ProgramIncrement.objects.for_art(art).current(art.today())
     if pi is None:
-        return redirect("planning_home", art_slug=request.art.slug)
-    return redirect("art_objectives", art_slug=request.art.slug, pi_id=pi.pk)
+        return redirect("planning_home", art_slug=art.slug)
+    return redirect("art_objectives", art_slug=art.slug, pi_id=pi.pk)
 
 
 @art_capability_required("art.view")
@@ -284,23 +281,18 @@ def objectives_csv(request: HttpRequest, pi_id: int) -> HttpResponse:
         .prefetch_related(Prefetch("features", queryset=Feature.objects.order_by("id").only("id", "key")))
         .order_by("team__name", "team_id", "-committed", "created_at", "id")
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    filename = f"{art.slug}-{slugify(pi.name) or pi.pk}-objectives.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
-    for objective in objectives:
-        writer.writerow(
-            [
-                csv_safe(objective.team.name),
-                csv_safe(objective.statement),
-                "committed" if objective.committed else "uncommitted",
-                _blank_if_none(objective.planned_business_value),
-                _blank_if_none(objective.actual_business_value),
-                " ".join(csv_safe(feature.key) for feature in objective.features.all()),
-            ]
-        )
-    return response
+    rows = (
+        [
+            csv_safe(objective.team.name),
+            csv_safe(objective.statement),
+            "committed" if objective.committed else "uncommitted",
+            _blank_if_none(objective.planned_business_value),
+            _blank_if_none(objective.actual_business_value),
+            " ".join(csv_safe(feature.key) for feature in objective.features.all()),
+        ]
+        for objective in objectives
+    )
+    return csv_response(f"{art.slug}-{slugify(pi.name) or pi.pk}-objectives.csv", CSV_COLUMNS, rows)
 
 
 def _blank_if_none(value) -> str:
@@ -319,33 +311,42 @@ def _team_url(pi: ProgramIncrement, team: Team) -> str:
     return reverse("team_objectives", kwargs={"art_slug": team.art.slug, "pi_id": pi.pk, "team_id": team.pk})
 
 
-def _saved(request: HttpRequest, pi: ProgramIncrement, team: Team, notice: str) -> HttpResponse:
-    """A write went through: htmx gets the fresh fragment, a plain post a redirect to the page."""
-    if request.htmx:
-        context = _team_context(request, team.art, pi, team, notice=notice)
-        return render(request, f"{TEAM_TEMPLATE}#{TEAM_FRAGMENT}", context)
-    messages.success(request, notice)
-    return redirect(_team_url(pi, team))
+def _show(
+    request: HttpRequest,
+    pi: ProgramIncrement,
+    team: Team,
+    status: int = OK,
+    *,
+    error: str = "",
+    notice: str = "",
+    **context_kwargs,
+) -> HttpResponse:
+    """The team's objectives with a message: the fragment for htmx, the whole page otherwise."""
+    context = _team_context(request, team.art, pi, team, error=error, notice=notice, **context_kwargs)
+    return render(request, partial(request, TEAM_TEMPLATE, TEAM_FRAGMENT), context, status=status)
 
 
-def _refused(request: HttpRequest, pi: ProgramIncrement, team: Team, **context_kwargs) -> HttpResponse:
-    """Invalid input: 422 with the forms and their messages, as a fragment or as the whole page."""
-    context = _team_context(request, team.art, pi, team, **context_kwargs)
-    return render(request, partial(request, TEAM_TEMPLATE, TEAM_FRAGMENT), context, status=UNPROCESSABLE)
+def _answer(
+    request: HttpRequest,
+    pi: ProgramIncrement,
+    team: Team,
+    outcome: Outcome,
+    notice,
+    *,
+    refused: dict | None = None,
+) -> HttpResponse:
+    """A write's answer (``artops.pages.answer``) on the team's objectives.
 
+    ``refused``: how the page shows a refused write instead of a message at the top (the
+    refused form, open, with its messages).
+    """
 
-def _conflict(request: HttpRequest, pi: ProgramIncrement, team: Team, stale: services.StaleVersion) -> HttpResponse:
-    """409. htmx shows the message and refreshes the fragment (``objectives-stale``); a page shows both."""
-    if request.htmx:
-        response = HttpResponse(str(stale), status=CONFLICT, content_type="text/plain; charset=utf-8")
-        response["HX-Trigger"] = "objectives-stale"
-        return response
-    context = _team_context(request, team.art, pi, team, error=str(stale))
-    return render(request, TEAM_TEMPLATE, context, status=CONFLICT)
+    def show(status: int, *, error: str = "", notice: str = "") -> HttpResponse:
+        if status == UNPROCESSABLE and refused is not None:
+            return _show(request, pi, team, status, **refused)
+        return _show(request, pi, team, status, error=error, notice=notice)
 
-
-def _form_errors(form: forms.Form) -> str:
-    return " ".join(message for errors in form.errors.values() for message in errors)
+    return answer(request, outcome, show=show, redirect_to=_team_url(pi, team), notice=notice)
 
 
 def _label(objective: PIObjective) -> str:
@@ -363,14 +364,15 @@ def objective_create(request: HttpRequest, pi_id: int, team_id: int) -> HttpResp
     require(request.user, "planning.write_objectives", art=art, team=team)
     features = _feature_choices(art, pi, team)
     form = ObjectiveForm(request.POST, features=features, auto_id="new-objective-%s")
-    if form.is_valid():
-        try:
-            objective = services.create_objective(team, pi, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return _saved(request, pi, team, f"Objective {_label(objective)} added.")
-    return _refused(request, pi, team, features=features, add_form=form)
+    outcome = attempt(form, lambda: services.create_objective(team, pi, by=request.user, **form.cleaned_data))
+    return _answer(
+        request,
+        pi,
+        team,
+        outcome,
+        lambda objective: f"Objective {_label(objective)} added.",
+        refused={"features": features, "add_form": form},
+    )
 
 
 @art_capability_required("art.view")
@@ -383,24 +385,27 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
     require(request.user, "planning.write_objectives", art=art, team=team)
     features = _feature_choices(art, pi, team)
     form = ObjectiveEditForm(request.POST, features=features, auto_id=f"objective-{objective.pk}-%s")
-    if form.is_valid():
+
+    def save():
         data = form.cleaned_data
-        try:
-            objective = services.update_objective(
-                objective,
-                by=request.user,
-                expected_version=data["version"],
-                statement=data["statement"],
-                committed=data["committed"],
-                features=data["features"],
-            )
-        except services.StaleVersion as stale:
-            return _conflict(request, pi, team, stale)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return _saved(request, pi, team, f"Objective {_label(objective)} saved.")
-    return _refused(request, pi, team, features=features, bound={objective.pk: {"edit": form}})
+        return services.update_objective(
+            objective,
+            by=request.user,
+            expected_version=data["version"],
+            statement=data["statement"],
+            committed=data["committed"],
+            features=data["features"],
+        )
+
+    outcome = attempt(form, save)
+    return _answer(
+        request,
+        pi,
+        team,
+        outcome,
+        lambda saved: f"Objective {_label(saved)} saved.",
+        refused={"features": features, "bound": {objective.pk: {"edit": form}}},
+    )
 
 
 @art_capability_required("art.view")
@@ -412,7 +417,8 @@ def objective_business_value(request: HttpRequest, objective_id: int) -> HttpRes
     pi, team = objective.pi, objective.team
     require(request.user, "planning.set_business_value", art=art)
     form = BusinessValueForm(request.POST, auto_id=f"objective-{objective.pk}-bv-%s")
-    if form.is_valid():
+
+    def save():
         data = form.cleaned_data
         # A value the request does not name is left alone rather than cleared.
         values = {
@@ -420,17 +426,17 @@ def objective_business_value(request: HttpRequest, objective_id: int) -> HttpRes
             for name, field in (("planned", "planned_business_value"), ("actual", "actual_business_value"))
             if field in request.POST
         }
-        try:
-            objective = services.set_business_value(
-                objective, by=request.user, expected_version=data["version"], **values
-            )
-        except services.StaleVersion as stale:
-            return _conflict(request, pi, team, stale)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return _saved(request, pi, team, f"Business value of {_label(objective)} saved.")
-    return _refused(request, pi, team, bound={objective.pk: {"business_value": form}})
+        return services.set_business_value(objective, by=request.user, expected_version=data["version"], **values)
+
+    outcome = attempt(form, save)
+    return _answer(
+        request,
+        pi,
+        team,
+        outcome,
+        lambda saved: f"Business value of {_label(saved)} saved.",
+        refused={"bound": {objective.pk: {"business_value": form}}},
+    )
 
 
 @art_capability_required("art.view")
@@ -442,10 +448,9 @@ def objective_delete(request: HttpRequest, objective_id: int) -> HttpResponse:
     pi, team = objective.pi, objective.team
     require(request.user, "planning.write_objectives", art=art, team=team)
     form = VersionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.delete_objective(objective, by=request.user, expected_version=form.cleaned_data["version"])
-        except services.StaleVersion as stale:
-            return _conflict(request, pi, team, stale)
-        return _saved(request, pi, team, f"Objective {_label(objective)} deleted.")
-    return _refused(request, pi, team, error=f"{_label(objective)} was not deleted: {_form_errors(form)}")
+    outcome = attempt(
+        form,
+        lambda: services.delete_objective(objective, by=request.user, expected_version=form.cleaned_data["version"]),
+        refusal=f"{_label(objective)} was not deleted",
+    )
+    return _answer(request, pi, team, outcome, f"Objective {_label(objective)} deleted.")

@@ -33,6 +33,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from artops.forms import add_service_errors
 from artops.models import ART, Iteration, Membership, ProgramIncrement, Team
+from artops.pages import CONFLICT, UNPROCESSABLE, partial, pi_of
 from artops.permissions import CAPABILITY_MESSAGES, art_capability_required, has_capability, require, teams_where
 from planning import services
 from planning.filters import ProgramBoardFilter
@@ -40,7 +41,6 @@ from planning.models import BoardClock, FeaturePlacement, Milestone
 from planning.program_board import BoardFilters
 from planning.program_board_html import BoardLinks
 from planning.program_board_layout import program_board
-from planning.views.common import CONFLICT, UNPROCESSABLE, current_pi, partial, pi_of
 from risks.models import Dependency
 
 NAV_SECTION = "board"
@@ -244,7 +244,7 @@ def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
 @require_GET
 def program_board_home(request: HttpRequest) -> HttpResponse:
     """The program board of the current PI (the PI plan's empty state when there is no PI)."""
-    pi = current_pi(request.art)
+    pi = ProgramIncrement.objects.for_art(request.art).current(request.art.today())
     if pi is None:
         return redirect("planning_home", art_slug=request.art.slug)
     return redirect("program_board", art_slug=request.art.slug, pi_id=pi.pk)

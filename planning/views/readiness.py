@@ -1,17 +1,14 @@
-"""Getting ready for PI Planning, and the plan it commits.
+"""Getting ready for PI Planning: the PI readiness checklist.
 
-PI readiness: a checklist per PI (every new PI gets the default items) with owners and done
+A checklist per PI (every new PI gets the default items) with owners and done
 state, and its progress. The RTE adds items, changes owners and ticks items; an item's owner
 may tick their own. Every change names the version it was read at: a stale one answers 409.
 ``readiness_progress(pis)`` gives the progress of several PIs in one query, for the partial
 ``planning/_readiness_progress.html`` that other pages include.
 
-The committed plan: at the end of PI Planning the RTE commits the plan (a baseline of the
-board and the objectives); "planned vs now" then shows what moved, was added or dropped.
-
-Answers: invalid input 422 with the message, a stale version 409, a role without the
-capability 403, another train's PI or item 404. Every write works as a plain form post; the
-checklist's writes answer its fragment to htmx.
+Answers: invalid input 422 with the message, a stale version 409 with the message and the
+current checklist, a role without the capability 403, another train's PI or item 404. Every
+write works as a plain form post; with htmx it answers the checklist fragment.
 """
 
 from __future__ import annotations
@@ -19,28 +16,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from artops.forms import add_service_errors
 from artops.models import ART, ProgramIncrement, User
+from artops.pages import OK, UNPROCESSABLE, answer, attempt, partial, pi_of
 from artops.permissions import art_capability_required, has_capability, require
 from planning import services
-from planning.baseline import plan_changes as compare_with_baseline
-from planning.forms_vote import ReadinessAddForm, ReadinessItemForm
+from planning.forms.readiness import ReadinessAddForm, ReadinessItemForm
 from planning.models import ReadinessItem
-from planning.views.common import CONFLICT, UNPROCESSABLE, partial, pi_of
 
 NAV_SECTION = "plan"
 
 READINESS_TEMPLATE = "planning/readiness.html"
 READINESS_FRAGMENT = "readiness"
-CHANGES_TEMPLATE = "planning/plan_changes.html"
 
 
 # --- progress, for this page and for others ----------------------------------------------------
@@ -145,34 +139,24 @@ def pi_readiness(request: HttpRequest, pi_id: int) -> HttpResponse:
     return render(request, template, _checklist_context(request, art, pi))
 
 
-def _saved(request: HttpRequest, art: ART, pi: ProgramIncrement, notice: str) -> HttpResponse:
-    """A write went through: htmx gets the fresh checklist, a plain post a redirect to the page."""
-    if request.htmx:
-        context = _checklist_context(request, art, pi, notice=notice)
-        return render(request, f"{READINESS_TEMPLATE}#{READINESS_FRAGMENT}", context)
-    messages.success(request, notice)
-    return redirect("pi_readiness", art_slug=art.slug, pi_id=pi.pk)
-
-
-def _refused(request: HttpRequest, art: ART, pi: ProgramIncrement, **context_kwargs) -> HttpResponse:
-    """Invalid input: 422 with the forms and their messages, as a fragment or as the whole page."""
-    context = _checklist_context(request, art, pi, **context_kwargs)
+def _show(
+    request: HttpRequest,
+    art: ART,
+    pi: ProgramIncrement,
+    status: int = OK,
+    *,
+    error: str = "",
+    notice: str = "",
+    **context_kwargs,
+) -> HttpResponse:
+    """The checklist with a message: its fragment for htmx, the whole page otherwise."""
+    context = _checklist_context(request, art, pi, error=error, notice=notice, **context_kwargs)
     template = partial(request, READINESS_TEMPLATE, READINESS_FRAGMENT)
-    return render(request, template, context, status=UNPROCESSABLE)
+    return render(request, template, context, status=status)
 
 
-def _conflict(request: HttpRequest, art: ART, pi: ProgramIncrement, stale: services.StaleVersion) -> HttpResponse:
-    """409. htmx shows the message and refreshes the checklist (``readiness-stale``); a page shows both."""
-    if request.htmx:
-        response = HttpResponse(str(stale), status=CONFLICT, content_type="text/plain; charset=utf-8")
-        response["HX-Trigger"] = "readiness-stale"
-        return response
-    context = _checklist_context(request, art, pi, error=str(stale))
-    return render(request, READINESS_TEMPLATE, context, status=CONFLICT)
-
-
-def _errors(form) -> str:
-    return " ".join(message for errors in form.errors.values() for message in errors)
+def _page_url(art: ART, pi: ProgramIncrement) -> str:
+    return reverse("pi_readiness", kwargs={"art_slug": art.slug, "pi_id": pi.pk})
 
 
 @art_capability_required("art.view")
@@ -184,19 +168,26 @@ def readiness_add(request: HttpRequest, pi_id: int) -> HttpResponse:
     # The capability before the input: a role that may not add learns nothing from validation.
     require(request.user, "planning.facilitate", art=art)
     form = ReadinessAddForm(request.POST, members=_members(art), auto_id="new-item-%s")
-    if form.is_valid():
+
+    def add():
         title = form.cleaned_data["title"].strip()
         # The database keeps titles unique per PI whatever their case; say so before it refuses.
         if ReadinessItem.objects.filter(pi=pi, title__iexact=title).exists():
-            form.add_error("title", "This checklist already has that item.")
-        else:
-            try:
-                item = services.add_readiness_item(pi, by=request.user, title=title, owner=form.cleaned_data["owner"])
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                return _saved(request, art, pi, f"“{item.title}” added to the checklist.")
-    return _refused(request, art, pi, add_form=form)
+            raise ValidationError({"title": "This checklist already has that item."})
+        return services.add_readiness_item(pi, by=request.user, title=title, owner=form.cleaned_data["owner"])
+
+    def show(status: int, *, error: str = "", notice: str = "") -> HttpResponse:
+        # A refused item keeps what was typed, with the reasons, in the form to add it.
+        return _show(request, art, pi, status, notice=notice, add_form=form if error else None)
+
+    outcome = attempt(form, add)
+    return answer(
+        request,
+        outcome,
+        show=show,
+        redirect_to=_page_url(art, pi),
+        notice=lambda item: f"“{item.title}” added to the checklist.",
+    )
 
 
 def _item_of(art: ART, item_id: int) -> ReadinessItem:
@@ -218,26 +209,32 @@ def readiness_update(request: HttpRequest, item_id: int) -> HttpResponse:
         require(user, "planning.facilitate", art=art)
     members = _members(art) if changes_owner else []
     form = ReadinessItemForm(request.POST, members=members, auto_id=f"item-{item.pk}-%s")
-    if form.is_valid():
+    changes = {}
+
+    def save():
         data = form.cleaned_data
-        changes = {}
         if data["done"] is not None:
             changes["done"] = data["done"]
         if changes_owner:
             changes["owner"] = data["owner"]
         if not changes:
-            form.add_error(None, "Nothing to change: tick the item or choose its owner.")
-        else:
-            try:
-                item = services.update_readiness_item(item, by=user, expected_version=data["version"], **changes)
-            except services.StaleVersion as stale:
-                return _conflict(request, art, pi, stale)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                return _saved(request, art, pi, _update_notice(item, changes))
-    refused = {item.pk: (form if changes_owner else None, f"“{item.title}” was not changed: {_errors(form)}")}
-    return _refused(request, art, pi, refused=refused)
+            raise ValidationError("Nothing to change: tick the item or choose its owner.")
+        return services.update_readiness_item(item, by=user, expected_version=data["version"], **changes)
+
+    def show(status: int, *, error: str = "", notice: str = "") -> HttpResponse:
+        if status == UNPROCESSABLE:
+            # The reasons show at the item, with the owner chosen if that was the change.
+            return _show(request, art, pi, status, refused={item.pk: (form if changes_owner else None, error)})
+        return _show(request, art, pi, status, error=error, notice=notice)
+
+    outcome = attempt(form, save, refusal=f"“{item.title}” was not changed")
+    return answer(
+        request,
+        outcome,
+        show=show,
+        redirect_to=_page_url(art, pi),
+        notice=lambda saved: _update_notice(saved, changes),
+    )
 
 
 def _update_notice(item: ReadinessItem, changes: dict) -> str:
@@ -245,41 +242,3 @@ def _update_notice(item: ReadinessItem, changes: dict) -> str:
         owner = item.owner.display_name if item.owner else "nobody"
         return f"“{item.title}” is now owned by {owner}."
     return f"“{item.title}” is {'done' if item.done else 'not done'}."
-
-
-# --- the committed plan ------------------------------------------------------------------------
-
-
-def _changes_context(request: HttpRequest, art: ART, pi: ProgramIncrement, *, error: str = "") -> dict:
-    return {
-        "art": art,
-        "pi": pi,
-        "changes": compare_with_baseline(pi),
-        "can_facilitate": has_capability(request.user, "planning.facilitate", art=art),
-        "error": error,
-    }
-
-
-@art_capability_required("art.view")
-@require_GET
-def plan_changes(request: HttpRequest, pi_id: int) -> HttpResponse:
-    """Planned vs now: the committed plan against the board and the objectives as they are now."""
-    art: ART = request.art
-    pi = pi_of(art, pi_id)
-    return render(request, CHANGES_TEMPLATE, _changes_context(request, art, pi))
-
-
-@art_capability_required("art.view")
-@require_POST
-def plan_commit(request: HttpRequest, pi_id: int) -> HttpResponse:
-    """The RTE commits the plan at the end of PI Planning: the baseline of "planned vs now"."""
-    art: ART = request.art
-    pi = pi_of(art, pi_id)
-    require(request.user, "planning.facilitate", art=art)
-    try:
-        services.commit_plan(pi, by=request.user)
-    except ValidationError as refusal:
-        context = _changes_context(request, art, pi, error=" ".join(refusal.messages))
-        return render(request, CHANGES_TEMPLATE, context, status=UNPROCESSABLE)
-    messages.success(request, f"The plan of {pi.name} is committed: changes from now on show here.")
-    return redirect("plan_changes", art_slug=art.slug, pi_id=pi.pk)

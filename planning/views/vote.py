@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,13 +28,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from artops.forms import add_service_errors
 from artops.models import ART, ProgramIncrement, Team, User
+from artops.pages import OK, answer, attempt, partial, pi_of, refused
 from artops.permissions import art_capability_required, has_capability, memberships_of, require
 from planning import services
-from planning.forms_vote import VOTE_MEANINGS, OpenRoundForm, VoteForm
+from planning.forms.vote import VOTE_MEANINGS, OpenRoundForm, VoteForm
 from planning.models import VOTE_VALUES, Vote, VoteRound
-from planning.views.common import UNPROCESSABLE, partial, pi_of
 
 NAV_SECTION = "plan"
 
@@ -237,16 +236,14 @@ def vote_open(request: HttpRequest, pi_id: int) -> HttpResponse:
     require(request.user, "planning.facilitate", art=art)
     teams = _active_teams(art)
     form = OpenRoundForm(request.POST, teams=teams, auto_id="open-round-%s")
-    if form.is_valid():
-        try:
-            vote_round = services.open_vote(pi, by=request.user, team=form.cleaned_data["team"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"The round of {vote_round.scope_name} is open: votes can come in.")
-            return redirect("vote_round", art_slug=art.slug, round_id=vote_round.pk)
+    # Opening is a plain form post: its errors show on the whole page.
+    outcome = attempt(form, lambda: services.open_vote(pi, by=request.user, team=form.cleaned_data["team"]))
+    if outcome.done:
+        vote_round = outcome.result
+        messages.success(request, f"The round of {vote_round.scope_name} is open: votes can come in.")
+        return redirect("vote_round", art_slug=art.slug, round_id=vote_round.pk)
     context = _home_context(request, art, pi, open_form=form)
-    return render(request, HOME_TEMPLATE, context, status=UNPROCESSABLE)
+    return render(request, HOME_TEMPLATE, context, status=outcome.status)
 
 
 def _round_context(
@@ -291,14 +288,22 @@ def vote_round(request: HttpRequest, round_id: int) -> HttpResponse:
     return render(request, template, _round_context(request, art, vote_round, ballot=ballot))
 
 
-def _redirect_after_vote(request: HttpRequest, vote_round: VoteRound) -> HttpResponse:
+def _after_vote_url(request: HttpRequest, vote_round: VoteRound) -> str:
+    """Where a vote made without JavaScript returns: the round's page, or the round on the vote page."""
     if request.POST.get("return_to") == "round":
-        return redirect("vote_round", art_slug=vote_round.pi.art.slug, round_id=vote_round.pk)
-    return redirect(f"{_home_url(vote_round)}#round-{vote_round.pk}")
+        return reverse("vote_round", kwargs={"art_slug": vote_round.pi.art.slug, "round_id": vote_round.pk})
+    return f"{_home_url(vote_round)}#round-{vote_round.pk}"
 
 
 def _home_url(vote_round: VoteRound) -> str:
     return reverse("vote_home", kwargs={"art_slug": vote_round.pi.art.slug, "pi_id": vote_round.pi_id})
+
+
+def _vote_notice(vote: Vote) -> str:
+    notice = f"Your vote of {vote.value} is in. You can change it until the round closes."
+    if vote.value <= 2 and not vote.concern:
+        notice += " Tell us your concern below if you like."
+    return notice
 
 
 @art_capability_required("art.view")
@@ -315,57 +320,41 @@ def vote_cast(request: HttpRequest, round_id: int) -> HttpResponse:
             return HttpResponse(message, status=403, content_type="text/plain; charset=utf-8")
         raise PermissionDenied(message)
     form = VoteForm(request.POST, auto_id=f"round-{vote_round.pk}-%s")
-    error = ""
-    if not vote_round.is_open:
-        error = "This round is closed: votes can no longer change."
-    elif form.is_valid():
-        try:
-            vote = services.cast_vote(
-                vote_round, by=user, value=form.cleaned_data["value"], concern=form.cleaned_data["concern"]
-            )
-        except ValidationError as refusal:
-            add_service_errors(form, refusal)
-        else:
-            notice = f"Your vote of {vote.value} is in. You can change it until the round closes."
-            if vote.value <= 2 and not vote.concern:
-                notice += " Tell us your concern below if you like."
-            if not request.htmx:
-                messages.success(request, notice)
-                return _redirect_after_vote(request, vote_round)
+
+    def cast() -> Vote:
+        data = form.cleaned_data
+        return services.cast_vote(vote_round, by=user, value=data["value"], concern=data["concern"])
+
+    if vote_round.is_open:
+        outcome = attempt(form, cast)
+    else:
+        outcome = refused("This round is closed: votes can no longer change.")
+
+    def show(status: int, *, error: str = "", notice: str = "") -> HttpResponse:
+        """The ballot for htmx; without JavaScript, the vote page with the refused ballot."""
+        if request.htmx:
+            if outcome.done:
+                my_vote = (outcome.result.value, outcome.result.concern)
+            else:
+                my_vote = Vote.objects.filter(round=vote_round, voter=user).values_list("value", "concern").first()
             ballot = _ballot(
                 user,
                 art,
                 vote_round,
-                my_vote=(vote.value, vote.concern),
+                my_vote=my_vote,
                 team_ids=_my_team_ids(user, art),
+                form=form if error and vote_round.is_open else None,
+                error=error,
                 notice=notice,
             )
-            return render(request, f"{HOME_TEMPLATE}#ballot", {"art": art, "ballot": ballot})
-    if not error:
-        error = " ".join(message for errors in form.errors.values() for message in errors)
-    return _refused_vote(request, art, vote_round, form, error)
+            return render(request, f"{HOME_TEMPLATE}#ballot", {"art": art, "ballot": ballot}, status=status)
+        ballots = {vote_round.pk: {"form": form, "error": error}} if vote_round.is_open else {}
+        context = _home_context(request, art, vote_round.pi, refused=ballots)
+        if not vote_round.is_open:
+            context["vote_error"] = error
+        return render(request, HOME_TEMPLATE, context, status=status)
 
-
-def _refused_vote(request: HttpRequest, art: ART, vote_round: VoteRound, form: VoteForm, error: str) -> HttpResponse:
-    """422: the ballot with the message (htmx), or the whole vote page with it."""
-    user = request.user
-    if request.htmx:
-        mine = Vote.objects.filter(round=vote_round, voter=user).values_list("value", "concern").first()
-        ballot = _ballot(
-            user,
-            art,
-            vote_round,
-            my_vote=mine,
-            team_ids=_my_team_ids(user, art),
-            form=form if vote_round.is_open else None,
-            error=error,
-        )
-        return render(request, f"{HOME_TEMPLATE}#ballot", {"art": art, "ballot": ballot}, status=UNPROCESSABLE)
-    refused = {vote_round.pk: {"form": form, "error": error}} if vote_round.is_open else {}
-    context = _home_context(request, art, vote_round.pi, refused=refused)
-    if not vote_round.is_open:
-        context["vote_error"] = error
-    return render(request, HOME_TEMPLATE, context, status=UNPROCESSABLE)
+    return answer(request, outcome, show=show, redirect_to=_after_vote_url(request, vote_round), notice=_vote_notice)
 
 
 @art_capability_required("art.view")
@@ -375,17 +364,18 @@ def vote_close(request: HttpRequest, round_id: int) -> HttpResponse:
     art: ART = request.art
     vote_round = _round_of(art, round_id)
     require(request.user, "planning.facilitate", art=art)
-    try:
-        vote_round = services.close_vote(vote_round, by=request.user)
-    except ValidationError as refusal:
-        error = " ".join(refusal.messages)
-        vote_round = _round_of(art, round_id)
+    outcome = attempt(None, lambda: services.close_vote(vote_round, by=request.user))
+
+    def show(status: int = OK, *, error: str = "", notice: str = "") -> HttpResponse:
+        """The tally (for htmx) or the round's page; a refused close reads the round again."""
+        shown = outcome.result if outcome.done else _round_of(art, round_id)
         template = partial(request, ROUND_TEMPLATE, "vote-tally")
-        context = _round_context(request, art, vote_round, error=error)
-        return render(request, template, context, status=UNPROCESSABLE)
-    if request.htmx:
-        return render(request, f"{ROUND_TEMPLATE}#vote-tally", _round_context(request, art, vote_round))
-    average = "no votes" if vote_round.average is None else f"average {vote_round.average}"
-    verdict = ": re-plan" if vote_round.replan else ""
-    messages.success(request, f"The round of {vote_round.scope_name} is closed ({average}){verdict}.")
-    return redirect("vote_round", art_slug=art.slug, round_id=vote_round.pk)
+        return render(request, template, _round_context(request, art, shown, error=error), status=status)
+
+    def closed(vote_round: VoteRound) -> str:
+        average = "no votes" if vote_round.average is None else f"average {vote_round.average}"
+        verdict = ": re-plan" if vote_round.replan else ""
+        return f"The round of {vote_round.scope_name} is closed ({average}){verdict}."
+
+    redirect_to = reverse("vote_round", kwargs={"art_slug": art.slug, "round_id": vote_round.pk})
+    return answer(request, outcome, show=show, redirect_to=redirect_to, notice=closed)

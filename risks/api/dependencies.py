@@ -33,7 +33,7 @@ from artops.permissions import CAPABILITY_MESSAGES, has_capability
 from planning.api.fields import VisibleFeatureField
 from risks import services
 from risks.api.fields import DependencyStateField, RiskChangeSerializer, name_of, train_today
-from risks.dependency_filters import DependencyFilter
+from risks.filters import DependencyFilter
 from risks.models import Dependency, DependencyChange, Health
 
 DEPENDENCY_NOT_ALLOWED = CAPABILITY_MESSAGES["risks.update_dependency"]

@@ -1,9 +1,11 @@
-"""Cross-team dependencies: the list with its aging buckets, one dependency's page, the weekly review, the map.
+"""Cross-team dependencies: the list with its aging buckets, one dependency's page, the weekly review,
+the map, and the CSV export.
 
 Every page works with a plain full-page load; htmx only makes it faster (the list's filters
 replace the table, a review replaces its row, a change on a dependency's page replaces its
-content). Answers: invalid input 422 with the message, a stale version 409 with the current
-state, a role without the capability 403 (nothing changed), another train's dependency or PI 404.
+content). Answers: invalid input 422 with the message, a stale version 409 with the message and
+the current state, a role without the capability 403 (nothing changed), another train's
+dependency or PI 404.
 """
 
 from __future__ import annotations
@@ -11,21 +13,33 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from artops.forms import add_service_errors
+from artops.forms import error_text
 from artops.models import ART, ProgramIncrement, Team
+from artops.pages import (
+    OK,
+    UNPROCESSABLE,
+    answer,
+    attempt,
+    bad_filters,
+    csv_day,
+    csv_moment,
+    csv_response,
+    csv_safe,
+    partial,
+    pi_of_query,
+)
 from artops.permissions import CAPABILITY_MESSAGES, art_capability_required, has_capability, memberships_of
-from planning.forms_board import error_text
-from planning.views.common import CONFLICT, UNPROCESSABLE, current_pi, pi_of
 from risks import services
-from risks.dependency_filters import (
+from risks.dependency_map import MapColumn, build_map
+from risks.filters import (
     AGE_CHOICES,
     OLDEST,
     OPEN,
@@ -35,8 +49,8 @@ from risks.dependency_filters import (
     age_bucket_counts,
     with_age,
 )
-from risks.dependency_views_helpers import MapColumn, build_map, change_lines
-from risks.forms_dependencies import DependencyEditForm, DependencyOptions, MoveForm, RaiseDependencyForm, ReviewForm
+from risks.forms.dependencies import DependencyEditForm, DependencyOptions, MoveForm, RaiseDependencyForm, ReviewForm
+from risks.history import dependency_change_lines
 from risks.models import Dependency, Health
 
 NAV_SECTION = "dependencies"
@@ -51,6 +65,25 @@ REVIEW_REFUSAL = services.REVIEW_REFUSAL
 # The map's colours, worst first.
 LEGEND = [(health.value, health.label) for health in (Health.RED, Health.UNPLANNED, Health.AMBER, Health.GREEN)]
 FILTERS = ("needing_team", "providing_team", "external_party", "team", "state", "status", "health", "age", "sort")
+CSV_COLUMNS = (
+    "id",
+    "pi",
+    "needing_team",
+    "provider",
+    "description",
+    "needing_feature",
+    "providing_feature",
+    "needed_by",
+    "planned_iteration",
+    "owner",
+    "state",
+    "health",
+    "age_days",
+    "next_action",
+    "reviewed_on",
+    "created_at",
+    "closed_at",
+)
 
 
 def may_review(user, dependency: Dependency) -> bool:
@@ -62,16 +95,6 @@ def list_url(art: ART, **query) -> str:
     url = reverse("dependency_list", kwargs={"art_slug": art.slug})
     query = {key: value for key, value in query.items() if value not in (None, "")}
     return f"{url}?{urlencode(query)}" if query else url
-
-
-def _pi_of_query(request: HttpRequest, art: ART) -> ProgramIncrement | None:
-    """The PI named by ``?pi=`` (404 when not one of this train's), else the current one."""
-    value = request.GET.get("pi", "")
-    if not value:
-        return current_pi(art)
-    if not value.isdigit():
-        raise Http404("No such PI.")
-    return pi_of(art, int(value))
 
 
 def _dependency_of(art: ART, dependency_id: int) -> Dependency:
@@ -143,28 +166,27 @@ def _raise_initial(request: HttpRequest, art: ART, options: DependencyOptions) -
 def dependency_list(request: HttpRequest) -> HttpResponse:
     """The PI's dependencies: filters, aging buckets, the table, and the form to raise one."""
     art: ART = request.art
-    pi = _pi_of_query(request, art)
+    pi = pi_of_query(art, request.GET.get("pi"))
     if pi is None:
         return _no_pi(request, art, LIST_TEMPLATE)
-    if request.method == "GET" and request.htmx and not request.htmx.boosted:
-        return render(request, f"{LIST_TEMPLATE}#dependency-table", _list_context(request, art, pi))
+    if request.method == "GET":
+        template = partial(request, LIST_TEMPLATE, "dependency-table")
+        if template != LIST_TEMPLATE:
+            return render(request, template, _list_context(request, art, pi))
     options = DependencyOptions.load(art, pi)
-    status = 200
+    status = OK
     if request.method == "POST":
         form = RaiseDependencyForm(request.POST, options=options)
-        if form.is_valid():
-            try:
-                dependency = services.raise_dependency(art, by=request.user, pi=pi, **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(
-                    request,
-                    f"Dependency of {dependency.needing_team.name} on {dependency.provider_name} raised: "
-                    f"{dependency.health.label.lower()}.",
-                )
-                return redirect(list_url(art, **{"pi": pi.pk, **request.GET.dict()}))
-        status = UNPROCESSABLE
+        outcome = attempt(form, lambda: services.raise_dependency(art, by=request.user, pi=pi, **form.cleaned_data))
+        if outcome.done:
+            dependency = outcome.result
+            messages.success(
+                request,
+                f"Dependency of {dependency.needing_team.name} on {dependency.provider_name} raised: "
+                f"{dependency.health.label.lower()}.",
+            )
+            return redirect(list_url(art, **{"pi": pi.pk, **request.GET.dict()}))
+        status = outcome.status
     else:
         form = RaiseDependencyForm(options=options, initial=_raise_initial(request, art, options))
     context = _list_context(request, art, pi)
@@ -198,7 +220,7 @@ def _detail_context(
         options = DependencyOptions.load(art, dependency.pi, keep=dependency)
         form = DependencyEditForm(options=options, initial=DependencyEditForm.initial_of(dependency))
     history = [
-        {"change": change, "lines": change_lines(change.changes)}
+        {"change": change, "lines": dependency_change_lines(change.changes)}
         for change in dependency.changes.select_related("by").order_by("-at", "-id")
     ]
     return {
@@ -221,28 +243,19 @@ def _detail_context(
     }
 
 
-def _detail(request: HttpRequest, art: ART, dependency: Dependency, *, status: int = 200, **extra) -> HttpResponse:
-    """The page, or its ``dependency`` fragment for htmx."""
-    context = _detail_context(request, art, dependency, **extra)
-    template = f"{DETAIL_TEMPLATE}#dependency" if request.htmx else DETAIL_TEMPLATE
-    return render(request, template, context, status=status)
-
-
-def _changed(request: HttpRequest, art: ART, dependency: Dependency, notice: str) -> HttpResponse:
-    """A change went through: the fresh fragment for htmx, a redirect with a message otherwise."""
-    if request.htmx:
-        return _detail(request, art, dependency, notice=notice)
-    messages.success(request, notice)
-    return redirect(dependency)
-
-
-def _stale(request: HttpRequest, art: ART, stale: services.StaleVersion) -> HttpResponse:
-    """409 with the current state: the page for a plain request; htmx shows the message and reloads."""
-    if request.htmx:
-        response = HttpResponse(str(stale), status=CONFLICT, content_type="text/plain; charset=utf-8")
-        response["HX-Trigger"] = "dependency-stale"
-        return response
-    return _detail(request, art, stale.current, status=CONFLICT, conflict=str(stale))
+def _detail(
+    request: HttpRequest,
+    art: ART,
+    dependency: Dependency,
+    status: int = OK,
+    *,
+    error: str = "",
+    notice: str = "",
+    **extra,
+) -> HttpResponse:
+    """The page, or its ``dependency`` fragment for htmx; ``error`` is a conflict's message."""
+    context = _detail_context(request, art, dependency, conflict=error, notice=notice, **extra)
+    return render(request, partial(request, DETAIL_TEMPLATE, "dependency"), context, status=status)
 
 
 @art_capability_required("art.view")
@@ -258,18 +271,27 @@ def dependency_detail(request: HttpRequest, dependency_id: int) -> HttpResponse:
     if not services.can_update_dependency(request.user, dependency):
         raise PermissionDenied(UPDATE_REFUSAL)
     form = DependencyEditForm(request.POST, options=DependencyOptions.load(art, dependency.pi, keep=dependency))
-    if form.is_valid():
+
+    def save() -> Dependency:
         changes = dict(form.cleaned_data)
         version = changes.pop("version")
-        try:
-            dependency = services.update_dependency(dependency, by=request.user, expected_version=version, **changes)
-        except services.StaleVersion as stale:
-            return _stale(request, art, stale)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return _changed(request, art, dependency, f"Saved: {dependency.health.label.lower()}.")
-    return _detail(request, art, dependency, status=UNPROCESSABLE, form=form)
+        return services.update_dependency(dependency, by=request.user, expected_version=version, **changes)
+
+    outcome = attempt(form, save)
+
+    def show(status: int = OK, *, error: str = "", notice: str = "") -> HttpResponse:
+        if status == UNPROCESSABLE:
+            # The edit form shows its own messages.
+            return _detail(request, art, dependency, status, form=form)
+        return _detail(request, art, outcome.result or outcome.current, status, error=error, notice=notice)
+
+    return answer(
+        request,
+        outcome,
+        show=show,
+        redirect_to=dependency.get_absolute_url(),
+        notice=lambda saved: f"Saved: {saved.health.label.lower()}.",
+    )
 
 
 @art_capability_required("art.view")
@@ -281,19 +303,28 @@ def dependency_move(request: HttpRequest, dependency_id: int) -> HttpResponse:
     if not services.can_update_dependency(request.user, dependency):
         raise PermissionDenied(UPDATE_REFUSAL)
     form = MoveForm(request.POST)
-    if form.is_valid():
+
+    def move() -> Dependency:
         data = form.cleaned_data
-        try:
-            dependency = services.move_dependency(
-                dependency, to=data["to"], by=request.user, expected_version=data["version"], note=data["note"]
-            )
-        except services.StaleVersion as stale:
-            return _stale(request, art, stale)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return _changed(request, art, dependency, f"Now {dependency.get_state_display().lower()}.")
-    return _detail(request, art, dependency, status=UNPROCESSABLE, move_error=f"Not moved: {error_text(form)}")
+        return services.move_dependency(
+            dependency, to=data["to"], by=request.user, expected_version=data["version"], note=data["note"]
+        )
+
+    outcome = attempt(form, move, refusal="Not moved")
+
+    def show(status: int = OK, *, error: str = "", notice: str = "") -> HttpResponse:
+        if status == UNPROCESSABLE:
+            # The reason shows beside the state buttons.
+            return _detail(request, art, dependency, status, move_error=error)
+        return _detail(request, art, outcome.result or outcome.current, status, error=error, notice=notice)
+
+    return answer(
+        request,
+        outcome,
+        show=show,
+        redirect_to=dependency.get_absolute_url(),
+        notice=lambda moved: f"Now {moved.get_state_display().lower()}.",
+    )
 
 
 # --- the weekly review -------------------------------------------------------------------------
@@ -343,7 +374,7 @@ def _review_page(request: HttpRequest, art: ART, pi: ProgramIncrement, *, status
 def dependency_review(request: HttpRequest) -> HttpResponse:
     """The weekly review: the PI's open dependencies, oldest first, each with its next action."""
     art: ART = request.art
-    pi = _pi_of_query(request, art)
+    pi = pi_of_query(art, request.GET.get("pi"))
     if pi is None:
         return _no_pi(request, art, REVIEW_TEMPLATE)
     return _review_page(request, art, pi)
@@ -358,37 +389,36 @@ def dependency_review_record(request: HttpRequest, dependency_id: int) -> HttpRe
     if not may_review(request.user, dependency):
         raise PermissionDenied(REVIEW_REFUSAL)
     form = ReviewForm(request.POST)
-    status, error = UNPROCESSABLE, ""
-    if form.is_valid():
-        try:
-            dependency = services.review_dependency(
-                dependency,
-                by=request.user,
-                expected_version=form.cleaned_data["version"],
-                next_action=form.cleaned_data["next_action"],
-                reviewed_on=art.today(),
-            )
-        except services.StaleVersion as stale:
-            if request.htmx:
-                response = HttpResponse(str(stale), status=CONFLICT, content_type="text/plain; charset=utf-8")
-                response["HX-Trigger"] = "review-stale"
-                return response
-            return _review_page(request, art, dependency.pi, status=CONFLICT, message=str(stale))
-        except ValidationError as refusal:
-            error = " ".join(refusal.messages)
-        else:
-            if not request.htmx:
-                messages.success(request, f"Reviewed: {dependency.description[:60]}")
-                return redirect(review_url(art, dependency.pi))
-            row = _review_row(request, art, dependency)
-            return render(request, f"{REVIEW_TEMPLATE}#review-row", {"art": art, "row": row, "today": art.today()})
-    error = error or error_text(form)
-    row = _review_row(request, art, dependency, error=error, typed=request.POST.get("next_action", ""))
-    if request.htmx:
-        return render(
-            request, f"{REVIEW_TEMPLATE}#review-row", {"art": art, "row": row, "today": art.today()}, status=status
+
+    def review() -> Dependency:
+        return services.review_dependency(
+            dependency,
+            by=request.user,
+            expected_version=form.cleaned_data["version"],
+            next_action=form.cleaned_data["next_action"],
+            reviewed_on=art.today(),
         )
-    return _review_page(request, art, dependency.pi, status=status, row=row)
+
+    outcome = attempt(form, review)
+
+    def show(status: int = OK, *, error: str = "", notice: str = "") -> HttpResponse:
+        """The row (for htmx) or the review page; a refused row keeps what was typed, with the reason."""
+        shown = outcome.result or outcome.current or dependency
+        extra = {"error": error, "typed": request.POST.get("next_action", "")} if error else {}
+        row = _review_row(request, art, shown, **extra)
+        if request.htmx:
+            return render(
+                request, f"{REVIEW_TEMPLATE}#review-row", {"art": art, "row": row, "today": art.today()}, status=status
+            )
+        return _review_page(request, art, dependency.pi, status=status, row=row)
+
+    return answer(
+        request,
+        outcome,
+        show=show,
+        redirect_to=review_url(art, dependency.pi),
+        notice=lambda reviewed: f"Reviewed: {reviewed.description[:60]}",
+    )
 
 
 # --- the map -----------------------------------------------------------------------------------
@@ -399,7 +429,7 @@ def dependency_review_record(request: HttpRequest, dependency_id: int) -> HttpRe
 def dependency_map(request: HttpRequest) -> HttpResponse:
     """Needing team × provider: how many open dependencies, coloured by the worst health."""
     art: ART = request.art
-    pi = _pi_of_query(request, art)
+    pi = pi_of_query(art, request.GET.get("pi"))
     if pi is None:
         return _no_pi(request, art, MAP_TEMPLATE)
     values = (
@@ -423,3 +453,44 @@ def dependency_map(request: HttpRequest) -> HttpResponse:
     teams = list(Team.objects.for_art(art).order_by("name"))
     context = {"art": art, "pi": pi, "pis": _pis(art), "map": build_map(teams, values, link), "legend": LEGEND}
     return render(request, MAP_TEMPLATE, context)
+
+
+# --- the CSV export ----------------------------------------------------------------------------
+
+
+@art_capability_required("art.view")
+@require_GET
+def dependencies_csv(request: HttpRequest) -> HttpResponse:
+    """The train's dependencies (filtered like the dependency pages), one per row, with age and health.
+
+    Read in one query whatever their number; a filter value that is not one (``?pi=abc``)
+    answers 400 with the reason, rather than an export of everything.
+    """
+    art: ART = request.art
+    today = art.today()
+    filterset = DependencyFilter(request.GET, queryset=Dependency.objects.for_art(art).with_related())
+    if not filterset.is_valid():
+        return bad_filters(filterset)
+    rows = (
+        [
+            dependency.pk,
+            csv_safe(dependency.pi.name),
+            csv_safe(dependency.needing_team.name),
+            csv_safe(dependency.provider_name),
+            csv_safe(dependency.description),
+            dependency.needing_feature.key if dependency.needing_feature_id else "",
+            dependency.providing_feature.key if dependency.providing_feature_id else "",
+            csv_safe(dependency.needed_by.name),
+            csv_safe(dependency.planned_iteration.name) if dependency.planned_iteration_id else "",
+            csv_safe(dependency.owner.display_name),
+            dependency.state,
+            dependency.health.value,
+            dependency.age(today),
+            csv_safe(dependency.next_action),
+            csv_day(dependency.reviewed_on),
+            csv_moment(dependency.created_at, art),
+            csv_moment(dependency.closed_at, art),
+        ]
+        for dependency in filterset.qs
+    )
+    return csv_response(f"{art.slug}-dependencies.csv", CSV_COLUMNS, rows)

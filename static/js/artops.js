@@ -12,7 +12,8 @@
     area.replaceChildren(p);
   }
 
-  // A refused htmx request (403, 404, 409, 400…) is not swapped; say why instead.
+  // A refused htmx request (403, 404, 400…) is not swapped; say why instead. A conflict (409) and
+  // bad input (422) are swapped like a success (templates/base.html): the fragment says why.
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
     var text = (xhr.getResponseHeader("Content-Type") || "").indexOf("text/plain") === 0 && xhr.responseText
@@ -20,7 +21,6 @@
       : {
           403: "Your role on this train does not allow this.",
           404: "That no longer exists, or is not on your train.",
-          409: "Someone changed this a moment ago. The page shows the current state.",
         }[xhr.status] || "The server could not do this (status " + xhr.status + ").";
     flash(text, "error");
   });

@@ -94,13 +94,4 @@
     form.querySelector("select[name=iteration]").value = iterationId;
     form.submit();
   }
-
-  // A stale version answers 409 with the current board and the reason: show them like a 422.
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var target = event.detail.target;
-    if (event.detail.xhr.status === 409 && target && target.matches && target.matches("[data-board]")) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
-  });
 })();

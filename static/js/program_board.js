@@ -301,16 +301,10 @@
 
   document.addEventListener("htmx:beforeSwap", function (event) {
     var detail = event.detail;
-    var target = detail.target;
     var source = detail.requestConfig && detail.requestConfig.elt;
     if (source && source.hasAttribute && source.hasAttribute("data-live") && busy()) {
       detail.shouldSwap = false;
       return;
-    }
-    // A stale version answers 409 with the current board and the reason: show them like a 422.
-    if (detail.xhr.status === 409 && target && target.id === "program-board") {
-      detail.shouldSwap = true;
-      detail.isError = false;
     }
   });
 

@@ -173,13 +173,4 @@
     var dialog = document.getElementById("roam-dialog");
     if (asked && dialog && dialog.open && event.detail.elt === asked.form) dialog.close();
   });
-
-  // A stale version answers 409 with the current board and the reason: show them like a 422.
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var target = event.detail.target;
-    if (event.detail.xhr.status === 409 && target && target.matches && target.matches("[data-roam-board]")) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
-  });
 })();

@@ -14,8 +14,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from artops.models import Role
 from risks import services
-from risks.dependency_filters import AGE_CHOICES, DependencyFilter, age_bucket_counts, with_age
-from risks.dependency_views_helpers import health_of, worst
+from risks.dependency_map import health_of, worst
+from risks.filters import AGE_CHOICES, DependencyFilter, age_bucket_counts, with_age
 from risks.models import Dependency, DependencyChange, Health, InvalidTransition, age_bucket
 from tests.conftest import PERSONAS, make_member
 from tests.factories import TeamFactory, make_pi

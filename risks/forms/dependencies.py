@@ -14,17 +14,10 @@ from itertools import groupby
 from django import forms
 from django.db.models import Q
 
+from artops.forms import version_field
 from artops.models import ART, Iteration, ProgramIncrement, Team, User
 from planning.models import Feature
 from risks.models import Dependency
-
-VERSION_ERRORS = dict.fromkeys(
-    ("required", "invalid", "min_value"), "The version you edited is missing: reload the page."
-)
-
-
-def version_field() -> forms.IntegerField:
-    return forms.IntegerField(widget=forms.HiddenInput, min_value=1, error_messages=VERSION_ERRORS)
 
 
 @dataclass

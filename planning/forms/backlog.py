@@ -1,9 +1,10 @@
-"""Forms of the backlog pages. They check shape; the services check the rules."""
+"""Forms of the ART backlog: a feature's content and WSJF inputs, and one WSJF cell. They check shape."""
 
 from __future__ import annotations
 
 from django import forms
 
+from artops.forms import version_field
 from artops.models import ProgramIncrement
 from planning.models import FIBONACCI_CHOICES, OFF_SCALE_MESSAGE, WSJF_INPUTS, Feature
 
@@ -38,7 +39,7 @@ class FeatureForm(forms.Form):
 
 
 class FeatureEditForm(FeatureForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = version_field()
 
 
 class WSJFInputForm(forms.Form):
@@ -46,4 +47,4 @@ class WSJFInputForm(forms.Form):
 
     field = forms.ChoiceField(choices=[(name, name) for name in WSJF_INPUTS])
     value = fibonacci_choice("Value")
-    version = forms.IntegerField(min_value=1, error_messages={"required": "The version you edited is missing."})
+    version = version_field()

@@ -10,15 +10,11 @@ from __future__ import annotations
 
 from django import forms
 
+from artops.forms import version_field
 from artops.models import Team, User
 from risks.models import Risk
 
 SCALE = [(value, str(value)) for value in range(1, 6)]
-VERSION_ERRORS = {
-    "required": "The version you edited is missing: reload the page.",
-    "invalid": "The version you edited is missing: reload the page.",
-    "min_value": "The version you edited is missing: reload the page.",
-}
 # Where a ROAM move made without JavaScript returns to.
 RETURN_TO = [("board", "the ROAM board"), ("risk", "the risk's page")]
 
@@ -33,10 +29,6 @@ def scale_choice(label: str) -> forms.TypedChoiceField:
         initial=3,
         error_messages={"required": message, "invalid_choice": message},
     )
-
-
-def version_field() -> forms.IntegerField:
-    return forms.IntegerField(widget=forms.HiddenInput, min_value=1, error_messages=VERSION_ERRORS)
 
 
 class MemberChoiceField(forms.ModelChoiceField):

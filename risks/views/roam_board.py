@@ -1,4 +1,4 @@
-"""The ROAM board of a PI, the ROAM move of one risk, and the risk's own page.
+"""The ROAM board of a PI, the ROAM move of one risk, the risk's own page, and the risks' CSV export.
 
 The board shows one column per ROAM state with the risks as cards. A risk moves with the
 "Move" menu of its card (a plain form POST that works without JavaScript and redirects back
@@ -12,27 +12,39 @@ capability 403 (checked before the input is read), another train's risk or PI 40
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from artops.forms import add_service_errors
 from artops.models import ART, ProgramIncrement, Team, User
+from artops.pages import (
+    OK,
+    answer,
+    attempt,
+    bad_filters,
+    csv_day,
+    csv_moment,
+    csv_response,
+    csv_safe,
+    partial,
+    pi_of_query,
+)
 from artops.permissions import CAPABILITY_MESSAGES, art_capability_required, has_capability, require
-from planning.forms_board import error_text
-from planning.views.common import CONFLICT, UNPROCESSABLE, current_pi, partial, pi_of
 from risks import services
 from risks.filters import SEVERITY_BANDS, WHOLE_TRAIN, RiskFilter, severity_band
-from risks.forms import RiskEditForm, RiskForm, RoamForm
+from risks.forms.roam_board import RiskEditForm, RiskForm, RoamForm
+from risks.history import risk_change_lines
 from risks.models import QUIET_DAYS, Risk, RiskChange
 
 NAV_SECTION = "risks"
 
-BOARD_TEMPLATE = "risks/board.html"
+BOARD_TEMPLATE = "risks/roam_board.html"
 RISK_TEMPLATE = "risks/risk.html"
 
 # The board's columns, left to right. Unroamed comes first: every risk starts there and it is
@@ -51,19 +63,25 @@ FILTERS = ("team", "severity", "quiet")
 ROAM_NOT_ALLOWED = CAPABILITY_MESSAGES["risks.roam"]
 EDIT_NOT_ALLOWED = services.EDIT_REFUSAL
 
-FIELD_LABELS = {
-    "state": "State",
-    "severity": "Severity",
-    "title": "Title",
-    "description": "Description",
-    "team": "Team",
-    "owner": "Owner",
-    "probability": "Probability",
-    "impact": "Impact",
-    "due_date": "Due date",
-    "rationale": "Rationale",
-    "mitigation_plan": "Mitigation plan",
-}
+CSV_COLUMNS = (
+    "id",
+    "pi",
+    "team",
+    "title",
+    "description",
+    "state",
+    "probability",
+    "impact",
+    "severity",
+    "owner",
+    "raised_by",
+    "due_date",
+    "rationale",
+    "mitigation_plan",
+    "quiet",
+    "created_at",
+    "updated_at",
+)
 
 
 # --- what the pages share ---------------------------------------------------------------------
@@ -81,15 +99,6 @@ def _teams(art: ART) -> list[Team]:
 def _risk_of(art: ART, risk_id: int) -> Risk:
     """A risk of this train (404 otherwise), with its train, PI, team and people at hand."""
     return get_object_or_404(Risk.objects.for_art(art).with_related(), pk=risk_id)
-
-
-def _board_pi(art: ART, value: str | None) -> ProgramIncrement | None:
-    """The PI named by ``?pi=`` (404 when it is not one of this train's), else the current one."""
-    if not value:
-        return current_pi(art)
-    if not value.isdigit():
-        raise Http404("No such PI on this train.")
-    return pi_of(art, int(value))
 
 
 def _filters(query: QueryDict) -> QueryDict:
@@ -191,7 +200,7 @@ def _board_context(
 def roam_board(request: HttpRequest) -> HttpResponse:
     """The ROAM board of a PI (``?pi=``, else the current one); a POST raises a risk on it."""
     art: ART = request.art
-    pi = _board_pi(art, request.GET.get("pi"))
+    pi = pi_of_query(art, request.GET.get("pi"))
     filters = _filters(request.GET)
     if request.method == "POST":
         return _raise(request, art, pi, filters)
@@ -207,16 +216,13 @@ def _raise(request: HttpRequest, art: ART, pi: ProgramIncrement | None, filters:
     form = RiskForm(request.POST, teams=teams, members=members)
     if pi is None:
         form.add_error(None, "This train has no PI yet: the RTE creates one first.")
-    elif form.is_valid():
-        try:
-            risk = services.raise_risk(art, by=request.user, pi=pi, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"Risk “{risk.title}” raised on {pi.name}: it starts unroamed.")
-            return redirect(board_url(art, pi, filters))
+    outcome = attempt(form, lambda: services.raise_risk(art, by=request.user, pi=pi, **form.cleaned_data))
+    if outcome.done:
+        risk = outcome.result
+        messages.success(request, f"Risk “{risk.title}” raised on {pi.name}: it starts unroamed.")
+        return redirect(board_url(art, pi, filters))
     context = _board_context(request, art, pi, filters=filters, full_page=True, raise_form=form)
-    return render(request, BOARD_TEMPLATE, context, status=UNPROCESSABLE)
+    return render(request, BOARD_TEMPLATE, context, status=outcome.status)
 
 
 # --- moving a risk ------------------------------------------------------------------------------
@@ -232,58 +238,49 @@ def risk_roam(request: HttpRequest, risk_id: int) -> HttpResponse:
     if not services.can_roam(request.user, risk):
         raise PermissionDenied(ROAM_NOT_ALLOWED)
     form = RoamForm(request.POST, members=_members(art))
-    if form.is_valid():
+
+    def roam() -> Risk:
         data = form.cleaned_data
-        try:
-            risk = services.roam_risk(
-                risk,
-                to=data["to"],
-                by=request.user,
-                expected_version=data["version"],
-                note=data["note"],
-                **form.needs(),
-            )
-        except services.StaleVersion as stale:
-            current = stale.current
-            message = f"{stale} It is {current.get_state_display()} now."
-            return _roam_refused(request, art, current, message, status=CONFLICT)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return _roam_done(request, art, risk, f"“{risk.title}” moved to {risk.get_state_display()}.")
-    return _roam_refused(request, art, risk, f"“{risk.title}” was not moved: {error_text(form)}")
+        return services.roam_risk(
+            risk, to=data["to"], by=request.user, expected_version=data["version"], note=data["note"], **form.needs()
+        )
+
+    outcome = attempt(form, roam, refusal=f"“{risk.title}” was not moved")
+    if outcome.conflict:
+        outcome = replace(outcome, error=f"{outcome.error} It is {outcome.current.get_state_display()} now.")
+    filters = _filters(request.GET)
+
+    def show(status: int = OK, *, error: str = "", notice: str = "") -> HttpResponse:
+        """The board as it is now (its fragment for htmx), or the risk's page when the move was made there."""
+        shown = outcome.result if outcome.done else (outcome.current or risk)
+        if _back_to_risk(request):
+            context = _risk_context(request, art, shown, teams=_teams(art), members=_members(art), roam_error=error)
+            return render(request, RISK_TEMPLATE, context, status=status)
+        template = partial(request, BOARD_TEMPLATE, "roam-board")
+        context = _board_context(
+            request,
+            art,
+            shown.pi,
+            filters=filters,
+            full_page=template == BOARD_TEMPLATE,
+            board_error=error,
+            board_notice=notice,
+        )
+        return render(request, template, context, status=status)
+
+    redirect_to = risk.get_absolute_url() if _back_to_risk(request) else board_url(art, risk.pi, filters)
+    return answer(
+        request,
+        outcome,
+        show=show,
+        redirect_to=redirect_to,
+        notice=lambda moved: f"“{moved.title}” moved to {moved.get_state_display()}.",
+    )
 
 
 def _back_to_risk(request: HttpRequest) -> bool:
     """A move made on the risk's own page (without htmx) answers with that page."""
     return request.POST.get("return_to") == "risk" and not request.htmx
-
-
-def _roam_done(request: HttpRequest, art: ART, risk: Risk, notice: str) -> HttpResponse:
-    """The move went through: the fresh board fragment for htmx, a redirect with a message otherwise."""
-    filters = _filters(request.GET)
-    if not request.htmx:
-        messages.success(request, notice)
-        if _back_to_risk(request):
-            return redirect(risk)
-        return redirect(board_url(art, risk.pi, filters))
-    context = _board_context(request, art, risk.pi, filters=filters, full_page=False, board_notice=notice)
-    return render(request, f"{BOARD_TEMPLATE}#roam-board", context)
-
-
-def _roam_refused(
-    request: HttpRequest, art: ART, risk: Risk, error: str, *, status: int = UNPROCESSABLE
-) -> HttpResponse:
-    """Nothing changed: the board (or the risk's page) as it is now, with the reason; 422 or 409."""
-    if _back_to_risk(request):
-        context = _risk_context(request, art, risk, teams=_teams(art), members=_members(art), roam_error=error)
-        return render(request, RISK_TEMPLATE, context, status=status)
-    full_page = not request.htmx
-    context = _board_context(
-        request, art, risk.pi, filters=_filters(request.GET), full_page=full_page, board_error=error
-    )
-    template = BOARD_TEMPLATE if full_page else f"{BOARD_TEMPLATE}#roam-board"
-    return render(request, template, context, status=status)
 
 
 # --- the risk's page --------------------------------------------------------------------------
@@ -302,29 +299,10 @@ def _initial(risk: Risk) -> dict:
     }
 
 
-def _shown(field: str, value) -> str:
-    """A value of the history as a person reads it: state labels, "—" for nothing."""
-    if value is None or value == "":
-        return "—"
-    if field == "state" and value in Risk.State.values:
-        return Risk.State(value).label
-    return str(value)
-
-
 def _history(risk: Risk) -> list[dict]:
     """Every recorded change, oldest first, with each field's before → after."""
     return [
-        {
-            "change": change,
-            "fields": [
-                {
-                    "label": FIELD_LABELS.get(field, field),
-                    "before": _shown(field, before),
-                    "after": _shown(field, after),
-                }
-                for field, (before, after) in change.changes.items()
-            ],
-        }
+        {"change": change, "fields": risk_change_lines(change.changes)}
         for change in RiskChange.objects.filter(risk=risk).select_related("by").order_by("at", "id")
     ]
 
@@ -371,27 +349,66 @@ def risk_detail(request: HttpRequest, risk_id: int) -> HttpResponse:
         teams = sorted([*teams, risk.team], key=lambda team: team.name)
     form = None
     conflict = ""
-    status = 200
+    status = OK
     if request.method == "POST":
         if not services.can_edit_risk(request.user, risk):
             raise PermissionDenied(EDIT_NOT_ALLOWED)
         form = RiskEditForm(request.POST, teams=teams, members=members)
-        if form.is_valid():
+
+        def save() -> Risk:
             changes = dict(form.cleaned_data)
             version = changes.pop("version")
-            try:
-                risk = services.update_risk(risk, by=request.user, expected_version=version, **changes)
-            except services.StaleVersion as stale:
-                risk = stale.current
-                form = RiskEditForm(initial=_initial(risk), teams=teams, members=members)
-                conflict = f"{stale}"
-                status = CONFLICT
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, f"“{risk.title}” saved.")
-                return redirect(risk)
-        if status == 200 and form.errors:
-            status = UNPROCESSABLE
+            return services.update_risk(risk, by=request.user, expected_version=version, **changes)
+
+        outcome = attempt(form, save)
+        if outcome.done:
+            messages.success(request, f"“{outcome.result.title}” saved.")
+            return redirect(outcome.result)
+        status = outcome.status
+        if outcome.conflict:
+            # The page shows the risk as it is now, with the reason.
+            risk, conflict = outcome.current, outcome.error
+            form = RiskEditForm(initial=_initial(risk), teams=teams, members=members)
     context = _risk_context(request, art, risk, teams=teams, members=members, form=form, conflict=conflict)
     return render(request, RISK_TEMPLATE, context, status=status)
+
+
+# --- the CSV export ---------------------------------------------------------------------------
+
+
+@art_capability_required("art.view")
+@require_GET
+def risks_csv(request: HttpRequest) -> HttpResponse:
+    """The train's risks (filtered like the ROAM board: ``?pi=``, team, severity, state, quiet), one per row.
+
+    Read in one query whatever their number; a filter value that is not one (``?pi=abc``)
+    answers 400 with the reason, rather than an export of everything.
+    """
+    art: ART = request.art
+    today = art.today()
+    filterset = RiskFilter(request.GET, queryset=Risk.objects.for_art(art).with_related(), today=today)
+    if not filterset.is_valid():
+        return bad_filters(filterset)
+    rows = (
+        [
+            risk.pk,
+            csv_safe(risk.pi.name),
+            csv_safe(risk.team.name) if risk.team_id else "",
+            csv_safe(risk.title),
+            csv_safe(risk.description),
+            risk.state,
+            risk.probability,
+            risk.impact,
+            risk.severity,
+            csv_safe(risk.owner.display_name) if risk.owner_id else "",
+            csv_safe(risk.raised_by.display_name),
+            csv_day(risk.due_date),
+            csv_safe(risk.rationale),
+            csv_safe(risk.mitigation_plan),
+            "yes" if risk.is_quiet(today) else "no",
+            csv_moment(risk.created_at, art),
+            csv_moment(risk.updated_at, art),
+        ]
+        for risk in filterset.qs
+    )
+    return csv_response(f"{art.slug}-risks.csv", CSV_COLUMNS, rows)

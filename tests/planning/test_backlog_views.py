@@ -117,9 +117,12 @@ def test_wsjf_cell_refuses_a_stale_version_with_409(client, art, product_manager
     response = login(client, product_manager).post(
         url("feature_wsjf", art, key=feature.key), {"field": "job_size", "value": "8", "version": "1"}, headers=HTMX
     )
+    # The table as it is now, with the reason: htmx swaps it in (templates/base.html lets 409 swap).
     assert response.status_code == 409
-    assert response["HX-Trigger"] == "backlog-stale"
-    assert "a moment ago" in response.content.decode()
+    content = response.content.decode()
+    assert "<html" not in content and 'id="backlog-table"' in content
+    assert f"Someone changed {feature.key} a moment ago" in content
+    assert f'aria-label="Job size of {feature.key}"' in content and '<option value="5" selected>' in content
     feature.refresh_from_db()
     assert (feature.job_size, feature.version) == (5, 2)
 
@@ -307,3 +310,35 @@ def test_csv_query_count_does_not_grow(client, art, pi, rte):
     small = count_queries(client, "get", url("backlog_csv", art))
     grow_backlog(art, [pi], 40)
     assert count_queries(client, "get", url("backlog_csv", art)) == small == 5
+
+
+def test_stale_wsjf_edit_without_javascript_answers_the_whole_page_with_the_conflict(client, art, product_manager):
+    feature = FeatureFactory(art=art)
+    Feature.objects.filter(pk=feature.pk).update(version=2, job_size=5)
+    response = login(client, product_manager).post(
+        url("feature_wsjf", art, key=feature.key), {"field": "job_size", "value": "8", "version": "1"}
+    )
+    assert response.status_code == 409
+    content = response.content.decode()
+    assert "<html" in content and 'id="backlog-filters"' in content and 'id="backlog-table"' in content
+    assert f"Someone changed {feature.key} a moment ago" in content
+    feature.refresh_from_db()
+    assert (feature.job_size, feature.version) == (5, 2)
+
+
+def test_backlog_and_its_csv_hide_done_and_cancelled_features_unless_asked(client, art, team_member):
+    live = FeatureFactory(art=art, state=Feature.State.IMPLEMENTING, job_size=1)
+    done = FeatureFactory(art=art, state=Feature.State.DONE, job_size=2)
+    cancelled = FeatureFactory(art=art, state=Feature.State.CANCELLED, job_size=3)
+    client = login(client, team_member)
+
+    def csv_keys(query: str = "") -> list[str]:
+        rows = list(csv.DictReader(io.StringIO(client.get(url("backlog_csv", art) + query).content.decode())))
+        return [row["key"] for row in rows]
+
+    assert ranks(client.get(url("backlog", art)).content) == [live.key]
+    assert csv_keys() == [live.key]
+    assert ranks(client.get(url("backlog", art) + "?state=all").content) == [live.key, done.key, cancelled.key]
+    assert csv_keys("?state=all") == [live.key, done.key, cancelled.key]
+    assert ranks(client.get(url("backlog", art) + "?state=done").content) == [done.key]
+    assert csv_keys("?state=cancelled") == [cancelled.key]

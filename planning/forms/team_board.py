@@ -13,29 +13,11 @@ from decimal import Decimal
 from django import forms
 from django.db.models import Q
 
+from artops.forms import version_field
 from artops.models import Iteration, ProgramIncrement
 from planning.models import Feature, Story
 
 NEGATIVE_DAYS = "People and days off cannot be negative."
-VERSION_ERRORS = {
-    "required": "The version you edited is missing: reload the board.",
-    "invalid": "The version you edited is missing: reload the board.",
-    "min_value": "The version you edited is missing: reload the board.",
-}
-
-
-def error_text(form: forms.Form) -> str:
-    """Every message of an invalid form, once each, in field order (the form-wide ones first)."""
-    messages: list[str] = []
-    for field_errors in [form.non_field_errors(), *(form.errors.get(name, []) for name in form.fields)]:
-        for message in field_errors:
-            if message not in messages:
-                messages.append(message)
-    return " ".join(messages)
-
-
-def version_field() -> forms.IntegerField:
-    return forms.IntegerField(widget=forms.HiddenInput, min_value=1, error_messages=VERSION_ERRORS)
 
 
 def points_field() -> forms.IntegerField:
@@ -94,7 +76,7 @@ class CapacityForm(forms.Form):
 
     iteration = forms.ModelChoiceField(queryset=Iteration.objects.none())
     # The version corrected; empty when the capacity is entered for the first time.
-    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    version = version_field(required=False)
     fte = forms.DecimalField(
         label="Full-time developers and testers",
         max_digits=4,
@@ -233,7 +215,7 @@ class PlacementForm(forms.Form):
 
     feature = forms.ModelChoiceField(queryset=Feature.objects.none())
     iteration = forms.ModelChoiceField(queryset=Iteration.objects.none())
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False, error_messages=VERSION_ERRORS)
+    version = version_field(required=False)
 
     def __init__(self, *args, pi: ProgramIncrement, team, **kwargs):
         super().__init__(*args, **kwargs)

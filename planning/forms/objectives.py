@@ -8,15 +8,11 @@ from __future__ import annotations
 
 from django import forms
 
+from artops.forms import version_field
 from planning.models import ACTUAL_BV_RANGE, PLANNED_BV_RANGE, Feature
 
 PLANNED_MESSAGE = "Planned business value is from 1 to 10."
 ACTUAL_MESSAGE = "Actual business value is from 0 to 10."
-VERSION_ERRORS = {
-    "required": "The version you edited is missing.",
-    "invalid": "The version you edited is not valid.",
-    "min_value": "The version you edited is not valid.",
-}
 
 
 def business_value_field(label: str, bounds: tuple[int, int], message: str) -> forms.IntegerField:
@@ -63,7 +59,7 @@ class ObjectiveForm(forms.Form):
 
 
 class ObjectiveEditForm(ObjectiveForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, error_messages=VERSION_ERRORS)
+    version = version_field()
 
 
 class BusinessValueForm(forms.Form):
@@ -75,10 +71,10 @@ class BusinessValueForm(forms.Form):
     actual_business_value = business_value_field(
         f"Actual business value ({ACTUAL_BV_RANGE[0]}–{ACTUAL_BV_RANGE[1]})", ACTUAL_BV_RANGE, ACTUAL_MESSAGE
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, error_messages=VERSION_ERRORS)
+    version = version_field()
 
 
 class VersionForm(forms.Form):
     """The version of the objective a person is about to delete."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, error_messages=VERSION_ERRORS)
+    version = version_field()

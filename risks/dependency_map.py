@@ -1,4 +1,4 @@
-"""What the dependency pages compute besides querying: the team × team map and the history's lines.
+"""The dependency map of a PI: needing teams × providers, each cell coloured by its worst health.
 
 The map is built from plain values (one query for all open dependencies of a PI) and grouped
 here, so that its number of queries does not grow with the train.
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from artops.models import Team
-from risks.models import Dependency, Health
+from risks.models import Health
 
 # Worst first: a dependency that is planned too late or not planned at all colours its cell.
 SEVERITY = {Health.RED: 0, Health.UNPLANNED: 1, Health.AMBER: 2, Health.GREEN: 3, Health.CLOSED: 4}
@@ -122,44 +122,3 @@ def build_map(teams: list[Team], values: Iterable[MapValues], link: Callable[[in
 
 def _column_key(team_id: int | None, external: str) -> int | str:
     return team_id if team_id is not None else external.casefold()
-
-
-# The history: how each recorded field is named, and how its values read.
-FIELD_LABELS = {
-    "state": "State",
-    "description": "What is needed",
-    "providing_team": "Providing team",
-    "external_party": "External party",
-    "needing_feature": "Needing feature",
-    "providing_feature": "Providing feature",
-    "needed_by": "Needed by",
-    "planned_iteration": "Planned",
-    "owner": "Owner",
-    "next_action": "Next action",
-    "reviewed_on": "Reviewed on",
-}
-
-
-@dataclass(frozen=True)
-class ChangeLine:
-    label: str
-    before: str
-    after: str
-
-
-def change_lines(changes: dict) -> list[ChangeLine]:
-    """A recorded change ({field: [before, after]}) as lines that read “field: before → after”."""
-    return [
-        ChangeLine(
-            FIELD_LABELS.get(name, name.replace("_", " ").capitalize()), _shown(name, before), _shown(name, after)
-        )
-        for name, (before, after) in changes.items()
-    ]
-
-
-def _shown(name: str, value) -> str:
-    if value in (None, ""):
-        return "—"
-    if name == "state" and value in Dependency.State.values:
-        return Dependency.State(value).label
-    return str(value)
