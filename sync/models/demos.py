@@ -27,7 +27,7 @@ class SystemDemoQuerySet(ARTScopedQuerySet):
         return self.exclude(items__integrated=DemoItem.Integrated.YES)
 
     def with_related(self) -> SystemDemoQuerySet:
-        return self.select_related("art", "pi", "iteration")
+        return self.select_related("art", "pi", "iteration__pi")
 
 
 class SystemDemo(models.Model):
@@ -251,7 +251,9 @@ class DemoFeedback(models.Model):
         Feature, on_delete=models.PROTECT, null=True, blank=True, related_name="demo_feedback"
     )
     close_reason = models.CharField(max_length=300, blank=True)
-    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     handled_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField()
