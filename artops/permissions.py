@@ -72,6 +72,10 @@ CAPABILITIES: dict[str, dict[Role, Scope]] = {
     "sync.facilitate": {Role.RTE: ART_WIDE},
     "sync.post_status": {Role.RTE: ART_WIDE, Role.SCRUM_MASTER: TEAM_ONLY, Role.PRODUCT_OWNER: TEAM_ONLY},
     "sync.give_feedback": EVERY_ROLE,
+    # Escalate an impediment from its team to the train (the team's Scrum Master or PO, the RTE) ...
+    "sync.escalate_to_train": {Role.RTE: ART_WIDE, Role.SCRUM_MASTER: TEAM_ONLY, Role.PRODUCT_OWNER: TEAM_ONLY},
+    # ... and beyond the train (to management, another train, a vendor): the RTE alone.
+    "sync.escalate_beyond": {Role.RTE: ART_WIDE},
 }
 
 

@@ -70,6 +70,10 @@ EXPECTED_GRANTS: dict[str, dict[str, str]] = {
     "sync.post_status": {RTE: ART, SM: TEAM, PO: TEAM},
     # give demo feedback, I&A votes: everyone
     "sync.give_feedback": every_role(),
+    # escalate an impediment to the ART: the row "post team status, escalate an impediment to the ART"
+    "sync.escalate_to_train": {RTE: ART, SM: TEAM, PO: TEAM},
+    # escalate beyond the train: the row "run ART Sync, System Demo, I&A; escalate beyond the train"
+    "sync.escalate_beyond": {RTE: ART},
 }
 
 PERSONAS = [*ALL_ROLES, "outsider", "anonymous"]
