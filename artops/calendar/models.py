@@ -183,7 +183,7 @@ class CalendarEvent(models.Model):
     sequence = models.PositiveIntegerField(default=0, editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CONFIRMED)
     source_key = models.CharField(max_length=120, null=True, blank=True, editable=False)
-    # Set when the RTE changes a generated event: generating again then leaves it alone.
+    # Set when the RTE changes, moves or cancels an event: generating again then leaves it alone.
     edited_by_hand = models.BooleanField(default=False, editable=False)
     # Checked on every edit: a change based on an older version is refused, never silently applied.
     version = models.PositiveIntegerField(default=1, editable=False)

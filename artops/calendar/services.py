@@ -21,7 +21,7 @@ from artops.calendar.models import CalendarCadence, CalendarEvent, CalendarFeedT
 from artops.calendar.schedule import PlannedEvent, plan_events
 from artops.models import ART, ProgramIncrement, User
 from artops.permissions import has_capability, require
-from artops.services import lock_version, save_validated
+from artops.services import StaleVersion, lock_version, save_validated
 
 Status = CalendarEvent.Status
 
@@ -53,9 +53,9 @@ def update_calendar_cadence(art: ART, *, by: User, expected_version: int | None 
     unknown = set(changes) - set(CADENCE_SETTINGS)
     if unknown:
         raise ValidationError(f"These calendar settings do not exist: {', '.join(sorted(unknown))}.")
-    cadence = CalendarCadence.of(art)
-    if expected_version is not None:
-        cadence = lock_version(CalendarCadence.objects.all(), cadence.pk, expected_version, "the calendar cadence")
+    cadence = CalendarCadence.of(art, for_update=True)
+    if expected_version is not None and cadence.version != expected_version:
+        raise StaleVersion(cadence, "the calendar cadence")
     for field, value in changes.items():
         setattr(cadence, field, value)
     if cadence.art_sync_second_weekday is not None and cadence.art_sync_second_weekday == cadence.art_sync_weekday:
@@ -205,7 +205,6 @@ def add_event(
         end_date=end_date,
         location=(location or "").strip(),
         description=(description or "").strip(),
-        edited_by_hand=True,
     )
     save_validated(event)
     return event
