@@ -437,3 +437,6 @@ class Iteration(models.Model):
 
     def contains(self, day: date) -> bool:
         return self.start_date <= day <= self.end_date
+
+
+from artops.calendar.models import CalendarCadence, CalendarEvent, CalendarFeedToken  # noqa: E402, F401
