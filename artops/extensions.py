@@ -1,0 +1,63 @@
+"""Named extension points through which the higher apps contribute to pages of the lower ones.
+
+Apps depend only downward (DESIGN.md): ``artops`` knows nothing of planning, risks, sync or
+metrics, and ``sync`` nothing of metrics. Yet the train's home shows how the PI is going, the
+ART Sync opens with a metrics snapshot, and the calendar links each event to its meeting. So a
+lower page asks a named point, and each higher app registers its provider in its
+``AppConfig.ready()``. A point with no provider gives nothing, and the page shows nothing there.
+
+The points in use:
+
+- ``ART_HOME_PANELS``: ``provider(*, art, pi, user, today) -> Panel | None``; panels on the
+  train's home, ordered by ``Panel.order``.
+- ``SYNC_METRICS_SNAPSHOT``: ``provider(*, art, pi, today) -> Panel | None``; the first section
+  of an ART Sync.
+- ``CALENDAR_EVENT_LINKS``: ``provider(*, events) -> dict[event id, url]``; where each calendar
+  event leads (its sync meeting, its System Demo…). One call for all the events of a page, so
+  a provider answers in a constant number of queries.
+
+Providers are called with keyword arguments only, so a point can grow an argument without
+breaking them (they take ``**_``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+ART_HOME_PANELS = "art_home.panels"
+SYNC_METRICS_SNAPSHOT = "sync.metrics_snapshot"
+CALENDAR_EVENT_LINKS = "calendar.event_links"
+
+_providers: dict[str, list[Callable[..., Any]]] = {}
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A piece of a page rendered from ``template`` with ``context`` (the template sees ``panel``)."""
+
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    order: int = 100
+
+
+def register(point: str, provider: Callable[..., Any]) -> None:
+    """Add ``provider`` to ``point``; registering the same provider twice keeps one."""
+    providers = _providers.setdefault(point, [])
+    if provider not in providers:
+        providers.append(provider)
+
+
+def panels(point: str, **context) -> list[Panel]:
+    """The panels the providers of ``point`` give for ``context``, in their order."""
+    found = [panel for provider in _providers.get(point, []) if (panel := provider(**context)) is not None]
+    return sorted(found, key=lambda panel: panel.order)
+
+
+def links(point: str, **context) -> dict[int, str]:
+    """The merged ``{id: url}`` answers of the providers of ``point``."""
+    merged: dict[int, str] = {}
+    for provider in _providers.get(point, []):
+        merged.update(provider(**context))
+    return merged
