@@ -356,7 +356,13 @@ def move_placement(
     iteration: Iteration | None = None,
     team: Team | None = None,
 ) -> FeaturePlacement:
-    """Move a card to another iteration, or hand it to another team (the plans of both teams change)."""
+    """Move a card to another iteration, or hand it to another team (the plans of both teams change).
+
+    The answer's ``moved`` says whether anything changed. A move to the cell the card is
+    already in changes nothing (no new version, no recorded change, no tick of the board's
+    clock) and answers the placement as it is with ``moved`` False; a stale version is still
+    refused, so that the editor learns the card is elsewhere now.
+    """
     _require_team_plan(by, placement.team)
     if team is not None and team != placement.team:
         _require_team_plan(by, team)
@@ -364,8 +370,12 @@ def move_placement(
     current = _lock(FeaturePlacement, placement, expected_version, label)
     current.feature = placement.feature
     from_team, from_iteration = placement.team, placement.iteration
-    current.team = team or from_team
-    current.iteration = iteration or from_iteration
+    target_team, target_iteration = team or from_team, iteration or from_iteration
+    if (target_team.pk, target_iteration.pk) == (current.team_id, current.iteration_id):
+        unchanged = FeaturePlacement.objects.with_related().get(pk=current.pk)
+        unchanged.moved = False
+        return unchanged
+    current.team, current.iteration = target_team, target_iteration
     if (
         current.team != from_team
         and FeaturePlacement.objects.filter(feature=current.feature, team=current.team).exists()
@@ -383,6 +393,7 @@ def move_placement(
     )
     BoardClock.tick(current.iteration.pi_id)
     placement = FeaturePlacement.objects.with_related().get(pk=current.pk)
+    placement.moved = True
     placement_planned.send(sender=FeaturePlacement, placement=placement, by=by)
     return placement
 
