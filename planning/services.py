@@ -686,12 +686,27 @@ def add_default_readiness(pi: ProgramIncrement) -> None:
     )
 
 
+def _refuse_duplicate_title(pi: ProgramIncrement, title: str, item: ReadinessItem | None = None) -> None:
+    """A checklist names each item once, whatever the case: refused with the reason, before the
+    database's unique constraint would refuse it as a mere conflict."""
+    others = ReadinessItem.objects.filter(pi=pi, title__iexact=title)
+    if item is not None:
+        others = others.exclude(pk=item.pk)
+    existing = others.values_list("title", flat=True).first()
+    if existing is not None:
+        raise ValidationError(
+            {
+                "title": f"This checklist already has that item: a readiness item titled “{existing}” "
+                "already exists for this PI."
+            }
+        )
+
+
 @transaction.atomic
 def add_readiness_item(pi: ProgramIncrement, *, by: User, title: str, owner: User | None = None) -> ReadinessItem:
     require(by, "planning.facilitate", art=pi.art)
     require_member(owner, pi.art)
-    if ReadinessItem.objects.filter(pi=pi, title__iexact=(title or "").strip()).exists():
-        raise ValidationError({"title": "This checklist already has that item."})
+    _refuse_duplicate_title(pi, (title or "").strip())
     last = ReadinessItem.objects.filter(pi=pi).order_by("-position").values_list("position", flat=True).first()
     item = ReadinessItem(pi=pi, title=(title or "").strip(), owner=owner, position=(last or 0) + 1)
     _validated(item)
@@ -713,6 +728,7 @@ def update_readiness_item(
         current.owner = owner
     if title is not UNSET:
         current.title = title.strip()
+        _refuse_duplicate_title(item.pi, current.title, current)
     if done is not UNSET and done != current.done:
         current.done = done
         current.done_at = timezone.now() if done else None

@@ -169,6 +169,24 @@ def test_a_checklist_item_is_not_added_twice(rte, pi):
     assert ReadinessItem.objects.filter(pi=pi).count() == len(DEFAULT_READINESS)
 
 
+def test_renaming_an_item_to_a_title_the_checklist_has_is_refused_with_the_reason(rte, pi):
+    """From the shell or a task too (no form or serializer checks first): the real reason, not a conflict."""
+    item = ReadinessItem.objects.get(pi=pi, title="Capacities entered")
+    with pytest.raises(ValidationError) as refused:
+        services.update_readiness_item(item, by=rte, expected_version=1, title=" vision AND roadmap ready ")
+    assert refused.value.message_dict == {
+        "title": [
+            "This checklist already has that item: a readiness item titled “Vision and roadmap ready” "
+            "already exists for this PI."
+        ]
+    }
+    item.refresh_from_db()
+    assert (item.title, item.version) == ("Capacities entered", 1)
+    # Its own title in another case is a rename, not a duplicate.
+    renamed = services.update_readiness_item(item, by=rte, expected_version=1, title="CAPACITIES entered")
+    assert renamed.title == "CAPACITIES entered"
+
+
 def test_objective_statement_is_at_most_a_thousand_characters(scrum_master, team, pi):
     with pytest.raises(ValidationError, match="at most 1000"):
         services.create_objective(team, pi, by=scrum_master, statement="x" * 1001)
