@@ -13,6 +13,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from artops.models import Role
+from artops.permissions import CAPABILITIES, Scope
 from risks import services
 from risks.dependency_filters import AGE_CHOICES, DependencyFilter, age_bucket_counts, with_age
 from risks.dependency_views_helpers import health_of, worst
@@ -480,6 +481,25 @@ def test_the_scrum_master_of_an_unrelated_team_may_not_change_it(art, team, othe
     with pytest.raises(PermissionDenied):
         _attempt(action, dependency, herons_sm, pi)
     assert stored(dependency) == (S.REQUESTED, None, "", None, None, 1)
+
+
+def test_review_is_decided_by_its_own_capability_not_art_syncs(
+    art, team, other_team, pi, rte, business_owner, monkeypatch
+):
+    """Who reviews dependencies is one row of the capability table: changing it changes who may review."""
+    dependency = Dependency.objects.with_related().get(
+        pk=make_dependency(art, pi, needing=team, providing=other_team, owner=rte).pk
+    )
+    assert not services.can_review_dependency(business_owner, dependency)
+    grants = {**CAPABILITIES["risks.review_dependencies"], Role.BUSINESS_OWNER: Scope.ART}
+    monkeypatch.setitem(CAPABILITIES, "risks.review_dependencies", grants)
+    monkeypatch.setitem(CAPABILITIES, "sync.facilitate", {})
+    assert services.can_review_dependency(business_owner, dependency)
+    assert services.can_review_dependency(rte, dependency)
+    reviewed = services.review_dependency(
+        dependency, by=business_owner, expected_version=1, next_action="Ask the vendor", reviewed_on=TODAY
+    )
+    assert reviewed.reviewed_on == TODAY
 
 
 @pytest.mark.parametrize(
