@@ -111,6 +111,60 @@ def create_feature(
     return Feature.objects.with_related().get(pk=feature.pk)
 
 
+class RowsRefused(ValidationError):
+    """Some of the features given to ``create_features`` were refused; nothing was written.
+
+    ``rows`` maps the index of each refused row (from 0, in the order given) to its messages.
+    """
+
+    def __init__(self, rows: dict[int, list[str]]):
+        self.rows = rows
+        super().__init__([f"Row {index + 1}: {message}" for index, messages in rows.items() for message in messages])
+
+
+@transaction.atomic
+def create_features(art: ART, *, rows: list[dict], by: User) -> list[Feature]:
+    """Add many features to the train's backlog at once (the CSV import): all or nothing.
+
+    Each row holds the arguments ``create_feature`` takes (``title``, ``type``, ``pi``, the
+    WSJF inputs…). Every row is validated before anything is written; a refused row raises
+    ``RowsRefused`` naming each refused row. Keys follow the order of ``rows``. Set-based: the
+    same few queries whether the file has two rows or a thousand.
+    """
+    types = {values.get("type", Feature.Type.BUSINESS) for values in rows}
+    require_edit(by, art, *(feature_type for feature_type in types if feature_type in Feature.Type.values))
+    features: list[Feature] = []
+    refused: dict[int, list[str]] = {}
+    for index, values in enumerate(rows):
+        fields = dict(values)
+        title = (fields.pop("title", "") or "").strip()
+        feature_type = fields.pop("type", Feature.Type.BUSINESS)
+        unknown = set(fields) - set(EDITABLE_FIELDS)
+        if unknown:
+            refused[index] = [f"These fields do not exist: {', '.join(sorted(unknown))}."]
+            continue
+        feature = Feature(art=art, title=title, type=feature_type, **fields)
+        try:
+            _check_type(feature_type)
+            # The train and the PI are objects already read: asking the database whether they
+            # exist would cost two queries a row. ``clean`` still checks the PI is the train's.
+            feature.full_clean(exclude=["art", "pi", "key"], validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            refused[index] = error.messages
+        features.append(feature)
+    if refused:
+        raise RowsRefused(refused)
+    for feature, number in zip(features, FeatureCounter.reserve(art, len(features)), strict=True):
+        feature.key = f"{key_prefix(art)}-{number}"
+    Feature.objects.bulk_create(features)
+    now = timezone.now()
+    FeatureStateChange.objects.bulk_create(
+        FeatureStateChange(feature=feature, from_state="", to_state=feature.state, at=now, by=by)
+        for feature in features
+    )
+    return features
+
+
 # What a feature's card on the program board shows: a change of these is a change of the board.
 BOARD_FIELDS = frozenset({"title", "type", "pi"})
 
