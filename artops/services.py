@@ -17,6 +17,7 @@ from rest_framework.authtoken.models import Token
 from artops import cadence
 from artops.models import ART, Iteration, Membership, ProgramIncrement, Role, Team, User
 from artops.permissions import forget_memberships, require
+from artops.signals import pi_created
 
 
 class StaleVersion(Exception):
@@ -255,7 +256,11 @@ def create_pi(
     iteration_weeks: int | None = None,
     development_iterations: int | None = None,
 ) -> ProgramIncrement:
-    """Create a PI and its iterations; the cadence defaults to the train's."""
+    """Create a PI and its iterations; the cadence defaults to the train's.
+
+    The apps above the core add what a new PI needs of theirs (planning: its readiness
+    checklist) through ``artops.signals.pi_created``, in the same transaction.
+    """
     require(by, "art.manage", art=art)
     iteration_weeks = art.iteration_weeks if iteration_weeks is None else iteration_weeks
     development_iterations = art.development_iterations if development_iterations is None else development_iterations
@@ -271,6 +276,7 @@ def create_pi(
     _refuse_overlap(pi)
     save_validated(pi)
     _generate_iterations(pi)
+    pi_created.send(sender=ProgramIncrement, pi=pi, by=by)
     return pi
 
 

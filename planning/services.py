@@ -732,9 +732,12 @@ def close_vote(vote_round: VoteRound, *, by: User) -> VoteRound:
 # --- PI readiness ------------------------------------------------------------------------------
 
 
-def add_default_readiness(pi: ProgramIncrement) -> None:
-    """Give a new PI the default checklist (called when a PI is created); adds nothing twice."""
-    ReadinessItem.objects.bulk_create(
+def create_default_readiness(pi: ProgramIncrement) -> list[ReadinessItem]:
+    """Give a new PI the default readiness checklist; adds nothing twice.
+
+    Called when a PI is created (``artops.signals.pi_created``, connected in ``PlanningConfig.ready``).
+    """
+    return ReadinessItem.objects.bulk_create(
         [ReadinessItem(pi=pi, title=title, position=position) for position, title in enumerate(DEFAULT_READINESS)],
         ignore_conflicts=True,
     )

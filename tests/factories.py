@@ -6,6 +6,7 @@ import factory
 
 from artops import cadence
 from artops.models import ART, Iteration, Membership, ProgramIncrement, Role, Team, User
+from artops.signals import pi_created
 
 PASSWORD = "train-all-the-things"
 
@@ -53,7 +54,11 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 
 def make_pi(art: ART, *, name: str, start: date, weeks: int = 2, iterations: int = 4, state=None) -> ProgramIncrement:
-    """A PI with its generated iterations, written directly (no capability check)."""
+    """A PI with its generated iterations, written directly (no capability check).
+
+    Like ``services.create_pi`` it announces the new PI, so that the apps above the core add
+    what a PI needs of theirs (its readiness checklist).
+    """
     pi = ProgramIncrement.objects.create(
         art=art,
         name=name,
@@ -67,4 +72,5 @@ def make_pi(art: ART, *, name: str, start: date, weeks: int = 2, iterations: int
         Iteration(pi=pi, number=p.number, name=p.name, start_date=p.start_date, end_date=p.end_date, is_ip=p.is_ip)
         for p in pi.planned_iterations()
     )
+    pi_created.send(sender=ProgramIncrement, pi=pi, by=None)
     return pi

@@ -1,5 +1,7 @@
 """Services of the program board: milestones, the board clock, the committed plan, the vote, readiness."""
 
+import subprocess
+import sys
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -7,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from artops import services as core_services
+from artops.models import ProgramIncrement
 from planning import services
 from planning.models import (
     DEFAULT_READINESS,
@@ -156,6 +159,41 @@ def test_rte_adds_items_and_owners_tick_their_own(rte, product_manager, team_mem
         services.add_readiness_item(pi, by=team_member, title="Snacks")
     with pytest.raises(services.StaleVersion):
         services.update_readiness_item(item, by=rte, expected_version=1, done=False)
+
+
+def test_the_checklist_comes_from_create_pi_not_from_any_save(art):
+    """An explicit hook (``artops.signals.pi_created``), not a ``post_save`` receiver: a PI row saved
+    directly, as a data migration or the admin would, gets no checklist behind anyone's back."""
+    bare = ProgramIncrement.objects.create(
+        art=art,
+        name="Bare",
+        start_date=date(2033, 1, 3),
+        end_date=date(2033, 3, 1),
+        iteration_weeks=2,
+        development_iterations=3,
+    )
+    assert not ReadinessItem.objects.filter(pi=bare).exists()
+    assert services.create_default_readiness(bare) and services.create_default_readiness(bare) is not None
+    assert ReadinessItem.objects.filter(pi=bare).count() == len(DEFAULT_READINESS)
+
+
+def test_a_refused_checklist_rolls_the_new_pi_back(rte, art, monkeypatch):
+    def broken(pi):
+        raise ValidationError("The checklist could not be written.")
+
+    monkeypatch.setattr(services, "create_default_readiness", broken)
+    with pytest.raises(ValidationError, match="checklist could not"):
+        core_services.create_pi(art, name="PI 2031.1", start_date=date(2031, 1, 6), by=rte)
+    assert not ProgramIncrement.objects.filter(name="PI 2031.1").exists()
+
+
+def test_planning_signals_import_nothing_of_planning():
+    """The former services ↔ signals import cycle: the signals module stands alone."""
+    code = (
+        "import sys, planning.signals; print(sorted(m for m in sys.modules if m.startswith(('planning.', 'risks.'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)  # noqa: S603 (our own interpreter and code)
+    assert result.stdout.strip() == "['planning.signals']"
 
 
 def test_make_pi_does_not_skip_the_checklist(art):
