@@ -16,14 +16,12 @@ that is no longer current raises ``StaleVersion`` (a 409 on every interface).
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from artops.models import ART, Iteration, Membership, ProgramIncrement, Team, User
-from artops.permissions import CAPABILITY_MESSAGES, has_capability, require
+from artops.models import ART, Iteration, ProgramIncrement, Team, User
+from artops.permissions import CAPABILITY_MESSAGES, has_capability, memberships_of, require
 from artops.services import StaleVersion, lock_version, require_member, save_validated
 from planning.models import (
     DEFAULT_READINESS,
@@ -464,9 +462,42 @@ def remove_placement(placement: FeaturePlacement, *, by: User, expected_version:
 
 UNSET = object()
 
+# Who changes what of an objective: its writers the words, Business Owners the business value.
+OBJECTIVE_FIELDS = ("statement", "committed", "features")
+BUSINESS_VALUE_FIELDS = ("planned_business_value", "actual_business_value")
+
+
+def _capabilities_for(fields) -> list[str]:
+    fields = set(fields)
+    unknown = fields - {*OBJECTIVE_FIELDS, *BUSINESS_VALUE_FIELDS}
+    if unknown:
+        raise ValueError(f"Not fields of an objective: {', '.join(sorted(unknown))}")
+    needed = []
+    if fields & set(BUSINESS_VALUE_FIELDS):
+        needed.append("planning.set_business_value")
+    if fields & set(OBJECTIVE_FIELDS):
+        needed.append("planning.write_objectives")
+    return needed
+
+
+def can_change_objective(user: User, team: Team, fields=OBJECTIVE_FIELDS) -> bool:
+    """Whether ``user`` may change these ``fields`` of ``team``'s objectives.
+
+    The statement, commitment and linked features need ``planning.write_objectives`` for the
+    team (its Scrum Master and PO, the RTE); the planned and actual business value need
+    ``planning.set_business_value`` (Business Owners alone). A change naming both needs both.
+    """
+    return all(has_capability(user, capability, art=team.art, team=team) for capability in _capabilities_for(fields))
+
+
+def require_change_objective(user: User, team: Team, fields=OBJECTIVE_FIELDS) -> None:
+    """Refuse unless ``user`` may change these ``fields`` of ``team``'s objectives, with the reason."""
+    for capability in _capabilities_for(fields):
+        require(user, capability, art=team.art, team=team)
+
 
 def _require_objectives(user: User, team: Team) -> None:
-    require(user, "planning.write_objectives", art=team.art, team=team)
+    require_change_objective(user, team, OBJECTIVE_FIELDS)
 
 
 def _objective_label(objective: PIObjective) -> str:
@@ -552,7 +583,7 @@ def set_business_value(
     objective: PIObjective, *, by: User, expected_version: int, planned=UNSET, actual=UNSET
 ) -> PIObjective:
     """A Business Owner gives an objective its planned (1–10) or actual (0–10) business value."""
-    require(by, "planning.set_business_value", art=objective.team.art)
+    require_change_objective(by, objective.team, BUSINESS_VALUE_FIELDS)
     current = _lock(PIObjective, objective, expected_version, _objective_label(objective))
     current.team, current.pi = objective.team, objective.pi
     changed = []
@@ -650,13 +681,22 @@ def commit_plan(pi: ProgramIncrement, *, by: User) -> PlanBaseline:
 
 
 def can_vote_in(user: User, vote_round: VoteRound) -> bool:
-    """A team round: the team's members, Scrum Master and Product Owner. A train round: every member."""
+    """A team round: the team's members, Scrum Master and Product Owner. A train round: every member.
+
+    Answered from the person's memberships (read once per request for every capability check).
+    """
     art = vote_round.pi.art
     if not has_capability(user, "planning.vote", art=art):
         return False
     if vote_round.team_id is None:
         return True
-    return Membership.objects.filter(user=user, art=art, team_id=vote_round.team_id).exists()
+    return any(membership.team_id == vote_round.team_id for membership in memberships_of(user, art))
+
+
+def require_vote_in(user: User, vote_round: VoteRound) -> None:
+    """Refuse unless ``user`` may vote in ``vote_round``, with the reason."""
+    if not can_vote_in(user, vote_round):
+        raise PermissionDenied(f"This round is for the members of {vote_round.scope_name}.")
 
 
 @transaction.atomic
@@ -680,9 +720,8 @@ def _locked_round(vote_round: VoteRound) -> VoteRound:
 @transaction.atomic
 def cast_vote(vote_round: VoteRound, *, by: User, value: int, concern: str = "") -> Vote:
     """Vote 1–5 in an open round; voting again changes the vote until the round closes."""
+    require_vote_in(by, vote_round)
     vote_round = _locked_round(vote_round)
-    if not can_vote_in(by, vote_round):
-        raise PermissionDenied(f"This round is for the members of {vote_round.scope_name}.")
     if not vote_round.is_open:
         raise ValidationError("This round is closed: votes can no longer change.")
     if value not in (1, 2, 3, 4, 5):
@@ -696,22 +735,11 @@ def cast_vote(vote_round: VoteRound, *, by: User, value: int, concern: str = "")
 
 
 def tally(vote_round: VoteRound) -> dict:
-    """Counts per value, the number of votes and the average; concerns without their authors. Two queries."""
-    counts = dict.fromkeys((1, 2, 3, 4, 5), 0)
-    for value, count in (
-        Vote.objects.filter(round=vote_round).order_by().values_list("value").annotate(count=models.Count("id"))
-    ):
-        counts[value] = count
-    total = sum(counts.values())
-    average = (
-        (Decimal(sum(value * count for value, count in counts.items())) / total).quantize(Decimal("0.01"))
-        if total
-        else None
-    )
-    concerns = list(
-        Vote.objects.filter(round=vote_round).exclude(concern="").order_by("concern").values_list("concern", flat=True)
-    )
-    return {"counts": counts, "votes": total, "average": average, "concerns": concerns}
+    """Counts per value, the number of votes and the average; concerns without their authors. One query.
+
+    ``VoteRound.objects.with_tally()`` reads the same for many rounds at once (``round.tally``).
+    """
+    return VoteRound.objects.with_tally().get(pk=vote_round.pk).tally.as_dict()
 
 
 @transaction.atomic
@@ -770,14 +798,29 @@ def add_readiness_item(pi: ProgramIncrement, *, by: User, title: str, owner: Use
     return item
 
 
+def can_update_readiness_item(user: User, item: ReadinessItem, fields=("done",)) -> bool:
+    """The RTE keeps the checklist (``planning.facilitate``); an item's owner may tick or untick it.
+
+    ``fields``: what the change names (``done``, ``owner``, ``title``).
+    """
+    if item.owner_id is not None and item.owner_id == user.pk and set(fields) <= {"done"}:
+        return True
+    return has_capability(user, "planning.facilitate", art=item.pi.art)
+
+
+def require_update_readiness_item(user: User, item: ReadinessItem, fields=("done",)) -> None:
+    """Refuse unless ``user`` may make this change to ``item``, with the reason."""
+    if not can_update_readiness_item(user, item, fields):
+        require(user, "planning.facilitate", art=item.pi.art)
+
+
 @transaction.atomic
 def update_readiness_item(
     item: ReadinessItem, *, by: User, expected_version: int, done=UNSET, owner=UNSET, title=UNSET
 ) -> ReadinessItem:
     """The RTE keeps the checklist; an item's owner may tick their own item."""
-    is_owner_ticking = item.owner_id == by.pk and owner is UNSET and title is UNSET
-    if not is_owner_ticking:
-        require(by, "planning.facilitate", art=item.pi.art)
+    named = {field for field, value in (("done", done), ("owner", owner), ("title", title)) if value is not UNSET}
+    require_update_readiness_item(by, item, named)
     current = _lock(ReadinessItem, item, expected_version, f"the item “{item.title}”")
     current.pi = item.pi
     if owner is not UNSET:

@@ -75,7 +75,9 @@ def next_pi(art):
 
 
 def sql_age(dependency: Dependency, now: datetime) -> int:
-    return with_age(Dependency.objects.filter(pk=dependency.pk), now=now).get().age_days
+    age = Dependency.objects.filter(pk=dependency.pk).with_age(now).get().age_days
+    assert with_age(Dependency.objects.filter(pk=dependency.pk), now=now).get().age_days == age
+    return age
 
 
 # --- age ---------------------------------------------------------------------------------------
@@ -171,6 +173,9 @@ def test_health(art, team, other_team, pi, next_pi, rte, state, needed, planned,
     matched = DependencyFilter({"health": expected.value}, queryset=Dependency.objects.all()).qs
     assert list(matched) == [dependency]
     assert other not in matched
+    # The queryset methods: the same rule (Health.expression) in SQL.
+    assert Dependency.objects.with_health().get(pk=dependency.pk).health_value == expected
+    assert list(Dependency.objects.of_health(expected)) == [dependency]
 
 
 def test_the_worst_health_colours_a_group():
@@ -205,6 +210,8 @@ def test_age_bucket_edges(art, team, other_team, pi, rte, days, bucket):
     counts = {count.label: count.count for count in age_bucket_counts(Dependency.objects.all(), now=now)}
     assert counts == {label: int(label == bucket) for _, label in AGE_CHOICES}
     assert DependencyFilter({"age": key}, queryset=Dependency.objects.all(), now=now).qs.count() == 1
+    assert {count.label: count.count for count in Dependency.objects.age_bucket_counts(now)} == counts
+    assert Dependency.objects.aged(key, now).count() == 1
 
 
 def test_bucket_counts_leave_closed_dependencies_out(art, team, other_team, pi, rte):
@@ -217,6 +224,7 @@ def test_bucket_counts_leave_closed_dependencies_out(art, team, other_team, pi, 
     )  # fmt: skip
     counts = [count.count for count in age_bucket_counts(Dependency.objects.all(), now=now)]
     assert counts == [2, 1, 1, 2]
+    assert [count.count for count in Dependency.objects.age_bucket_counts(now)] == counts
 
 
 def test_sorting_by_age_counts_closed_ones_until_they_closed(art, team, other_team, pi, rte):
