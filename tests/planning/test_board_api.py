@@ -110,11 +110,6 @@ def everyone(rte, product_manager, system_architect, business_owner, scrum_maste
 
 
 @pytest.fixture
-def development(pi):
-    return list(pi.iterations.filter(is_ip=False).order_by("number"))
-
-
-@pytest.fixture
 def ip_iteration(pi):
     return pi.iterations.get(is_ip=True)
 

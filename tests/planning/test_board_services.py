@@ -23,11 +23,6 @@ from planning.models import (
 from tests.factories import make_pi
 from tests.planning.factories import FeatureFactory, ObjectiveFactory, PlacementFactory
 
-
-def development(pi):
-    return list(pi.iterations.filter(is_ip=False).order_by("number"))
-
-
 # --- milestones and the board clock ------------------------------------------------------------
 
 
@@ -49,8 +44,8 @@ def test_milestones_belong_to_the_backlog_owners(request, persona, pi):
 def test_every_board_change_moves_the_clock(rte, team, pi, art):
     feature = FeatureFactory(art=art, pi=pi)
     assert BoardClock.read(pi.pk) == 0
-    placement = services.place_feature(feature, team=team, iteration=development(pi)[0], by=rte)
-    services.move_placement(placement, iteration=development(pi)[1], by=rte, expected_version=1)
+    placement = services.place_feature(feature, team=team, iteration=pi.iterations.development()[0], by=rte)
+    services.move_placement(placement, iteration=pi.iterations.development()[1], by=rte, expected_version=1)
     services.create_milestone(pi, by=rte, name="Go-live", date=pi.start_date)
     assert BoardClock.read(pi.pk) == 3
 
@@ -59,7 +54,7 @@ def test_every_board_change_moves_the_clock(rte, team, pi, art):
 
 
 def test_commit_plan_keeps_placements_and_objectives_once(rte, team, pi, art):
-    first = development(pi)[0]
+    first = pi.iterations.development()[0]
     PlacementFactory(feature=FeatureFactory(art=art, pi=pi), team=team, iteration=first)
     ObjectiveFactory(team=team, pi=pi, planned_business_value=8)
     baseline = services.commit_plan(pi, by=rte)
@@ -232,7 +227,7 @@ def test_objective_statement_is_at_most_a_thousand_characters(scrum_master, team
 
 def test_renaming_or_moving_a_feature_on_the_board_moves_the_clock(product_manager, team, pi, art):
     feature = FeatureFactory(art=art, pi=pi)
-    PlacementFactory(feature=feature, team=team, iteration=development(pi)[0])
+    PlacementFactory(feature=feature, team=team, iteration=pi.iterations.development()[0])
     feature = services.update_feature(feature, by=product_manager, expected_version=1, time_criticality=8)
     assert BoardClock.read(pi.pk) == 0  # WSJF inputs are not on the card
     feature = services.update_feature(feature, by=product_manager, expected_version=2, title="Renamed")

@@ -7,7 +7,6 @@ board's clock, so that watching browsers are not told the board changed. The ser
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from planning import services
 from planning.models import BoardClock, FeaturePlacement, PlacementChange
@@ -67,10 +66,9 @@ def test_a_real_move_says_it_moved(placement, scrum_master, pi):
     assert (moved.moved, moved.version, moved.iteration) == (True, 2, second)
 
 
-def test_a_no_op_move_through_the_api_changes_nothing(placement, scrum_master):
-    client = APIClient()
-    client.force_login(scrum_master)
-    response = client.patch(
+def test_a_no_op_move_through_the_api_changes_nothing(api_client, placement, scrum_master):
+    api_client.force_login(scrum_master)
+    response = api_client.patch(
         reverse("api-placement-detail", kwargs={"pk": placement.pk}),
         {"iteration": placement.iteration_id, "version": 1},
         format="json",

@@ -82,11 +82,6 @@ def messages(response) -> str:
 
 
 @pytest.fixture
-def development(pi):
-    return list(pi.iterations.filter(is_ip=False).order_by("number"))
-
-
-@pytest.fixture
 def ip_iteration(pi):
     return pi.iterations.get(is_ip=True)
 

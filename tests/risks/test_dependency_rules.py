@@ -19,7 +19,7 @@ from risks.dependency_filters import AGE_CHOICES, DependencyFilter, age_bucket_c
 from risks.dependency_views_helpers import health_of, worst
 from risks.models import Dependency, DependencyChange, Health, InvalidTransition, age_bucket
 from tests.conftest import PERSONAS, make_member
-from tests.factories import TeamFactory, make_pi
+from tests.factories import TeamFactory, make_dependency, make_pi
 
 pytestmark = pytest.mark.django_db
 
@@ -29,44 +29,6 @@ S = Dependency.State
 
 def at(day: date, hour: int = 10, minute: int = 0, tz=UTC) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
-
-
-def development(pi) -> list:
-    return list(pi.iterations.filter(is_ip=False).order_by("number"))
-
-
-def make_dependency(
-    art,
-    pi,
-    *,
-    needing,
-    owner,
-    providing=None,
-    external: str = "",
-    needed_by=None,
-    planned=None,
-    state: str = S.REQUESTED,
-    created_at: datetime | None = None,
-    closed_at: datetime | None = None,
-    description: str = "Something needed",
-) -> Dependency:
-    """A dependency written directly (no capability check), in any state, dated as asked."""
-    if state in Dependency.CLOSED and closed_at is None:
-        closed_at = created_at or datetime(2026, 10, 20, 10, tzinfo=UTC)
-    return Dependency.objects.create(
-        art=art,
-        pi=pi,
-        needing_team=needing,
-        providing_team=providing,
-        external_party=external,
-        description=description,
-        needed_by=needed_by or development(pi)[1],
-        planned_iteration=planned,
-        owner=owner,
-        state=state,
-        created_at=created_at or datetime(2026, 10, 6, 10, tzinfo=UTC),
-        closed_at=closed_at,
-    )
 
 
 @pytest.fixture
@@ -154,7 +116,7 @@ HEALTH_CASES = [
     ids=[case[0] for case in HEALTH_CASES],
 )
 def test_health(art, team, other_team, pi, next_pi, rte, state, needed, planned, expected):
-    iterations = {"this": development(pi), "next": development(next_pi)}
+    iterations = {"this": pi.iterations.development(), "next": next_pi.iterations.development()}
     needed_by = iterations["this"][needed - 1]
     planned_iteration = iterations[planned[0]][planned[1] - 1] if planned else None
     dependency = make_dependency(
@@ -289,7 +251,7 @@ def test_an_unknown_state_is_refused(art, team, other_team, pi, rte):
 
 
 def test_every_change_is_recorded(art, team, other_team, pi, rte, scrum_master):
-    first, second, _, fourth = development(pi)
+    first, second, _, fourth = pi.iterations.development()
     dependency = services.raise_dependency(
         art, by=scrum_master, pi=pi, needing_team=team, providing_team=other_team,
         description="Payout events", needed_by=second, planned_iteration=fourth, owner=scrum_master,
@@ -345,7 +307,7 @@ def test_a_change_and_its_record_are_one_transaction(art, team, other_team, pi, 
     before = stored(dependency)
     request.getfixturevalue("recording_fails")
     with pytest.raises(RuntimeError):
-        change(dependency, rte, development(pi)[0])
+        change(dependency, rte, pi.iterations.development()[0])
     assert stored(dependency) == before
 
 
@@ -353,7 +315,7 @@ def test_a_raise_and_its_record_are_one_transaction(art, team, other_team, pi, r
     with pytest.raises(RuntimeError):
         services.raise_dependency(
             art, by=rte, pi=pi, needing_team=team, providing_team=other_team, description="x",
-            needed_by=development(pi)[1], owner=rte,
+            needed_by=pi.iterations.development()[1], owner=rte,
         )  # fmt: skip
     assert not Dependency.objects.exists()
 
@@ -368,7 +330,7 @@ def raise_with(art, pi, by, **overrides):
         "providing_team": None,
         "external_party": "",
         "description": "Card network certification slot",
-        "needed_by": development(pi)[1],
+        "needed_by": pi.iterations.development()[1],
         "owner": by,
         **overrides,
     }
@@ -391,7 +353,10 @@ def test_bad_input_is_refused_and_nothing_saved(
     art, team, other_team, pi, next_pi, rte, outsider, case, field, message
 ):
     overrides = {
-        "needed by an iteration of another PI": {"providing_team": other_team, "needed_by": development(next_pi)[1]},
+        "needed by an iteration of another PI": {
+            "providing_team": other_team,
+            "needed_by": next_pi.iterations.development()[1],
+        },
         "a team on itself": {"providing_team": team},
         "no provider": {},
         "both providers": {"providing_team": other_team, "external_party": "Visa"},
@@ -424,7 +389,9 @@ def test_a_stale_version_is_refused_with_the_current_state(art, team, other_team
     dependency = Dependency.objects.with_related().get(pk=dependency.pk)
     services.move_dependency(dependency, to=S.COMMITTED, by=rte, expected_version=1)
     with pytest.raises(services.StaleVersion) as stale:
-        services.update_dependency(dependency, by=rte, expected_version=1, planned_iteration=development(pi)[0])
+        services.update_dependency(
+            dependency, by=rte, expected_version=1, planned_iteration=pi.iterations.development()[0]
+        )
     assert stale.value.current.state == S.COMMITTED and stale.value.current.version == 2
     assert Dependency.objects.get(pk=dependency.pk).planned_iteration is None
 
@@ -453,7 +420,9 @@ def test_raise_permission_matrix(art, team, other_team, pi, everyone, outsider, 
 
 def _attempt(action: str, dependency: Dependency, user, pi):
     if action == "update":
-        return services.update_dependency(dependency, by=user, expected_version=1, planned_iteration=development(pi)[0])
+        return services.update_dependency(
+            dependency, by=user, expected_version=1, planned_iteration=pi.iterations.development()[0]
+        )
     if action == "move":
         return services.move_dependency(dependency, to=S.COMMITTED, by=user, expected_version=1)
     return services.review_dependency(dependency, by=user, expected_version=1, next_action="Chase", reviewed_on=TODAY)
