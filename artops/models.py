@@ -399,7 +399,12 @@ class IterationQuerySet(models.QuerySet["Iteration"]):
         return self.filter(pi__art__in=ART.objects.visible_to(user))
 
     def development(self) -> IterationQuerySet:
+        """The development iterations, which take planned work (in order, by the model's ordering)."""
         return self.filter(is_ip=False)
+
+    def ip(self) -> IterationQuerySet:
+        """The Innovation & Planning iteration, last of its PI, which takes no planned work."""
+        return self.filter(is_ip=True)
 
 
 class Iteration(models.Model):

@@ -68,6 +68,13 @@ CAPABILITIES: dict[str, dict[Role, Scope]] = {
         Role.PRODUCT_OWNER: TEAM_ONLY,
     },
     "risks.update_dependency": {Role.RTE: ART_WIDE, Role.SCRUM_MASTER: TEAM_ONLY, Role.PRODUCT_OWNER: TEAM_ONLY},
+    # The weekly dependency review (next action, reviewed on): the RTE, who hunts aging dependencies
+    # across the train, and the Scrum Masters and POs of either side, who keep their own dependencies.
+    "risks.review_dependencies": {
+        Role.RTE: ART_WIDE,
+        Role.SCRUM_MASTER: TEAM_ONLY,
+        Role.PRODUCT_OWNER: TEAM_ONLY,
+    },
     # ART Sync, System Demo, Inspect & Adapt; escalations beyond the train.
     "sync.facilitate": {Role.RTE: ART_WIDE},
     "sync.post_status": {Role.RTE: ART_WIDE, Role.SCRUM_MASTER: TEAM_ONLY, Role.PRODUCT_OWNER: TEAM_ONLY},
@@ -142,6 +149,10 @@ CAPABILITY_MESSAGES = {
     "risks.update_dependency": (
         "Only the Scrum Masters and Product Owners of the needing or the providing team (or the RTE) "
         "change a dependency."
+    ),
+    "risks.review_dependencies": (
+        "Only the Scrum Masters and Product Owners of the needing or the providing team, or the RTE, review a "
+        "dependency."
     ),
     "planning.facilitate": "Only the Release Train Engineer does this.",
     "planning.write_objectives": "Only the team's Scrum Master and Product Owner (or the RTE) write its PI objectives.",

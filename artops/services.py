@@ -12,10 +12,12 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from rest_framework.authtoken.models import Token
 
 from artops import cadence
 from artops.models import ART, Iteration, Membership, ProgramIncrement, Role, Team, User
 from artops.permissions import forget_memberships, require
+from artops.signals import pi_created
 
 
 class StaleVersion(Exception):
@@ -63,6 +65,42 @@ def require_member(user: User | None, art: ART, field: str = "owner") -> None:
     """Refuse (as a field error) a person who is not a member of ``art``."""
     if user is not None and not Membership.objects.filter(user=user, art=art).exists():
         raise ValidationError({field: f"{user.display_name} is not a member of this train."})
+
+
+# --- the person's profile and API token ---------------------------------------------------
+
+
+@transaction.atomic
+def update_profile(user: User, *, display_name: str) -> User:
+    """Change the name a person is shown by (on boards, in histories, as an owner)."""
+    previous, user.display_name = user.display_name, (display_name or "").strip()
+    try:
+        # Only the name changes: the email's uniqueness needs no query here.
+        user.full_clean(exclude=["password", "email"], validate_unique=False, validate_constraints=False)
+    except ValidationError:
+        user.display_name = previous  # the page still shows the person by the name they have
+        raise
+    user.save(update_fields=["display_name"])
+    return user
+
+
+@transaction.atomic
+def create_api_token(user: User) -> Token:
+    """Give a person a new API token, replacing the one they had: it works from now on, the old one no more.
+
+    Atomic, and the person's row is locked first, so that a failure never leaves them without
+    their old token and two requests at once never both create one.
+    """
+    User.objects.select_for_update().get(pk=user.pk)
+    Token.objects.filter(user=user).delete()
+    return Token.objects.create(user=user)
+
+
+@transaction.atomic
+def revoke_api_token(user: User) -> bool:
+    """Revoke a person's API token; whether they had one."""
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return bool(deleted)
 
 
 # --- the train ----------------------------------------------------------------------------
@@ -218,7 +256,11 @@ def create_pi(
     iteration_weeks: int | None = None,
     development_iterations: int | None = None,
 ) -> ProgramIncrement:
-    """Create a PI and its iterations; the cadence defaults to the train's."""
+    """Create a PI and its iterations; the cadence defaults to the train's.
+
+    The apps above the core add what a new PI needs of theirs (planning: its readiness
+    checklist) through ``artops.signals.pi_created``, in the same transaction.
+    """
     require(by, "art.manage", art=art)
     iteration_weeks = art.iteration_weeks if iteration_weeks is None else iteration_weeks
     development_iterations = art.development_iterations if development_iterations is None else development_iterations
@@ -234,6 +276,7 @@ def create_pi(
     _refuse_overlap(pi)
     save_validated(pi)
     _generate_iterations(pi)
+    pi_created.send(sender=ProgramIncrement, pi=pi, by=by)
     return pi
 
 

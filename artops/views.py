@@ -370,10 +370,13 @@ def art_settings(request: HttpRequest) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, initial={"display_name": request.user.display_name})
     if request.method == "POST" and form.is_valid():
-        request.user.display_name = form.cleaned_data["display_name"].strip()
-        request.user.save(update_fields=["display_name"])
-        messages.success(request, "Profile saved.")
-        return redirect("profile")
+        try:
+            services.update_profile(request.user, display_name=form.cleaned_data["display_name"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Profile saved.")
+            return redirect("profile")
     token = Token.objects.filter(user=request.user).first()
     status = UNPROCESSABLE if form.errors else 200
     return render(request, "artops/profile.html", {"form": form, "token": token}, status=status)
@@ -383,8 +386,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_create(request: HttpRequest) -> HttpResponse:
     """Create (or replace) the person's API token. It is shown in full once, right now."""
-    Token.objects.filter(user=request.user).delete()
-    token = Token.objects.create(user=request.user)
+    token = services.create_api_token(request.user)
     messages.success(request, "New API token created. Copy it now: it will not be shown again.")
     form = ProfileForm(initial={"display_name": request.user.display_name})
     return render(request, "artops/profile.html", {"form": form, "token": token, "new_token": token.key})
@@ -393,6 +395,6 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest) -> HttpResponse:
-    deleted, _ = Token.objects.filter(user=request.user).delete()
-    messages.success(request, "API token revoked." if deleted else "You had no API token.")
+    revoked = services.revoke_api_token(request.user)
+    messages.success(request, "API token revoked." if revoked else "You had no API token.")
     return redirect("profile")

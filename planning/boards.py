@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Sum
 
 from artops.models import Iteration, ProgramIncrement, Team
-from planning.models import Feature, FeaturePlacement, Story, TeamCapacity
+from planning.models import Feature, FeaturePlacement, Story, TeamCapacity, is_overloaded, load_percent
 
 # Above this share of its capacity an iteration is shown amber: SAFe teams keep some slack.
 HIGH_LOAD_PERCENT = 80
@@ -49,17 +49,12 @@ class Load:
     @property
     def percent(self) -> int | None:
         """Load / capacity × 100, rounded half up; ``None`` without a positive capacity."""
-        if not self.capacity:
-            return None
-        exact = Decimal(self.points) * 100 / Decimal(self.capacity)
-        return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        return load_percent(self.points, self.capacity)
 
     @property
     def overloaded(self) -> bool:
         """More points than capacity; any points at all against no (or zero) capacity."""
-        if not self.capacity:
-            return self.points > 0
-        return self.points > self.capacity
+        return is_overloaded(self.points, self.capacity)
 
     @property
     def reason(self) -> str:

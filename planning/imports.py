@@ -27,9 +27,10 @@ Column mapping (the import page shows the same table):
 Any other column is an error, so that a misspelt header never drops data silently. A text cell
 that the export protected against spreadsheet formulas (``'=…``) is read back without the quote.
 
-Nothing is saved while any row has an error. Saving calls ``services.create_feature`` for each
-row in one transaction: features get their keys in the order of the file, and if the service
-still refuses a row, every row is rolled back and the refusal is reported against that row.
+Nothing is saved while any row has an error. Saving hands every row to
+``services.create_features``, which writes them all at once (a constant number of queries,
+whatever the length of the file): features get their keys in the order of the file, and if the
+service still refuses a row, nothing is written and the refusal is reported against that row.
 """
 
 from __future__ import annotations
@@ -39,8 +40,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
 
 from artops.models import ART, ProgramIncrement, User
 from artops.pages import FORMULA_STARTS
@@ -360,18 +360,13 @@ def save(result: ImportPreview, *, art: ART, by: User) -> list[Feature]:
     """
     if not result.is_valid:
         raise ImportRefused(result)
-    created: list[Feature] = []
     try:
-        with transaction.atomic():
-            for row in result.rows:
-                try:
-                    created.append(services.create_feature(art, by=by, **row.values))
-                except ValidationError as error:
-                    row.errors.extend(error.messages)
-                    raise
-                except PermissionDenied as error:
-                    row.errors.append(str(error))
-                    raise
-    except (ValidationError, PermissionDenied) as error:
+        return services.create_features(art, rows=[row.values for row in result.rows], by=by)
+    except services.RowsRefused as refusal:
+        for index, messages in refusal.rows.items():
+            result.rows[index].errors.extend(messages)
+        raise ImportRefused(result) from refusal
+    except PermissionDenied as error:
+        # The person's role changed since the preview: the file as a whole is refused.
+        result.errors.append(str(error))
         raise ImportRefused(result) from error
-    return created

@@ -13,13 +13,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import connection, models
-from django.db.models import Count, F, Q, Sum, Value
+from django.db.models import Case, CharField, Count, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce, Greatest, Lower, Round
 from django.urls import reverse
 
@@ -64,15 +68,21 @@ class FeatureCounter(models.Model):
     @classmethod
     def next_number(cls, art: ART) -> int:
         """Allocate the next number of ``art``: one statement, safe when two people add at once."""
+        return cls.reserve(art, 1)[0]
+
+    @classmethod
+    def reserve(cls, art: ART, count: int) -> range:
+        """Allocate the next ``count`` numbers of ``art`` at once: one statement, whatever ``count``."""
         table = cls._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} (art_id, last_number) VALUES (%s, 1) "  # noqa: S608 (table name is ours)
-                f"ON CONFLICT (art_id) DO UPDATE SET last_number = {table}.last_number + 1 "
+                f"INSERT INTO {table} (art_id, last_number) VALUES (%s, %s) "  # noqa: S608 (table name is ours)
+                f"ON CONFLICT (art_id) DO UPDATE SET last_number = {table}.last_number + EXCLUDED.last_number "
                 "RETURNING last_number",
-                [art.pk],
+                [art.pk, count],
             )
-            return cursor.fetchone()[0]
+            last = cursor.fetchone()[0]
+        return range(last - count + 1, last + 1)
 
 
 class FeatureQuerySet(ARTScopedQuerySet):
@@ -258,10 +268,52 @@ NORMALISED_CAPACITY = Greatest(
     Cast(Value(POINTS_PER_FTE) * F("fte") - F("vacation_days") - F("holiday_days"), POINTS),
 )
 
+# The bounds of a capacity entry, here only: the model's validators and constraint read them,
+# and so do the form and the serializer (through the fields' validators or these names).
+FTE_RANGE = (Decimal(0), Decimal(50))
+DAYS_OFF_RANGE = (Decimal(0), Decimal(500))
+VELOCITY_RANGE = (0, 999)
+NEGATIVE_MESSAGE = "People and days off cannot be negative."
+FTE_MAX_MESSAGE = f"A team has at most {FTE_RANGE[1]} full-time developers and testers."
+VACATION_MAX_MESSAGE = f"At most {DAYS_OFF_RANGE[1]} vacation person-days."
+HOLIDAY_MAX_MESSAGE = f"At most {DAYS_OFF_RANGE[1]} holiday person-days."
+VELOCITY_MIN_MESSAGE = "Measured velocity cannot be negative."
+VELOCITY_MAX_MESSAGE = f"Measured velocity is at most {VELOCITY_RANGE[1]} points."
+
+
+def load_percent(points, capacity) -> int | None:
+    """Load / capacity × 100, rounded half up; ``None`` without a positive capacity (DESIGN.md, "Capacity")."""
+    if not capacity:
+        return None
+    exact = Decimal(points) * 100 / Decimal(capacity)
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def is_overloaded(points, capacity) -> bool:
+    """More points than capacity; any points at all against no (or zero) capacity."""
+    if not capacity:
+        return points > 0
+    return points > capacity
+
 
 class TeamCapacityQuerySet(TeamScopedQuerySet):
     def for_pi(self, pi: ProgramIncrement) -> TeamCapacityQuerySet:
         return self.filter(iteration__pi=pi)
+
+    def with_load(self) -> TeamCapacityQuerySet:
+        """Each capacity with its ``load``: the points of its team's stories planned into its iteration.
+
+        One correlated subquery in the same statement, whatever the number of rows; read the
+        percentage and the overload flag from ``TeamCapacity.load_percent`` and ``.overloaded``.
+        """
+        planned = (
+            Story.objects.filter(team=OuterRef("team"), iteration=OuterRef("iteration"))
+            .order_by()
+            .values("team")
+            .annotate(points=Sum("points"))
+            .values("points")
+        )
+        return self.annotate(load=Coalesce(Subquery(planned), 0, output_field=models.IntegerField()))
 
 
 class TeamCapacity(models.Model):
@@ -279,7 +331,10 @@ class TeamCapacity(models.Model):
         max_digits=4,
         decimal_places=2,
         default=0,
-        validators=[MinValueValidator(0), MaxValueValidator(50)],
+        validators=[
+            MinValueValidator(FTE_RANGE[0], NEGATIVE_MESSAGE),
+            MaxValueValidator(FTE_RANGE[1], FTE_MAX_MESSAGE),
+        ],
         help_text="Part-timers count their fraction; the PO and Scrum Master only if they also develop.",
     )
     vacation_days = models.DecimalField(
@@ -287,21 +342,30 @@ class TeamCapacity(models.Model):
         max_digits=5,
         decimal_places=1,
         default=0,
-        validators=[MinValueValidator(0), MaxValueValidator(500)],
+        validators=[
+            MinValueValidator(DAYS_OFF_RANGE[0], NEGATIVE_MESSAGE),
+            MaxValueValidator(DAYS_OFF_RANGE[1], VACATION_MAX_MESSAGE),
+        ],
     )
     holiday_days = models.DecimalField(
         "holiday person-days",
         max_digits=5,
         decimal_places=1,
         default=0,
-        validators=[MinValueValidator(0), MaxValueValidator(500)],
+        validators=[
+            MinValueValidator(DAYS_OFF_RANGE[0], NEGATIVE_MESSAGE),
+            MaxValueValidator(DAYS_OFF_RANGE[1], HOLIDAY_MAX_MESSAGE),
+        ],
         help_text="Public holidays times the people they apply to.",
     )
     velocity = models.PositiveSmallIntegerField(
         "measured velocity",
         null=True,
         blank=True,
-        validators=[MaxValueValidator(999)],
+        validators=[
+            MinValueValidator(VELOCITY_RANGE[0], VELOCITY_MIN_MESSAGE),
+            MaxValueValidator(VELOCITY_RANGE[1], VELOCITY_MAX_MESSAGE),
+        ],
         help_text="When set, used instead of the normalised capacity.",
     )
     normalised = models.GeneratedField(expression=NORMALISED_CAPACITY, output_field=POINTS, db_persist=True)
@@ -329,12 +393,32 @@ class TeamCapacity(models.Model):
             models.CheckConstraint(
                 condition=Q(fte__gte=0, vacation_days__gte=0, holiday_days__gte=0),
                 name="capacity_not_negative",
-                violation_error_message="People and days off cannot be negative.",
+                violation_error_message=NEGATIVE_MESSAGE,
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    fte__lte=FTE_RANGE[1],
+                    vacation_days__lte=DAYS_OFF_RANGE[1],
+                    holiday_days__lte=DAYS_OFF_RANGE[1],
+                )
+                & (Q(velocity__isnull=True) | Q(velocity__lte=VELOCITY_RANGE[1])),
+                name="capacity_within_bounds",
+                violation_error_message="A capacity entry is out of its bounds.",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.team} {self.iteration}: {self.capacity}"
+
+    @property
+    def load_percent(self) -> int | None:
+        """Load as a whole percentage of capacity (``None`` if the capacity is 0); needs ``with_load()``."""
+        return load_percent(self.load, self.capacity)
+
+    @property
+    def overloaded(self) -> bool:
+        """Whether the load exceeds the capacity; needs ``with_load()``."""
+        return is_overloaded(self.load, self.capacity)
 
     def get_art(self) -> ART:
         return self.team.art
@@ -746,6 +830,67 @@ class BoardClock(models.Model):
     def read(cls, pi_id: int) -> int:
         return cls.objects.filter(pi_id=pi_id).values_list("version", flat=True).first() or 0
 
+    @classmethod
+    def version_of(cls, pi: str = "pk") -> Coalesce:
+        """The clock of the PI named by the outer query's field ``pi``, 0 before its first change.
+
+        For ``ProgramIncrement.objects.annotate(board_version=BoardClock.version_of())``: read in the
+        same statement as the PI (the core's querysets know nothing of planning).
+        """
+        clock = cls.objects.filter(pi_id=OuterRef(pi)).values("version")[:1]
+        return Coalesce(Subquery(clock), Value(0), output_field=models.BigIntegerField())
+
+
+# The dependency states (``risks.models.Dependency.State``) that decide its health before the dates do.
+HEALTH_BY_STATE = {"delivered": "green", "cancelled": "closed"}
+
+
+class Health(models.TextChoices):
+    """How a dependency's plan fits its need (DESIGN.md, "Program board"): the colour of its line.
+
+    The one rule, for the program board, the dependency pages and their filters: green when
+    delivered, or planned before the iteration it is needed in; amber when planned in that
+    iteration; red when planned after it; unplanned while not planned at all; closed once
+    cancelled. ``of`` answers it in Python, ``expression`` in SQL, from the same comparisons.
+    Dependencies belong to ``risks``, which sits above planning: the board needs the rule too.
+    """
+
+    GREEN = "green", "On track"
+    AMBER = "amber", "Same iteration"
+    RED = "red", "Planned too late"
+    UNPLANNED = "unplanned", "Not planned"
+    CLOSED = "closed", "Closed"
+
+    @classmethod
+    def of(cls, state: str, planned_start: date | None, needed_start: date) -> Health:
+        """From the state and the first days of the planned and the needed-by iterations."""
+        if state in HEALTH_BY_STATE:
+            return cls(HEALTH_BY_STATE[state])
+        if planned_start is None:
+            return cls.UNPLANNED
+        if planned_start < needed_start:
+            return cls.GREEN
+        if planned_start == needed_start:
+            return cls.AMBER
+        return cls.RED
+
+    @classmethod
+    def expression(
+        cls,
+        state: str = "state",
+        planned_start: str = "planned_iteration__start_date",
+        needed_start: str = "needed_by__start_date",
+    ) -> Case:
+        """``of`` in SQL, over the named fields (by default a dependency's)."""
+        return Case(
+            *(When(**{state: value}, then=Value(health)) for value, health in HEALTH_BY_STATE.items()),
+            When(**{f"{planned_start}__isnull": True}, then=Value(cls.UNPLANNED.value)),
+            When(**{f"{planned_start}__lt": F(needed_start)}, then=Value(cls.GREEN.value)),
+            When(**{planned_start: F(needed_start)}, then=Value(cls.AMBER.value)),
+            default=Value(cls.RED.value),
+            output_field=CharField(),
+        )
+
 
 class PlanBaseline(models.Model):
     """The plan the train committed to at the end of PI Planning: placements and objectives as they were."""
@@ -796,12 +941,48 @@ VOTE_VALUES = (1, 2, 3, 4, 5)
 REPLAN_BELOW = 3
 
 
+@dataclass(frozen=True)
+class Tally:
+    """A round's result: how many chose each value of the fist of five, their number and average,
+    and the concerns, sorted by their text so that their order says nothing of who wrote them."""
+
+    counts: dict[int, int]
+    concerns: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, counts: Mapping[int, int], concerns=()) -> Tally:
+        return cls({value: counts.get(value, 0) for value in VOTE_VALUES}, tuple(sorted(concerns)))
+
+    @property
+    def votes(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def average(self) -> Decimal | None:
+        """The average vote to two decimals; ``None`` before any vote."""
+        if not self.votes:
+            return None
+        total = sum(value * count for value, count in self.counts.items())
+        return (Decimal(total) / self.votes).quantize(Decimal("0.01"))
+
+    def as_dict(self) -> dict:
+        return {"counts": self.counts, "votes": self.votes, "average": self.average, "concerns": list(self.concerns)}
+
+
 class VoteRoundQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(pi__art__in=ART.objects.visible_to(user))
 
     def open(self) -> VoteRoundQuerySet:
         return self.filter(closed_at__isnull=True)
+
+    def with_tally(self) -> VoteRoundQuerySet:
+        """Each round with its votes counted per value and its concerns, in the same statement:
+        read them as ``round.tally``. Who voted what is not read."""
+        counts = {f"votes_{value}": Count("votes", filter=Q(votes__value=value)) for value in VOTE_VALUES}
+        # ``> ''`` leaves out both the empty concerns and the NULL of a round without votes.
+        concerns = ArrayAgg("votes__concern", filter=Q(votes__concern__gt=""), default=Value([]))
+        return self.annotate(**counts, concern_texts=concerns)
 
 
 class VoteRound(models.Model):
@@ -857,6 +1038,13 @@ class VoteRound(models.Model):
     @property
     def scope_name(self) -> str:
         return self.team.name if self.team_id else "the whole train"
+
+    @property
+    def tally(self) -> Tally:
+        """The round's result, as ``VoteRound.objects.with_tally()`` read it."""
+        if not hasattr(self, "concern_texts"):
+            raise AttributeError("Read the round with VoteRound.objects.with_tally() to have its tally.")
+        return Tally.of({value: getattr(self, f"votes_{value}") for value in VOTE_VALUES}, self.concern_texts)
 
 
 class Vote(models.Model):

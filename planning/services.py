@@ -16,14 +16,12 @@ that is no longer current raises ``StaleVersion`` (a 409 on every interface).
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from artops.models import ART, Iteration, Membership, ProgramIncrement, Team, User
-from artops.permissions import CAPABILITY_MESSAGES, has_capability, require
+from artops.models import ART, Iteration, ProgramIncrement, Team, User
+from artops.permissions import CAPABILITY_MESSAGES, has_capability, memberships_of, require
 from artops.services import StaleVersion, lock_version, require_member, save_validated
 from planning.models import (
     DEFAULT_READINESS,
@@ -109,6 +107,60 @@ def create_feature(
     _validated(feature)
     _record_state(feature, from_state="", by=by)
     return Feature.objects.with_related().get(pk=feature.pk)
+
+
+class RowsRefused(ValidationError):
+    """Some of the features given to ``create_features`` were refused; nothing was written.
+
+    ``rows`` maps the index of each refused row (from 0, in the order given) to its messages.
+    """
+
+    def __init__(self, rows: dict[int, list[str]]):
+        self.rows = rows
+        super().__init__([f"Row {index + 1}: {message}" for index, messages in rows.items() for message in messages])
+
+
+@transaction.atomic
+def create_features(art: ART, *, rows: list[dict], by: User) -> list[Feature]:
+    """Add many features to the train's backlog at once (the CSV import): all or nothing.
+
+    Each row holds the arguments ``create_feature`` takes (``title``, ``type``, ``pi``, the
+    WSJF inputs…). Every row is validated before anything is written; a refused row raises
+    ``RowsRefused`` naming each refused row. Keys follow the order of ``rows``. Set-based: the
+    same few queries whether the file has two rows or a thousand.
+    """
+    types = {values.get("type", Feature.Type.BUSINESS) for values in rows}
+    require_edit(by, art, *(feature_type for feature_type in types if feature_type in Feature.Type.values))
+    features: list[Feature] = []
+    refused: dict[int, list[str]] = {}
+    for index, values in enumerate(rows):
+        fields = dict(values)
+        title = (fields.pop("title", "") or "").strip()
+        feature_type = fields.pop("type", Feature.Type.BUSINESS)
+        unknown = set(fields) - set(EDITABLE_FIELDS)
+        if unknown:
+            refused[index] = [f"These fields do not exist: {', '.join(sorted(unknown))}."]
+            continue
+        feature = Feature(art=art, title=title, type=feature_type, **fields)
+        try:
+            _check_type(feature_type)
+            # The train and the PI are objects already read: asking the database whether they
+            # exist would cost two queries a row. ``clean`` still checks the PI is the train's.
+            feature.full_clean(exclude=["art", "pi", "key"], validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            refused[index] = error.messages
+        features.append(feature)
+    if refused:
+        raise RowsRefused(refused)
+    for feature, number in zip(features, FeatureCounter.reserve(art, len(features)), strict=True):
+        feature.key = f"{key_prefix(art)}-{number}"
+    Feature.objects.bulk_create(features)
+    now = timezone.now()
+    FeatureStateChange.objects.bulk_create(
+        FeatureStateChange(feature=feature, from_state="", to_state=feature.state, at=now, by=by)
+        for feature in features
+    )
+    return features
 
 
 # What a feature's card on the program board shows: a change of these is a change of the board.
@@ -356,7 +408,13 @@ def move_placement(
     iteration: Iteration | None = None,
     team: Team | None = None,
 ) -> FeaturePlacement:
-    """Move a card to another iteration, or hand it to another team (the plans of both teams change)."""
+    """Move a card to another iteration, or hand it to another team (the plans of both teams change).
+
+    The answer's ``moved`` says whether anything changed. A move to the cell the card is
+    already in changes nothing (no new version, no recorded change, no tick of the board's
+    clock) and answers the placement as it is with ``moved`` False; a stale version is still
+    refused, so that the editor learns the card is elsewhere now.
+    """
     _require_team_plan(by, placement.team)
     if team is not None and team != placement.team:
         _require_team_plan(by, team)
@@ -364,8 +422,12 @@ def move_placement(
     current = _lock(FeaturePlacement, placement, expected_version, label)
     current.feature = placement.feature
     from_team, from_iteration = placement.team, placement.iteration
-    current.team = team or from_team
-    current.iteration = iteration or from_iteration
+    target_team, target_iteration = team or from_team, iteration or from_iteration
+    if (target_team.pk, target_iteration.pk) == (current.team_id, current.iteration_id):
+        unchanged = FeaturePlacement.objects.with_related().get(pk=current.pk)
+        unchanged.moved = False
+        return unchanged
+    current.team, current.iteration = target_team, target_iteration
     if (
         current.team != from_team
         and FeaturePlacement.objects.filter(feature=current.feature, team=current.team).exists()
@@ -383,6 +445,7 @@ def move_placement(
     )
     BoardClock.tick(current.iteration.pi_id)
     placement = FeaturePlacement.objects.with_related().get(pk=current.pk)
+    placement.moved = True
     placement_planned.send(sender=FeaturePlacement, placement=placement, by=by)
     return placement
 
@@ -399,9 +462,42 @@ def remove_placement(placement: FeaturePlacement, *, by: User, expected_version:
 
 UNSET = object()
 
+# Who changes what of an objective: its writers the words, Business Owners the business value.
+OBJECTIVE_FIELDS = ("statement", "committed", "features")
+BUSINESS_VALUE_FIELDS = ("planned_business_value", "actual_business_value")
+
+
+def _capabilities_for(fields) -> list[str]:
+    fields = set(fields)
+    unknown = fields - {*OBJECTIVE_FIELDS, *BUSINESS_VALUE_FIELDS}
+    if unknown:
+        raise ValueError(f"Not fields of an objective: {', '.join(sorted(unknown))}")
+    needed = []
+    if fields & set(BUSINESS_VALUE_FIELDS):
+        needed.append("planning.set_business_value")
+    if fields & set(OBJECTIVE_FIELDS):
+        needed.append("planning.write_objectives")
+    return needed
+
+
+def can_change_objective(user: User, team: Team, fields=OBJECTIVE_FIELDS) -> bool:
+    """Whether ``user`` may change these ``fields`` of ``team``'s objectives.
+
+    The statement, commitment and linked features need ``planning.write_objectives`` for the
+    team (its Scrum Master and PO, the RTE); the planned and actual business value need
+    ``planning.set_business_value`` (Business Owners alone). A change naming both needs both.
+    """
+    return all(has_capability(user, capability, art=team.art, team=team) for capability in _capabilities_for(fields))
+
+
+def require_change_objective(user: User, team: Team, fields=OBJECTIVE_FIELDS) -> None:
+    """Refuse unless ``user`` may change these ``fields`` of ``team``'s objectives, with the reason."""
+    for capability in _capabilities_for(fields):
+        require(user, capability, art=team.art, team=team)
+
 
 def _require_objectives(user: User, team: Team) -> None:
-    require(user, "planning.write_objectives", art=team.art, team=team)
+    require_change_objective(user, team, OBJECTIVE_FIELDS)
 
 
 def _objective_label(objective: PIObjective) -> str:
@@ -487,7 +583,7 @@ def set_business_value(
     objective: PIObjective, *, by: User, expected_version: int, planned=UNSET, actual=UNSET
 ) -> PIObjective:
     """A Business Owner gives an objective its planned (1–10) or actual (0–10) business value."""
-    require(by, "planning.set_business_value", art=objective.team.art)
+    require_change_objective(by, objective.team, BUSINESS_VALUE_FIELDS)
     current = _lock(PIObjective, objective, expected_version, _objective_label(objective))
     current.team, current.pi = objective.team, objective.pi
     changed = []
@@ -585,13 +681,22 @@ def commit_plan(pi: ProgramIncrement, *, by: User) -> PlanBaseline:
 
 
 def can_vote_in(user: User, vote_round: VoteRound) -> bool:
-    """A team round: the team's members, Scrum Master and Product Owner. A train round: every member."""
+    """A team round: the team's members, Scrum Master and Product Owner. A train round: every member.
+
+    Answered from the person's memberships (read once per request for every capability check).
+    """
     art = vote_round.pi.art
     if not has_capability(user, "planning.vote", art=art):
         return False
     if vote_round.team_id is None:
         return True
-    return Membership.objects.filter(user=user, art=art, team_id=vote_round.team_id).exists()
+    return any(membership.team_id == vote_round.team_id for membership in memberships_of(user, art))
+
+
+def require_vote_in(user: User, vote_round: VoteRound) -> None:
+    """Refuse unless ``user`` may vote in ``vote_round``, with the reason."""
+    if not can_vote_in(user, vote_round):
+        raise PermissionDenied(f"This round is for the members of {vote_round.scope_name}.")
 
 
 @transaction.atomic
@@ -615,9 +720,8 @@ def _locked_round(vote_round: VoteRound) -> VoteRound:
 @transaction.atomic
 def cast_vote(vote_round: VoteRound, *, by: User, value: int, concern: str = "") -> Vote:
     """Vote 1–5 in an open round; voting again changes the vote until the round closes."""
+    require_vote_in(by, vote_round)
     vote_round = _locked_round(vote_round)
-    if not can_vote_in(by, vote_round):
-        raise PermissionDenied(f"This round is for the members of {vote_round.scope_name}.")
     if not vote_round.is_open:
         raise ValidationError("This round is closed: votes can no longer change.")
     if value not in (1, 2, 3, 4, 5):
@@ -631,22 +735,11 @@ def cast_vote(vote_round: VoteRound, *, by: User, value: int, concern: str = "")
 
 
 def tally(vote_round: VoteRound) -> dict:
-    """Counts per value, the number of votes and the average; concerns without their authors. Two queries."""
-    counts = dict.fromkeys((1, 2, 3, 4, 5), 0)
-    for value, count in (
-        Vote.objects.filter(round=vote_round).order_by().values_list("value").annotate(count=models.Count("id"))
-    ):
-        counts[value] = count
-    total = sum(counts.values())
-    average = (
-        (Decimal(sum(value * count for value, count in counts.items())) / total).quantize(Decimal("0.01"))
-        if total
-        else None
-    )
-    concerns = list(
-        Vote.objects.filter(round=vote_round).exclude(concern="").order_by("concern").values_list("concern", flat=True)
-    )
-    return {"counts": counts, "votes": total, "average": average, "concerns": concerns}
+    """Counts per value, the number of votes and the average; concerns without their authors. One query.
+
+    ``VoteRound.objects.with_tally()`` reads the same for many rounds at once (``round.tally``).
+    """
+    return VoteRound.objects.with_tally().get(pk=vote_round.pk).tally.as_dict()
 
 
 @transaction.atomic
@@ -667,24 +760,58 @@ def close_vote(vote_round: VoteRound, *, by: User) -> VoteRound:
 # --- PI readiness ------------------------------------------------------------------------------
 
 
-def add_default_readiness(pi: ProgramIncrement) -> None:
-    """Give a new PI the default checklist (called when a PI is created); adds nothing twice."""
-    ReadinessItem.objects.bulk_create(
+def create_default_readiness(pi: ProgramIncrement) -> list[ReadinessItem]:
+    """Give a new PI the default readiness checklist; adds nothing twice.
+
+    Called when a PI is created (``artops.signals.pi_created``, connected in ``PlanningConfig.ready``).
+    """
+    return ReadinessItem.objects.bulk_create(
         [ReadinessItem(pi=pi, title=title, position=position) for position, title in enumerate(DEFAULT_READINESS)],
         ignore_conflicts=True,
     )
+
+
+def _refuse_duplicate_title(pi: ProgramIncrement, title: str, item: ReadinessItem | None = None) -> None:
+    """A checklist names each item once, whatever the case: refused with the reason, before the
+    database's unique constraint would refuse it as a mere conflict."""
+    others = ReadinessItem.objects.filter(pi=pi, title__iexact=title)
+    if item is not None:
+        others = others.exclude(pk=item.pk)
+    existing = others.values_list("title", flat=True).first()
+    if existing is not None:
+        raise ValidationError(
+            {
+                "title": f"This checklist already has that item: a readiness item titled “{existing}” "
+                "already exists for this PI."
+            }
+        )
 
 
 @transaction.atomic
 def add_readiness_item(pi: ProgramIncrement, *, by: User, title: str, owner: User | None = None) -> ReadinessItem:
     require(by, "planning.facilitate", art=pi.art)
     require_member(owner, pi.art)
-    if ReadinessItem.objects.filter(pi=pi, title__iexact=(title or "").strip()).exists():
-        raise ValidationError({"title": "This checklist already has that item."})
+    _refuse_duplicate_title(pi, (title or "").strip())
     last = ReadinessItem.objects.filter(pi=pi).order_by("-position").values_list("position", flat=True).first()
     item = ReadinessItem(pi=pi, title=(title or "").strip(), owner=owner, position=(last or 0) + 1)
     _validated(item)
     return item
+
+
+def can_update_readiness_item(user: User, item: ReadinessItem, fields=("done",)) -> bool:
+    """The RTE keeps the checklist (``planning.facilitate``); an item's owner may tick or untick it.
+
+    ``fields``: what the change names (``done``, ``owner``, ``title``).
+    """
+    if item.owner_id is not None and item.owner_id == user.pk and set(fields) <= {"done"}:
+        return True
+    return has_capability(user, "planning.facilitate", art=item.pi.art)
+
+
+def require_update_readiness_item(user: User, item: ReadinessItem, fields=("done",)) -> None:
+    """Refuse unless ``user`` may make this change to ``item``, with the reason."""
+    if not can_update_readiness_item(user, item, fields):
+        require(user, "planning.facilitate", art=item.pi.art)
 
 
 @transaction.atomic
@@ -692,9 +819,8 @@ def update_readiness_item(
     item: ReadinessItem, *, by: User, expected_version: int, done=UNSET, owner=UNSET, title=UNSET
 ) -> ReadinessItem:
     """The RTE keeps the checklist; an item's owner may tick their own item."""
-    is_owner_ticking = item.owner_id == by.pk and owner is UNSET and title is UNSET
-    if not is_owner_ticking:
-        require(by, "planning.facilitate", art=item.pi.art)
+    named = {field for field, value in (("done", done), ("owner", owner), ("title", title)) if value is not UNSET}
+    require_update_readiness_item(by, item, named)
     current = _lock(ReadinessItem, item, expected_version, f"the item “{item.title}”")
     current.pi = item.pi
     if owner is not UNSET:
@@ -702,6 +828,7 @@ def update_readiness_item(
         current.owner = owner
     if title is not UNSET:
         current.title = title.strip()
+        _refuse_duplicate_title(item.pi, current.title, current)
     if done is not UNSET and done != current.done:
         current.done = done
         current.done_at = timezone.now() if done else None

@@ -1,23 +1,29 @@
 """Risks and dependencies: the ROAM board and the cross-team dependencies of a train.
 
 The state rules live here, each in one table (``Risk.TRANSITIONS``, ``Dependency.TRANSITIONS``)
-with the field a state needs; ages and health colours are computed here too, from dates
-passed in (the train's today), so that they can be tested against fixed dates.
+with the field a state needs; ages, aging buckets and health colours are computed here too, in
+Python for one dependency and as queryset methods for lists (``with_age``, ``with_health``,
+``age_bucket_counts``), from dates passed in (the train's today), so that they can be tested
+against fixed dates. The health rule itself is ``planning.models.Health``: the program board,
+below this app, colours its lines by it too.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, DateField, DateTimeField, F, Func, IntegerField, Q, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
+from django.utils import timezone
 
 from artops.models import ART, ARTScopedQuerySet, Iteration, ProgramIncrement, Team
-from planning.models import IP_REFUSAL, Feature
+from planning.models import IP_REFUSAL, Feature, Health
 
 # A risk open and untouched for this long is flagged as aging quietly.
 QUIET_DAYS = 14
@@ -182,12 +188,104 @@ class Risk(models.Model):
             raise InvalidTransition({"state": f"A risk in {current} can move to {options}."})
 
 
+# Aging buckets of open dependencies, in days: (label, lowest, highest or None).
+AGE_BUCKETS = (("0–7 days", 0, 7), ("8–14 days", 8, 14), ("15–30 days", 15, 30), ("over 30 days", 31, None))
+
+
+def bucket_key(low: int, high: int | None) -> str:
+    """How an aging bucket is named in a query string: ``0-7``, ``8-14``, ``15-30``, ``31+``."""
+    return f"{low}-{high}" if high is not None else f"{low}+"
+
+
+def age_bucket(days: int) -> str:
+    """The label of the aging bucket a dependency of ``days`` falls in."""
+    for label, low, high in AGE_BUCKETS:
+        if days >= low and (high is None or days <= high):
+            return label
+    return AGE_BUCKETS[0][0]
+
+
+def age_range(field: str, low: int, high: int | None) -> Q:
+    """``field`` (an age in days) within the bucket from ``low`` to ``high`` (no end if None)."""
+    condition = Q(**{f"{field}__gte": low})
+    if high is not None:
+        condition &= Q(**{f"{field}__lte": high})
+    return condition
+
+
+@dataclass(frozen=True)
+class BucketCount:
+    key: str
+    label: str
+    count: int
+
+
+def local_day(timestamp) -> Func:
+    """The calendar day of ``timestamp`` where the row's train works (PostgreSQL ``AT TIME ZONE``)."""
+    return Func(
+        timestamp,
+        F("art__time_zone"),
+        template="((%(expressions)s)::date)",
+        arg_joiner=" AT TIME ZONE ",
+        output_field=DateField(),
+    )
+
+
+def age_days(now: datetime | None = None) -> Greatest:
+    """``Dependency.age()`` in SQL: days from creation to delivery or cancellation, or to ``now``
+    while open, counted in the train's time zone (never negative)."""
+    now = now or timezone.now()
+    end = Coalesce(local_day(F("closed_at")), local_day(Value(now, output_field=DateTimeField())))
+    # date - date is a whole number of days in PostgreSQL.
+    days = Func(
+        end, local_day(F("created_at")), template="(%(expressions)s)", arg_joiner=" - ", output_field=IntegerField()
+    )
+    return Greatest(days, Value(0))
+
+
 class DependencyQuerySet(ARTScopedQuerySet):
     def for_pi(self, pi: ProgramIncrement) -> DependencyQuerySet:
         return self.filter(pi=pi)
 
     def open(self) -> DependencyQuerySet:
         return self.exclude(state__in=Dependency.CLOSED)
+
+    def closed(self) -> DependencyQuerySet:
+        return self.filter(state__in=Dependency.CLOSED)
+
+    def with_age(self, now: datetime | None = None) -> DependencyQuerySet:
+        """Each dependency with its ``age_days`` (``Dependency.age()`` in SQL), annotated once,
+        so that lists filter and sort by age in the database."""
+        if "age_days" in self.query.annotations:
+            return self
+        return self.annotate(age_days=age_days(now))
+
+    def with_health(self) -> DependencyQuerySet:
+        """Each dependency with its ``health_value`` (``Dependency.health`` in SQL: ``Health.expression``)."""
+        if "health_value" in self.query.annotations:
+            return self
+        return self.annotate(health_value=Health.expression())
+
+    def of_health(self, health: str) -> DependencyQuerySet:
+        return self.alias(health_of_row=Health.expression()).filter(health_of_row=health)
+
+    def aged(self, key: str, now: datetime | None = None) -> DependencyQuerySet:
+        """Those whose age falls in the aging bucket named ``key`` (``bucket_key``)."""
+        low, high = next((low, high) for _, low, high in AGE_BUCKETS if bucket_key(low, high) == key)
+        return self.with_age(now).filter(age_range("age_days", low, high))
+
+    def age_bucket_counts(self, now: datetime | None = None) -> list[BucketCount]:
+        """How many OPEN dependencies fall in each aging bucket: one aggregate query."""
+        aged = self.open().alias(bucket_age=age_days(now))
+        counts = aged.aggregate(
+            **{
+                bucket_key(low, high): Count("pk", filter=age_range("bucket_age", low, high))
+                for _, low, high in AGE_BUCKETS
+            }
+        )
+        return [
+            BucketCount(bucket_key(low, high), label, counts[bucket_key(low, high)]) for label, low, high in AGE_BUCKETS
+        ]
 
     def with_related(self) -> DependencyQuerySet:
         return self.select_related(
@@ -201,36 +299,6 @@ class DependencyQuerySet(ARTScopedQuerySet):
             "planned_iteration",
             "owner",
         )
-
-
-class Health(models.TextChoices):
-    """How a dependency's plan fits its need (DESIGN.md, program board)."""
-
-    GREEN = "green", "On track"
-    AMBER = "amber", "Same iteration"
-    RED = "red", "Planned too late"
-    UNPLANNED = "unplanned", "Not planned"
-    CLOSED = "closed", "Closed"
-
-    @classmethod
-    def of(cls, state: str, planned_start: date | None, needed_start: date) -> Health:
-        """Green when delivered or planned before the iteration it is needed in, amber in the same
-        iteration, red when planned after it; unplanned while not planned at all; closed when cancelled."""
-        if state == "delivered":
-            return cls.GREEN
-        if state == "cancelled":
-            return cls.CLOSED
-        if planned_start is None:
-            return cls.UNPLANNED
-        if planned_start < needed_start:
-            return cls.GREEN
-        if planned_start == needed_start:
-            return cls.AMBER
-        return cls.RED
-
-
-# Aging buckets of open dependencies, in days: (label, lowest, highest or None).
-AGE_BUCKETS = (("0–7 days", 0, 7), ("8–14 days", 8, 14), ("15–30 days", 15, 30), ("over 30 days", 31, None))
 
 
 class Dependency(models.Model):
@@ -391,13 +459,6 @@ class Dependency(models.Model):
             current = self.State(self.state).label
             options = ", ".join(state.label for state in allowed) or "nowhere: it is closed"
             raise InvalidTransition({"state": f"A dependency that is {current.lower()} can move to {options}."})
-
-
-def age_bucket(days: int) -> str:
-    for label, low, high in AGE_BUCKETS:
-        if days >= low and (high is None or days <= high):
-            return label
-    return AGE_BUCKETS[0][0]
 
 
 class Change(models.Model):

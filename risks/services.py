@@ -6,7 +6,8 @@ and the shell. Capabilities (``artops/permissions.py``):
 - raising a risk or a dependency: ``risks.raise`` (every member of the train);
 - editing or ROAMing a risk: ``risks.roam`` (ART-wide roles; a Scrum Master or PO for their
   team's risks); whoever raised a risk may also correct its content;
-- changing a dependency: ``risks.update_dependency`` for the needing or the providing team.
+- changing a dependency: ``risks.update_dependency`` for the needing or the providing team;
+  its weekly review: ``risks.review_dependencies``, for either side as well.
 
 Every write locks the row and compares the version the editor read: a change based on an
 older version raises ``StaleVersion`` (a 409 on every interface), and nothing is lost.
@@ -29,9 +30,7 @@ from risks.models import Dependency, DependencyChange, Risk, RiskChange
 __all__ = ["StaleVersion"]
 
 EDIT_REFUSAL = "Only those who may ROAM this risk, or whoever raised it, change it."
-REVIEW_REFUSAL = (
-    "Only the Scrum Masters and Product Owners of the needing or the providing team, or the RTE, review a dependency."
-)
+REVIEW_REFUSAL = CAPABILITY_MESSAGES["risks.review_dependencies"]
 
 RISK_FIELDS = ("title", "description", "team", "owner", "probability", "impact", "due_date")
 ROAM_FIELDS = ("owner", "rationale", "mitigation_plan")
@@ -190,17 +189,23 @@ def roam_risk(risk: Risk, *, to: str, by: User, expected_version: int, note: str
 # --- dependencies ------------------------------------------------------------------------------
 
 
-def can_update_dependency(user: User, dependency: Dependency) -> bool:
-    """The needing side or the providing side (the RTE anywhere on the train)."""
+def _holds_on_either_side(user: User, capability: str, dependency: Dependency) -> bool:
+    """``capability`` for the needing team or for the providing team (an ART-wide grant anywhere)."""
     art = dependency.art
-    if has_capability(user, "risks.update_dependency", art=art, team=dependency.needing_team):
+    if has_capability(user, capability, art=art, team=dependency.needing_team):
         return True
     return dependency.providing_team_id is not None and has_capability(
-        user, "risks.update_dependency", art=art, team=dependency.providing_team
+        user, capability, art=art, team=dependency.providing_team
     )
 
 
-def _require_update(user: User, dependency: Dependency) -> None:
+def can_update_dependency(user: User, dependency: Dependency) -> bool:
+    """The needing side or the providing side (the RTE anywhere on the train)."""
+    return _holds_on_either_side(user, "risks.update_dependency", dependency)
+
+
+def require_update_dependency(user: User, dependency: Dependency) -> None:
+    """Refuse unless ``user`` may change ``dependency``, with the reason."""
     if not can_update_dependency(user, dependency):
         raise PermissionDenied(CAPABILITY_MESSAGES["risks.update_dependency"])
 
@@ -260,7 +265,7 @@ def raise_dependency(
 def update_dependency(dependency: Dependency, *, by: User, expected_version: int, **changes) -> Dependency:
     """Change what is needed, who provides it, when it is needed or planned, or its owner."""
     _check_unknown(changes, DEPENDENCY_FIELDS)
-    _require_update(by, dependency)
+    require_update_dependency(by, dependency)
     if "owner" in changes:
         if changes["owner"] is None:
             raise ValidationError({"owner": "Every dependency has an owner."})
@@ -284,7 +289,7 @@ def update_dependency(dependency: Dependency, *, by: User, expected_version: int
 @transaction.atomic
 def move_dependency(dependency: Dependency, *, to: str, by: User, expected_version: int, note: str = "") -> Dependency:
     """requested → committed → delivered, or at risk / blocked / cancelled on the way."""
-    _require_update(by, dependency)
+    require_update_dependency(by, dependency)
     current = _lock(Dependency, dependency, expected_version, _dependency_label(dependency))
     current.art, current.pi = dependency.art, dependency.pi
     current.check_transition(to)
@@ -301,8 +306,14 @@ def move_dependency(dependency: Dependency, *, to: str, by: User, expected_versi
 
 
 def can_review_dependency(user: User, dependency: Dependency) -> bool:
-    """Either side of the dependency, and the RTE who runs the weekly review."""
-    return can_update_dependency(user, dependency) or has_capability(user, "sync.facilitate", art=dependency.art)
+    """``risks.review_dependencies`` on either side of the dependency (the RTE anywhere on the train)."""
+    return _holds_on_either_side(user, "risks.review_dependencies", dependency)
+
+
+def require_review_dependency(user: User, dependency: Dependency) -> None:
+    """Refuse unless ``user`` may review ``dependency``, with the reason."""
+    if not can_review_dependency(user, dependency):
+        raise PermissionDenied(REVIEW_REFUSAL)
 
 
 @transaction.atomic
@@ -310,8 +321,7 @@ def review_dependency(
     dependency: Dependency, *, by: User, expected_version: int, next_action: str, reviewed_on: date
 ) -> Dependency:
     """The weekly review: record the next action and the day it was reviewed."""
-    if not can_review_dependency(by, dependency):
-        _require_update(by, dependency)
+    require_review_dependency(by, dependency)
     current = _lock(Dependency, dependency, expected_version, _dependency_label(dependency))
     current.art, current.pi = dependency.art, dependency.pi
     diff = _apply(current, {"next_action": next_action, "reviewed_on": reviewed_on})

@@ -1,4 +1,5 @@
-"""Shared fixtures: a train with two teams and one person per role (the personas).
+"""Shared fixtures: a train with two teams and one person per role (the personas), its PI and
+the PI's development iterations, an API client, and a query counter.
 
 Personas: rte, product_manager, system_architect, business_owner, scrum_master,
 product_owner, team_member (all on ``art``; the team-scoped ones in ``team``), outsider (the
@@ -8,8 +9,10 @@ RTE of another train) and anonymous (``None``).
 from datetime import date
 
 import pytest
+from rest_framework.test import APIClient
 
 from artops.models import Role
+from tests import helpers
 from tests.factories import ARTFactory, MembershipFactory, TeamFactory, UserFactory, make_pi
 
 PERSONAS = [
@@ -49,6 +52,24 @@ def other_team(art):
 @pytest.fixture
 def pi(art):
     return make_pi(art, name="PI 2026.4", start=date(2026, 10, 5))
+
+
+@pytest.fixture
+def development(pi):
+    """The development iterations of ``pi``, in order (``pi.iterations.ip()`` is the last one, IP)."""
+    return list(pi.iterations.development())
+
+
+@pytest.fixture
+def api_client():
+    """A DRF API client; ``api_client.force_login(user)`` to call the API as someone."""
+    return APIClient()
+
+
+@pytest.fixture
+def count_queries():
+    """``count_queries(call, *args, **kwargs)``: (number of SQL queries, what the call returned)."""
+    return helpers.count_queries
 
 
 @pytest.fixture

@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from artops.models import ART, Iteration, Membership, ProgramIncrement, Role, Team, User
+from tests import helpers
 from tests.api_helpers import assert_unauthenticated, client_for
 from tests.conftest import make_member
 from tests.factories import ARTFactory, MembershipFactory, TeamFactory, UserFactory, make_pi
@@ -750,10 +749,9 @@ def test_bad_filter_values_are_refused(rte_client, art, basename, params):
 
 def count_queries(client: APIClient, url: str) -> tuple[int, int]:
     """(number of queries, number of rows listed) of one GET of ``url``."""
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
+    queries, response = helpers.count_queries(client.get, url)
     assert response.status_code == 200, response.content
-    return len(queries.captured_queries), response.json()["count"]
+    return queries, response.json()["count"]
 
 
 def assert_constant_queries(client: APIClient, url: str, grow: Callable[[], None], *, expected: int) -> None:

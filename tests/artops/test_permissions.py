@@ -64,6 +64,9 @@ EXPECTED_GRANTS: dict[str, dict[str, str]] = {
     "risks.roam": {RTE: ART, PM: ART, SA: ART, BO: ART, SM: TEAM, PO: TEAM},
     # update a dependency
     "risks.update_dependency": {RTE: ART, SM: TEAM, PO: TEAM},
+    # the weekly dependency review (next action, reviewed on): the RTE who hunts aging dependencies,
+    # and those who update a dependency, for their team's side
+    "risks.review_dependencies": {RTE: ART, SM: TEAM, PO: TEAM},
     # run ART Sync, System Demo, I&A; escalate beyond the train
     "sync.facilitate": {RTE: ART},
     # post team status, escalate an impediment to the ART

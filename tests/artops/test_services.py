@@ -538,3 +538,59 @@ def test_rte_of_another_train_is_refused_even_with_own_train_in_hand(art, other_
         services.create_team(art, name="Trojans", by=outsider)
     assert services.create_team(other_art, name="Trojans", by=outsider).art == other_art
     assert not Team.objects.filter(art=art, name="Trojans").exists()
+
+
+# --- the person's profile and API token -----------------------------------------------------
+
+
+def test_update_profile_saves_the_trimmed_name(team_member):
+    user = services.update_profile(team_member, display_name="  Tess T. Member ")
+    assert User.objects.get(pk=team_member.pk).display_name == "Tess T. Member" == user.display_name
+
+
+def test_update_profile_refuses_an_empty_or_too_long_name(team_member):
+    for name in ("   ", "x" * 121):
+        with pytest.raises(ValidationError) as refused:
+            services.update_profile(team_member, display_name=name)
+        assert "display_name" in refused.value.message_dict
+    assert User.objects.get(pk=team_member.pk).display_name == "Tess Member"
+
+
+def test_create_api_token_replaces_the_old_one(team_member):
+    from rest_framework.authtoken.models import Token
+
+    first = services.create_api_token(team_member)
+    second = services.create_api_token(team_member)
+    assert first.key != second.key
+    assert list(Token.objects.filter(user=team_member).values_list("key", flat=True)) == [second.key]
+
+
+def test_a_failed_token_creation_keeps_the_old_token(team_member, monkeypatch):
+    """Delete-then-create in one transaction: a failure halfway leaves the person with their old token."""
+    from rest_framework.authtoken.models import Token
+
+    old = services.create_api_token(team_member)
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(Token, "save", broken)
+    with pytest.raises(RuntimeError):
+        services.create_api_token(team_member)
+    monkeypatch.undo()
+    assert list(Token.objects.filter(user=team_member).values_list("key", flat=True)) == [old.key]
+
+
+def test_revoke_api_token_says_whether_there_was_one(team_member):
+    from rest_framework.authtoken.models import Token
+
+    assert services.revoke_api_token(team_member) is False
+    services.create_api_token(team_member)
+    assert services.revoke_api_token(team_member) is True
+    assert not Token.objects.filter(user=team_member).exists()
+
+
+def test_a_refused_name_leaves_the_person_object_as_it_was(team_member):
+    with pytest.raises(ValidationError):
+        services.update_profile(team_member, display_name=" ")
+    assert team_member.display_name == "Tess Member"

@@ -11,8 +11,7 @@ from artops.demo import DEMO_PASSWORD
 from artops.models import Role
 from risks.models import Dependency
 from tests.conftest import make_member
-from tests.factories import ARTFactory, TeamFactory, make_pi
-from tests.risks.test_dependency_rules import make_dependency
+from tests.factories import ARTFactory, TeamFactory, make_dependency, make_pi
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

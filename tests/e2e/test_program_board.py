@@ -150,6 +150,19 @@ def test_a_red_line_turns_green_when_the_providing_card_moves_earlier(page, live
     expect(line).to_have_class("pb-line health-green is-highlighted")
 
 
+# Resolves with whether the live board swaps in the next fresh board its poll brings (200, not 204).
+# The board's own htmx:beforeSwap listener, registered when the page loaded, has decided by then.
+NEXT_LIVE_SWAP = """() => new Promise((resolve) => {
+  document.addEventListener("htmx:beforeSwap", function decided(event) {
+    const source = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (source && source.hasAttribute("data-live") && event.detail.xhr.status === 200) {
+      document.removeEventListener("htmx:beforeSwap", decided);
+      resolve(event.detail.shouldSwap);
+    }
+  });
+})"""
+
+
 def test_a_stale_move_from_the_second_browser_shows_the_conflict_and_the_current_board(
     page, second_page, live_server, log_in, train
 ):
@@ -165,8 +178,11 @@ def test_a_stale_move_from_the_second_browser_shows_the_conflict_and_the_current
 
     drag(page, card, falcons, iterations[0])
     expect(card_in(page, falcons, iterations[0], card)).to_be_visible()
-    # The live board waits while the menu is open: the person's choice is not swept away.
-    second_page.wait_for_timeout(3_000)
+    # The live board's next poll brings the fresh board, and while the menu is open it declines to
+    # swap it in: the person's choice is not swept away.
+    with second_page.expect_response(lambda response: "/board/changes/" in response.url and response.status == 200):
+        swapped = second_page.evaluate(NEXT_LIVE_SWAP)
+    assert swapped is False
     expect(menu.locator("input[name=version]")).to_have_value("1")
 
     menu.get_by_label("Iteration").select_option(label="Iteration 4")

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from planning import imports
-from planning.models import OFF_SCALE_MESSAGE, WSJF_INPUTS, Feature
+from planning.models import OFF_SCALE_MESSAGE, WSJF_INPUTS, Feature, FeatureStateChange
 from tests.conftest import PERSONAS
 from tests.factories import make_pi
 from tests.helpers import expected, login
@@ -247,6 +247,26 @@ def test_a_row_the_service_still_refuses_rolls_back_every_row(art, product_manag
     # The refused attempt handed out no keys: the next feature is still number 1.
     created = imports.save(imports.preview(ENABLERS, art=art, by=product_manager), art=art, by=product_manager)
     assert [feature.key for feature in created] == ["PAY-1", "PAY-2"]
+
+
+def enabler_rows(count: int) -> str:
+    return "title,type,job_size\n" + "".join(f"Enabler {number},enabler,5\n" for number in range(count))
+
+
+# The capability (memberships, read once), the train's next keys, the features, their first
+# state changes, and the savepoint around them: the same whatever the length of the file.
+SAVE_QUERIES = 6
+
+
+@pytest.mark.parametrize("rows", [2, 40])
+def test_save_reads_and_writes_a_constant_number_of_queries(art, product_manager, rows, django_assert_num_queries):
+    result = imports.preview(enabler_rows(rows), art=art, by=product_manager)
+    product_manager = type(product_manager).objects.get(pk=product_manager.pk)  # no memberships cached yet
+    with django_assert_num_queries(SAVE_QUERIES):
+        created = imports.save(result, art=art, by=product_manager)
+    assert [feature.key for feature in created] == [f"PAY-{number}" for number in range(1, rows + 1)]
+    assert Feature.objects.count() == rows
+    assert FeatureStateChange.objects.filter(to_state="funnel", from_state="", by=product_manager).count() == rows
 
 
 # --- the pages --------------------------------------------------------------------------------

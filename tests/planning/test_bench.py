@@ -1,5 +1,6 @@
 """``make bench`` at a tiny size, so that its machinery cannot rot: seeding, the baseline, timing, the table."""
 
+import pytest
 from rest_framework.test import APIClient
 
 from bench import measure, seed
@@ -12,7 +13,22 @@ SMALL = seed.Size("small", teams=2, features=10, dependencies=6)
 LARGER = seed.Size("larger", teams=2, features=30, dependencies=6)
 
 
-def test_bench_seeds_times_and_tabulates_at_a_tiny_size(db):
+# Seconds each timed call takes, in the order the bench times them: baseline, page, API, run after
+# run (two runs per size). A scripted clock, so that the medians and ratios are known exactly.
+SCRIPTED = {
+    "small": [(0.002, 0.010, 0.006), (0.004, 0.030, 0.008)],
+    "larger": [(0.010, 0.050, 0.020), (0.010, 0.150, 0.080)],
+}
+
+
+def test_bench_seeds_times_and_tabulates_at_a_tiny_size(db, monkeypatch):
+    durations = iter(seconds for size in ("small", "larger") for run in SCRIPTED[size] for seconds in run)
+
+    def scripted_timed(call):
+        call()  # the request still runs: only the clock is scripted
+        return next(durations)
+
+    monkeypatch.setattr(measure, "timed", scripted_timed)
     rng = seed.generator(1)
     seed.seed_history(arts=1, pis=1, size=HISTORY, rng=rng)
     train = seed.seed_train([SMALL, LARGER], past_pis=1, rng=rng)
@@ -36,9 +52,15 @@ def test_bench_seeds_times_and_tabulates_at_a_tiny_size(db):
         ("larger", measure.PAGE),
         ("larger", measure.API),
     ]
-    assert all(result.median_ms > 0 and result.baseline_ms > 0 for result in results)
-    # Ratios at this size are noise; the query counts are not.
-    assert not [problem for problem in measure.failures(results) if "query count" in problem]
+    # The median of the runs, in milliseconds, against the baseline's median: page within 10×, API within 5×.
+    timings = [value for result in results for value in (result.median_ms, result.baseline_ms, result.target)]
+    assert timings == pytest.approx([20.0, 3.0, 10.0, 7.0, 3.0, 5.0, 100.0, 10.0, 10.0, 50.0, 10.0, 5.0])
+    assert [round(result.ratio, 2) for result in results] == [6.67, 2.33, 10.0, 5.0]
+    assert all(result.passed for result in results) and measure.failures(results) == []
+    # Each endpoint reads the same number of queries at both sizes, and at least one.
+    queries = {(result.size, result.endpoint): result.queries for result in results}
+    for endpoint in (measure.PAGE, measure.API):
+        assert queries["small", endpoint] == queries["larger", endpoint] >= 1
     table = measure.table(results).splitlines()
     assert len(table) == 2 + len(results)
     assert "| larger " in table[-1] and measure.API in table[-1]

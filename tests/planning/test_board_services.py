@@ -1,5 +1,7 @@
 """Services of the program board: milestones, the board clock, the committed plan, the vote, readiness."""
 
+import subprocess
+import sys
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -7,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from artops import services as core_services
+from artops.models import ProgramIncrement
 from planning import services
 from planning.models import (
     DEFAULT_READINESS,
@@ -19,11 +22,6 @@ from planning.models import (
 )
 from tests.factories import make_pi
 from tests.planning.factories import FeatureFactory, ObjectiveFactory, PlacementFactory
-
-
-def development(pi):
-    return list(pi.iterations.filter(is_ip=False).order_by("number"))
-
 
 # --- milestones and the board clock ------------------------------------------------------------
 
@@ -46,8 +44,8 @@ def test_milestones_belong_to_the_backlog_owners(request, persona, pi):
 def test_every_board_change_moves_the_clock(rte, team, pi, art):
     feature = FeatureFactory(art=art, pi=pi)
     assert BoardClock.read(pi.pk) == 0
-    placement = services.place_feature(feature, team=team, iteration=development(pi)[0], by=rte)
-    services.move_placement(placement, iteration=development(pi)[1], by=rte, expected_version=1)
+    placement = services.place_feature(feature, team=team, iteration=pi.iterations.development()[0], by=rte)
+    services.move_placement(placement, iteration=pi.iterations.development()[1], by=rte, expected_version=1)
     services.create_milestone(pi, by=rte, name="Go-live", date=pi.start_date)
     assert BoardClock.read(pi.pk) == 3
 
@@ -56,7 +54,7 @@ def test_every_board_change_moves_the_clock(rte, team, pi, art):
 
 
 def test_commit_plan_keeps_placements_and_objectives_once(rte, team, pi, art):
-    first = development(pi)[0]
+    first = pi.iterations.development()[0]
     PlacementFactory(feature=FeatureFactory(art=art, pi=pi), team=team, iteration=first)
     ObjectiveFactory(team=team, pi=pi, planned_business_value=8)
     baseline = services.commit_plan(pi, by=rte)
@@ -158,6 +156,41 @@ def test_rte_adds_items_and_owners_tick_their_own(rte, product_manager, team_mem
         services.update_readiness_item(item, by=rte, expected_version=1, done=False)
 
 
+def test_the_checklist_comes_from_create_pi_not_from_any_save(art):
+    """An explicit hook (``artops.signals.pi_created``), not a ``post_save`` receiver: a PI row saved
+    directly, as a data migration or the admin would, gets no checklist behind anyone's back."""
+    bare = ProgramIncrement.objects.create(
+        art=art,
+        name="Bare",
+        start_date=date(2033, 1, 3),
+        end_date=date(2033, 3, 1),
+        iteration_weeks=2,
+        development_iterations=3,
+    )
+    assert not ReadinessItem.objects.filter(pi=bare).exists()
+    assert services.create_default_readiness(bare) and services.create_default_readiness(bare) is not None
+    assert ReadinessItem.objects.filter(pi=bare).count() == len(DEFAULT_READINESS)
+
+
+def test_a_refused_checklist_rolls_the_new_pi_back(rte, art, monkeypatch):
+    def broken(pi):
+        raise ValidationError("The checklist could not be written.")
+
+    monkeypatch.setattr(services, "create_default_readiness", broken)
+    with pytest.raises(ValidationError, match="checklist could not"):
+        core_services.create_pi(art, name="PI 2031.1", start_date=date(2031, 1, 6), by=rte)
+    assert not ProgramIncrement.objects.filter(name="PI 2031.1").exists()
+
+
+def test_planning_signals_import_nothing_of_planning():
+    """The former services ↔ signals import cycle: the signals module stands alone."""
+    code = (
+        "import sys, planning.signals; print(sorted(m for m in sys.modules if m.startswith(('planning.', 'risks.'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)  # noqa: S603 (our own interpreter and code)
+    assert result.stdout.strip() == "['planning.signals']"
+
+
 def test_make_pi_does_not_skip_the_checklist(art):
     pi = make_pi(art, name="PI 2032.1", start=date(2032, 1, 5))
     assert ReadinessItem.objects.filter(pi=pi).count() == len(DEFAULT_READINESS)
@@ -169,6 +202,24 @@ def test_a_checklist_item_is_not_added_twice(rte, pi):
     assert ReadinessItem.objects.filter(pi=pi).count() == len(DEFAULT_READINESS)
 
 
+def test_renaming_an_item_to_a_title_the_checklist_has_is_refused_with_the_reason(rte, pi):
+    """From the shell or a task too (no form or serializer checks first): the real reason, not a conflict."""
+    item = ReadinessItem.objects.get(pi=pi, title="Capacities entered")
+    with pytest.raises(ValidationError) as refused:
+        services.update_readiness_item(item, by=rte, expected_version=1, title=" vision AND roadmap ready ")
+    assert refused.value.message_dict == {
+        "title": [
+            "This checklist already has that item: a readiness item titled “Vision and roadmap ready” "
+            "already exists for this PI."
+        ]
+    }
+    item.refresh_from_db()
+    assert (item.title, item.version) == ("Capacities entered", 1)
+    # Its own title in another case is a rename, not a duplicate.
+    renamed = services.update_readiness_item(item, by=rte, expected_version=1, title="CAPACITIES entered")
+    assert renamed.title == "CAPACITIES entered"
+
+
 def test_objective_statement_is_at_most_a_thousand_characters(scrum_master, team, pi):
     with pytest.raises(ValidationError, match="at most 1000"):
         services.create_objective(team, pi, by=scrum_master, statement="x" * 1001)
@@ -176,7 +227,7 @@ def test_objective_statement_is_at_most_a_thousand_characters(scrum_master, team
 
 def test_renaming_or_moving_a_feature_on_the_board_moves_the_clock(product_manager, team, pi, art):
     feature = FeatureFactory(art=art, pi=pi)
-    PlacementFactory(feature=feature, team=team, iteration=development(pi)[0])
+    PlacementFactory(feature=feature, team=team, iteration=pi.iterations.development()[0])
     feature = services.update_feature(feature, by=product_manager, expected_version=1, time_criticality=8)
     assert BoardClock.read(pi.pk) == 0  # WSJF inputs are not on the card
     feature = services.update_feature(feature, by=product_manager, expected_version=2, title="Renamed")

@@ -15,21 +15,17 @@ from tests.helpers import expected, login, url
 from tests.planning.factories import FeatureFactory, ObjectiveFactory, PlacementFactory
 
 
-def development(pi):
-    return list(pi.iterations.filter(is_ip=False).order_by("number"))
-
-
 @pytest.fixture
 def plan(art, pi, team, other_team):
     """Two features on the board (one delivered by both teams) and two objectives, before commitment."""
-    first, second = development(pi)[:2]
+    first, second = pi.iterations.development()[:2]
     payouts = FeatureFactory(art=art, pi=pi, title="Payouts")
     refunds = FeatureFactory(art=art, pi=pi, title="Refunds")
     return {
         "art": art,
         "pi": pi,
         "teams": {"Falcons": team, "Otters": other_team},
-        "iterations": development(pi),
+        "iterations": pi.iterations.development(),
         "features": {"Payouts": payouts, "Refunds": refunds},
         "placements": {
             ("Payouts", "Falcons"): PlacementFactory(feature=payouts, team=team, iteration=first),
@@ -215,7 +211,7 @@ def test_plan_changes(
 def test_team_changes_pair_lost_and_gained_teams_and_leave_the_rest(art, pi, team, other_team, rte):
     """A feature that lost two teams and gained one: one card moved to the new team, one dropped."""
     herons = TeamFactory(art=art, name="Herons")
-    first, second = development(pi)[:2]
+    first, second = pi.iterations.development()[:2]
     feature = FeatureFactory(art=art, pi=pi, title="Payouts")
     falcons = PlacementFactory(feature=feature, team=team, iteration=first)
     otters = PlacementFactory(feature=feature, team=other_team, iteration=second)
@@ -250,14 +246,14 @@ def test_another_pi_is_not_compared(art, plan, rte, team):
     later = make_pi(art, name="PI 2027.1", start=date(2027, 1, 4))
     services.commit_plan(plan["pi"], by=rte)
     feature = FeatureFactory(art=art, pi=later)
-    PlacementFactory(feature=feature, team=team, iteration=development(later)[0])
+    PlacementFactory(feature=feature, team=team, iteration=later.iterations.development()[0])
     ObjectiveFactory(team=team, pi=later)
     assert plan_changes(plan["pi"]).unchanged
 
 
 def grow(art, pi, teams, size: int) -> None:
     """``size`` more features placed by every team and ``size`` objectives per team."""
-    iterations = development(pi)
+    iterations = list(pi.iterations.development())
     for n in range(size):
         feature = FeatureFactory(art=art, pi=pi)
         for team in teams:
@@ -268,7 +264,7 @@ def grow(art, pi, teams, size: int) -> None:
 def shake(pi) -> None:
     """Move, drop and change a share of everything, so that every list has entries."""
     placements_now = list(FeaturePlacement.objects.for_pi(pi).order_by("id"))
-    iterations = development(pi)
+    iterations = list(pi.iterations.development())
     for placement in placements_now[::3]:
         placement.iteration = iterations[(placement.iteration.number) % len(iterations)]
         placement.save()

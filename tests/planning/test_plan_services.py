@@ -21,19 +21,6 @@ from planning.models import (
 from tests.factories import TeamFactory, make_pi
 from tests.planning.factories import FeatureFactory, ObjectiveFactory, PlacementFactory, StoryFactory
 
-
-def iterations(pi):
-    return list(pi.iterations.order_by("number"))
-
-
-def development(pi):
-    return [iteration for iteration in iterations(pi) if not iteration.is_ip]
-
-
-def ip(pi):
-    return next(iteration for iteration in iterations(pi) if iteration.is_ip)
-
-
 # --- capacity --------------------------------------------------------------------------------
 
 
@@ -55,7 +42,7 @@ def ip(pi):
     ],
 )
 def test_capacity_is_normalised_or_measured(rte, team, pi, fte, vacation, holiday, velocity, normalised, capacity):
-    iteration = development(pi)[0]
+    iteration = pi.iterations.development()[0]
     saved = services.set_capacity(
         team, iteration, by=rte, fte=fte, vacation_days=vacation, holiday_days=holiday, velocity=velocity
     )
@@ -64,7 +51,7 @@ def test_capacity_is_normalised_or_measured(rte, team, pi, fte, vacation, holida
 
 
 def test_capacity_is_one_row_per_team_and_iteration(scrum_master, team, pi):
-    iteration = development(pi)[0]
+    iteration = pi.iterations.development()[0]
     services.set_capacity(team, iteration, by=scrum_master, fte=5)
     services.set_capacity(team, iteration, by=scrum_master, fte=6, holiday_days=2)
     assert TeamCapacity.objects.get(team=team, iteration=iteration).capacity == 46
@@ -72,15 +59,15 @@ def test_capacity_is_one_row_per_team_and_iteration(scrum_master, team, pi):
 
 def test_capacity_refused_in_the_ip_iteration_and_when_negative(rte, team, pi):
     with pytest.raises(ValidationError, match="IP iteration"):
-        services.set_capacity(team, ip(pi), by=rte, fte=5)
+        services.set_capacity(team, pi.iterations.ip().get(), by=rte, fte=5)
     with pytest.raises(ValidationError):
-        services.set_capacity(team, development(pi)[0], by=rte, fte=-1)
+        services.set_capacity(team, pi.iterations.development()[0], by=rte, fte=-1)
     assert not TeamCapacity.objects.exists()
 
 
 def test_scrum_master_sets_only_their_own_teams_capacity(scrum_master, other_team, pi):
     with pytest.raises(PermissionDenied):
-        services.set_capacity(other_team, development(pi)[0], by=scrum_master, fte=5)
+        services.set_capacity(other_team, pi.iterations.development()[0], by=scrum_master, fte=5)
     assert not TeamCapacity.objects.exists()
 
 
@@ -88,7 +75,7 @@ def test_scrum_master_sets_only_their_own_teams_capacity(scrum_master, other_tea
 
 
 def test_loads_sum_points_per_team_and_iteration(team, other_team, pi):
-    first, second = development(pi)[:2]
+    first, second = pi.iterations.development()[:2]
     StoryFactory(team=team, pi=pi, iteration=first, points=5)
     StoryFactory(team=team, pi=pi, iteration=first, points=8)
     StoryFactory(team=team, pi=pi, iteration=second, points=2)
@@ -103,12 +90,14 @@ def test_loads_sum_points_per_team_and_iteration(team, other_team, pi):
 
 def test_story_refused_in_the_ip_iteration(scrum_master, team, pi):
     with pytest.raises(ValidationError, match="IP iteration"):
-        services.create_story(team, pi, by=scrum_master, title="Hardening", points=3, iteration=ip(pi))
-    story = StoryFactory(team=team, pi=pi, iteration=development(pi)[0])
+        services.create_story(
+            team, pi, by=scrum_master, title="Hardening", points=3, iteration=pi.iterations.ip().get()
+        )
+    story = StoryFactory(team=team, pi=pi, iteration=pi.iterations.development()[0])
     with pytest.raises(ValidationError, match="IP iteration"):
-        services.move_story(story, iteration=ip(pi), by=scrum_master, expected_version=1)
+        services.move_story(story, iteration=pi.iterations.ip().get(), by=scrum_master, expected_version=1)
     story.refresh_from_db()
-    assert story.iteration == development(pi)[0] and story.version == 1
+    assert story.iteration == pi.iterations.development()[0] and story.version == 1
     assert Story.objects.count() == 1
 
 
@@ -121,13 +110,13 @@ def test_story_points_out_of_range_are_refused(scrum_master, team, pi, points, m
 
 def test_story_refused_into_another_pis_iteration(scrum_master, team, art, pi):
     later = make_pi(art, name="PI 2027.1", start=pi.end_date + timedelta(days=1))
-    other_iteration = development(later)[0]
+    other_iteration = later.iterations.development()[0]
     with pytest.raises(ValidationError, match="Choose an iteration of"):
         services.create_story(team, pi, by=scrum_master, title="Wrong PI", iteration=other_iteration)
 
 
 def test_move_story_changes_the_iteration_and_the_version(scrum_master, team, pi):
-    first, second = development(pi)[:2]
+    first, second = pi.iterations.development()[:2]
     story = StoryFactory(team=team, pi=pi, iteration=first)
     moved = services.move_story(story, iteration=second, by=scrum_master, expected_version=1)
     assert (moved.iteration, moved.version) == (second, 2)
@@ -137,12 +126,12 @@ def test_move_story_changes_the_iteration_and_the_version(scrum_master, team, pi
 
 
 def test_scrum_master_cannot_change_another_teams_board(scrum_master, other_team, pi):
-    story = StoryFactory(team=other_team, pi=pi, iteration=development(pi)[0])
+    story = StoryFactory(team=other_team, pi=pi, iteration=pi.iterations.development()[0])
     with pytest.raises(PermissionDenied):
-        services.move_story(story, iteration=development(pi)[1], by=scrum_master, expected_version=1)
+        services.move_story(story, iteration=pi.iterations.development()[1], by=scrum_master, expected_version=1)
     with pytest.raises(PermissionDenied):
         services.create_story(other_team, pi, by=scrum_master, title="Sneaky")
-    assert Story.objects.get().iteration == development(pi)[0]
+    assert Story.objects.get().iteration == pi.iterations.development()[0]
 
 
 def test_team_member_changes_only_the_stories_they_own(team_member, scrum_master, team, pi):
@@ -162,7 +151,7 @@ def test_business_owner_cannot_touch_a_team_plan(business_owner, team, pi):
 
 
 def test_pi_schedule_is_frozen_once_stories_are_planned(rte, team, pi):
-    StoryFactory(team=team, pi=pi, iteration=development(pi)[0])
+    StoryFactory(team=team, pi=pi, iteration=pi.iterations.development()[0])
     with pytest.raises(ValidationError, match="already planned"):
         core_services.update_pi(pi, by=rte, development_iterations=5)
     assert pi.iterations.count() == 5
@@ -183,7 +172,7 @@ def feature(art, pi):
 
 
 def test_place_and_move_a_feature_records_every_change(scrum_master, team, pi, feature):
-    first, second = development(pi)[:2]
+    first, second = pi.iterations.development()[:2]
     placement = services.place_feature(feature, team=team, iteration=first, by=scrum_master)
     moved = services.move_placement(placement, iteration=second, by=scrum_master, expected_version=1)
     assert (moved.iteration, moved.version) == (second, 2)
@@ -194,31 +183,31 @@ def test_place_and_move_a_feature_records_every_change(scrum_master, team, pi, f
 
 
 def test_one_placement_per_feature_and_team(scrum_master, team, pi, feature):
-    services.place_feature(feature, team=team, iteration=development(pi)[0], by=scrum_master)
+    services.place_feature(feature, team=team, iteration=pi.iterations.development()[0], by=scrum_master)
     with pytest.raises(ValidationError, match="already placed"):
-        services.place_feature(feature, team=team, iteration=development(pi)[1], by=scrum_master)
+        services.place_feature(feature, team=team, iteration=pi.iterations.development()[1], by=scrum_master)
     assert FeaturePlacement.objects.count() == 1
 
 
 def test_placement_refused_in_ip_outside_the_features_pi_or_unplanned(scrum_master, team, pi, art, feature):
     with pytest.raises(ValidationError, match="IP iteration"):
-        services.place_feature(feature, team=team, iteration=ip(pi), by=scrum_master)
+        services.place_feature(feature, team=team, iteration=pi.iterations.ip().get(), by=scrum_master)
     unplanned = FeatureFactory(art=art, pi=None)
     with pytest.raises(ValidationError, match="not planned for a PI"):
-        services.place_feature(unplanned, team=team, iteration=development(pi)[0], by=scrum_master)
+        services.place_feature(unplanned, team=team, iteration=pi.iterations.development()[0], by=scrum_master)
     assert not FeaturePlacement.objects.exists() and not PlacementChange.objects.exists()
 
 
 def test_stale_placement_move_is_refused(rte, team, pi, feature):
-    placement = PlacementFactory(feature=feature, team=team, iteration=development(pi)[0])
-    services.move_placement(placement, iteration=development(pi)[1], by=rte, expected_version=1)
+    placement = PlacementFactory(feature=feature, team=team, iteration=pi.iterations.development()[0])
+    services.move_placement(placement, iteration=pi.iterations.development()[1], by=rte, expected_version=1)
     with pytest.raises(services.StaleVersion):
-        services.move_placement(placement, iteration=development(pi)[2], by=rte, expected_version=1)
-    assert FeaturePlacement.objects.get().iteration == development(pi)[1]
+        services.move_placement(placement, iteration=pi.iterations.development()[2], by=rte, expected_version=1)
+    assert FeaturePlacement.objects.get().iteration == pi.iterations.development()[1]
 
 
 def test_handing_a_card_to_another_team_needs_both_teams(scrum_master, rte, team, other_team, pi, feature):
-    placement = PlacementFactory(feature=feature, team=team, iteration=development(pi)[0])
+    placement = PlacementFactory(feature=feature, team=team, iteration=pi.iterations.development()[0])
     with pytest.raises(PermissionDenied):
         services.move_placement(placement, team=other_team, by=scrum_master, expected_version=1)
     moved = services.move_placement(placement, team=other_team, by=rte, expected_version=1)
@@ -342,7 +331,7 @@ def test_team_of_another_train_is_not_a_team_of_this_one(rte, pi):
 
 
 def test_a_capacity_correction_from_an_older_version_is_refused(scrum_master, rte, team, pi):
-    iteration = development(pi)[0]
+    iteration = pi.iterations.development()[0]
     first = services.set_capacity(team, iteration, by=scrum_master, fte=5)
     services.set_capacity(team, iteration, by=rte, fte=6, expected_version=first.version)
     with pytest.raises(services.StaleVersion, match="a moment ago"):

@@ -1,7 +1,7 @@
 """The program board's structure: columns, rows, cards, anchors, line colours, filters, and its query count."""
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.http import QueryDict
@@ -16,27 +16,9 @@ from planning.program_board_layout import program_board
 from risks.models import Dependency
 from tests.conftest import make_member
 from tests.factories import TeamFactory, make_pi
+from tests.factories import make_board_dependency as make_dependency
+from tests.helpers import fill_program_board as fill
 from tests.planning.factories import FeatureFactory, PlacementFactory
-
-RAISED_AT = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
-
-
-def development(pi):
-    return list(pi.iterations.filter(is_ip=False).order_by("number"))
-
-
-def ip(pi):
-    return pi.iterations.get(is_ip=True)
-
-
-def make_dependency(pi, *, needing_team, needed_by, owner, **fields):
-    """A dependency written directly (no capability check), open unless ``state`` says otherwise."""
-    fields.setdefault("description", "An API to call")
-    if fields.get("state") in Dependency.CLOSED:
-        fields.setdefault("closed_at", RAISED_AT + timedelta(days=3))
-    return Dependency.objects.create(
-        art=pi.art, pi=pi, needing_team=needing_team, needed_by=needed_by, owner=owner, created_at=RAISED_AT, **fields
-    )
 
 
 def board_of(pi, **filters):
@@ -50,7 +32,7 @@ def owner(art):
 
 @pytest.fixture
 def iterations(pi):
-    return development(pi)
+    return list(pi.iterations.development())
 
 
 # --- columns, rows and cards -------------------------------------------------------------------
@@ -61,11 +43,11 @@ def test_columns_are_the_iterations_with_the_ip_iteration_last(pi):
     names = [column.name for column in board.iterations]
     assert len(names) == 5
     assert [column.is_ip for column in board.iterations] == [False, False, False, False, True]
-    assert [column.id for column in board.development_iterations] == [it.pk for it in development(pi)]
+    assert [column.id for column in board.development_iterations] == [it.pk for it in pi.iterations.development()]
 
 
 def test_milestones_fall_in_the_iteration_of_their_date(pi, iterations):
-    second, last = iterations[1], ip(pi)
+    second, last = iterations[1], pi.iterations.ip().get()
     release = Milestone.objects.create(pi=pi, name="Release 3.2", date=second.start_date + timedelta(days=3))
     fair = Milestone.objects.create(pi=pi, name="Trade fair", date=last.end_date)
     board = board_of(pi)
@@ -201,8 +183,8 @@ def test_a_dependency_planned_in_another_pi_starts_at_the_not_planned_marker(art
         pi,
         needing_team=team,
         providing_team=other_team,
-        needed_by=development(pi)[1],
-        planned_iteration=development(later)[0],
+        needed_by=pi.iterations.development()[1],
+        planned_iteration=later.iterations.development()[0],
         owner=owner,
     )
     line = board_of(pi).line(dependency.pk)
@@ -422,50 +404,6 @@ def test_as_json_is_plain_data(train, pi):
 # --- query count -------------------------------------------------------------------------------
 
 SIZES = (30, 300, 3000)
-
-
-def fill(art, pi, owner, size: int) -> None:
-    """``size`` features each placed by one of six teams, a dependency per three features, two milestones."""
-    teams = [TeamFactory(art=art, name=f"Team {index}") for index in range(6)]
-    iterations = development(pi)
-    start = Feature.objects.filter(art=art).count()
-    features = Feature.objects.bulk_create(
-        Feature(
-            art=art,
-            pi=pi,
-            key=f"BIG-{start + index}",
-            title=f"Feature {index}",
-            type=Feature.Type.ENABLER if index % 4 == 0 else Feature.Type.BUSINESS,
-        )
-        for index in range(size)
-    )
-    FeaturePlacement.objects.bulk_create(
-        FeaturePlacement(feature=feature, team=teams[index % 6], iteration=iterations[index % 4])
-        for index, feature in enumerate(features)
-    )
-    Dependency.objects.bulk_create(
-        Dependency(
-            art=art,
-            pi=pi,
-            needing_team=teams[index % 6],
-            providing_team=teams[(index + 1) % 6] if index % 5 else None,
-            external_party="" if index % 5 else f"Vendor {index % 3}",
-            needing_feature=features[index],
-            providing_feature=features[index + 1] if index % 5 else None,
-            needed_by=iterations[index % 4],
-            planned_iteration=iterations[(index + 1) % 4] if index % 2 else None,
-            description=f"Dependency {index}",
-            owner=owner,
-            created_at=RAISED_AT,
-        )
-        for index in range(0, size - 1, 3)
-    )
-    Milestone.objects.bulk_create(
-        [
-            Milestone(pi=pi, name="Release", date=iterations[1].start_date),
-            Milestone(pi=pi, name="Audit", date=iterations[3].end_date),
-        ]
-    )
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -10,9 +10,10 @@ from planning.models import IP_REFUSAL, BoardClock, FeaturePlacement, Milestone,
 from planning.views.program_board import VERSION_MISSING
 from tests.conftest import PERSONAS
 from tests.factories import ARTFactory, TeamFactory, make_pi
+from tests.factories import make_board_dependency as make_dependency
 from tests.helpers import HTMX, expected, login
+from tests.helpers import fill_program_board as fill
 from tests.planning.factories import FeatureFactory, PlacementFactory
-from tests.planning.test_program_board import development, fill, ip, make_dependency
 
 MOVERS = {"rte", "scrum_master", "product_owner"}
 MILESTONE_EDITORS = {"rte", "product_manager"}
@@ -54,7 +55,7 @@ def state(placement) -> tuple:
 def card(art, pi, team):
     """Falcons' placement of “Instant payouts” in Iteration 1."""
     feature = FeatureFactory(art=art, pi=pi, title="Instant payouts")
-    return PlacementFactory(feature=feature, team=team, iteration=development(pi)[0])
+    return PlacementFactory(feature=feature, team=team, iteration=pi.iterations.development()[0])
 
 
 def move(client, art, pi, card, *, htmx=True, **data):
@@ -80,7 +81,7 @@ def test_another_trains_pi_is_404(client, art, pi, rte):
 
 
 def test_page_shows_columns_rows_cards_lines_and_legend(client, art, pi, team, other_team, card, rte):
-    first, second = development(pi)[:2]
+    first, second = pi.iterations.development()[:2]
     api = PlacementFactory(feature=FeatureFactory(art=art, pi=pi, type="enabler"), team=other_team, iteration=second)
     dependency = make_dependency(
         pi,
@@ -114,14 +115,14 @@ def test_page_shows_columns_rows_cards_lines_and_legend(client, art, pi, team, o
     assert 'draggable="true"' in html and 'id="milestone-form"' in html
     assert "js/program_board.js" in html and "<script>" not in html
     # The IP column refuses drops.
-    assert attributes(html, f"cell-team-{team.pk}-{ip(pi).pk}")["data-accepts"] == "false"
+    assert attributes(html, f"cell-team-{team.pk}-{pi.iterations.ip().get().pk}")["data-accepts"] == "false"
     assert attributes(html, f"cell-team-{team.pk}-{first.pk}")["data-accepts"] == "true"
-    assert "is-ip" in attributes(html, f"iteration-{ip(pi).pk}")["class"]
+    assert "is-ip" in attributes(html, f"iteration-{pi.iterations.ip().get().pk}")["class"]
     assert html.count('data-accepts="true"') == 2 * 4  # two teams × four development iterations
 
 
 def test_a_scrum_master_can_drag_only_their_own_teams_cards(client, art, pi, team, other_team, card, scrum_master):
-    theirs = PlacementFactory(feature=card.feature, team=other_team, iteration=development(pi)[1])
+    theirs = PlacementFactory(feature=card.feature, team=other_team, iteration=pi.iterations.development()[1])
     html = login(client, scrum_master).get(url("program_board", art, pi)).content.decode()
     assert html.count('draggable="true"') == 1
     assert f'id="card-{card.pk}-move"' in html and f'id="card-{theirs.pk}-move"' not in html
@@ -136,7 +137,9 @@ def test_business_owner_reads_the_board_without_controls(client, art, pi, card, 
 
 
 def test_filters_work_as_plain_get_and_as_htmx(client, art, pi, team, other_team, card, rte):
-    theirs = PlacementFactory(feature=FeatureFactory(art=art, pi=pi), team=other_team, iteration=development(pi)[1])
+    theirs = PlacementFactory(
+        feature=FeatureFactory(art=art, pi=pi), team=other_team, iteration=pi.iterations.development()[1]
+    )
     client = login(client, rte)
     html = client.get(url("program_board", art, pi), {"teams": other_team.pk}).content.decode()
     assert f'id="card-{theirs.pk}"' in html and f'id="card-{card.pk}"' not in html
@@ -172,7 +175,7 @@ def test_a_filter_in_error_narrows_nothing(client, art, pi, team, other_team, ca
 def test_move_permission_matrix(client, art, pi, card, everyone, persona, request):
     name = request.node.callspec.params["persona"]
     before = state(card)
-    second = development(pi)[1]
+    second = pi.iterations.development()[1]
     response = move(login(client, persona), art, pi, card, iteration=second.pk)
     assert response.status_code == expected(name, name in MOVERS)
     if response.status_code == 200:
@@ -185,21 +188,21 @@ def test_move_permission_matrix(client, art, pi, card, everyone, persona, reques
 
 def test_business_owner_move_is_403_with_the_reason_and_nothing_saved(client, art, pi, card, business_owner):
     before = state(card)
-    response = move(login(client, business_owner), art, pi, card, iteration=ip(pi).pk)
+    response = move(login(client, business_owner), art, pi, card, iteration=pi.iterations.ip().get().pk)
     assert response.status_code == 403
     assert response["Content-Type"].startswith("text/plain")
     assert b"Scrum Master and Product Owner" in response.content
     assert state(card) == before
     # Without htmx: the 403 page with the reason.
-    response = move(client, art, pi, card, htmx=False, iteration=development(pi)[1].pk)
+    response = move(client, art, pi, card, htmx=False, iteration=pi.iterations.development()[1].pk)
     assert response.status_code == 403 and b"Scrum Master and Product Owner" in response.content
     assert state(card) == before
 
 
 def test_scrum_master_cannot_move_another_teams_card(client, art, pi, other_team, card, scrum_master):
-    theirs = PlacementFactory(feature=card.feature, team=other_team, iteration=development(pi)[0])
+    theirs = PlacementFactory(feature=card.feature, team=other_team, iteration=pi.iterations.development()[0])
     before = state(theirs)
-    response = move(login(client, scrum_master), art, pi, theirs, iteration=development(pi)[1].pk)
+    response = move(login(client, scrum_master), art, pi, theirs, iteration=pi.iterations.development()[1].pk)
     assert response.status_code == 403
     assert state(theirs) == before
 
@@ -212,7 +215,7 @@ def test_scrum_master_cannot_hand_a_card_to_another_team(client, art, pi, other_
 
 
 def test_rte_hands_a_card_to_another_team_by_dropping_it_on_their_row(client, art, pi, other_team, card, rte):
-    third = development(pi)[2]
+    third = pi.iterations.development()[2]
     response = move(login(client, rte), art, pi, card, team=other_team.pk, iteration=third.pk)
     assert response.status_code == 200
     assert state(card) == ((other_team.pk, third.pk, 2), 1, 1)
@@ -227,7 +230,7 @@ def test_rte_hands_a_card_to_another_team_by_dropping_it_on_their_row(client, ar
 
 
 def test_plain_post_moves_and_redirects_back_to_the_filtered_board(client, art, pi, team, card, rte):
-    second = development(pi)[1]
+    second = pi.iterations.development()[1]
     client = login(client, rte)
     response = client.post(
         url("program_board_move", art, pi) + f"?teams={team.pk}",
@@ -245,7 +248,7 @@ def test_the_move_menu_offers_development_iterations_and_the_teams_one_may_move_
     response = login(client, rte).get(url("program_board_move", art, pi), {"placement": card.pk}, headers=HTMX)
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
-    assert 'name="version" value="1"' in html and f'<option value="{ip(pi).pk}"' not in html
+    assert 'name="version" value="1"' in html and f'<option value="{pi.iterations.ip().get().pk}"' not in html
     assert f'<option value="{other_team.pk}">' in html
     # A Scrum Master may keep the card in their team only; a plain GET is a page of its own.
     response = login(client, scrum_master).get(url("program_board_move", art, pi), {"placement": card.pk})
@@ -264,12 +267,12 @@ def test_the_move_menu_is_403_for_a_reader(client, art, pi, card, team_member):
 
 def test_a_move_into_the_ip_iteration_is_422_and_changes_nothing(client, art, pi, card, rte):
     before = state(card)
-    response = move(login(client, rte), art, pi, card, iteration=ip(pi).pk)
+    response = move(login(client, rte), art, pi, card, iteration=pi.iterations.ip().get().pk)
     assert response.status_code == 422
     assert IP_REFUSAL.encode() in response.content and b'id="program-board"' in response.content
     assert state(card) == before
     # Without htmx the whole page says so.
-    response = move(client, art, pi, card, htmx=False, iteration=ip(pi).pk)
+    response = move(client, art, pi, card, htmx=False, iteration=pi.iterations.ip().get().pk)
     assert response.status_code == 422 and b"<html" in response.content and IP_REFUSAL.encode() in response.content
     assert state(card) == before
 
@@ -277,7 +280,7 @@ def test_a_move_into_the_ip_iteration_is_422_and_changes_nothing(client, art, pi
 def test_a_move_into_another_pis_iteration_is_422(client, art, pi, card, rte):
     later = make_pi(art, name="PI 2027.1", start=date(2027, 1, 4))
     before = state(card)
-    response = move(login(client, rte), art, pi, card, iteration=development(later)[0].pk)
+    response = move(login(client, rte), art, pi, card, iteration=later.iterations.development()[0].pk)
     assert response.status_code == 422
     assert f"Choose an iteration of {pi.name}.".encode() in response.content
     assert state(card) == before
@@ -296,7 +299,7 @@ def test_a_move_into_another_pis_iteration_is_422(client, art, pi, card, rte):
 )
 def test_bad_move_input_is_422_and_changes_nothing(client, art, pi, card, rte, data, message):
     before = state(card)
-    response = move(login(client, rte), art, pi, card, **{"iteration": development(pi)[1].pk, **data})
+    response = move(login(client, rte), art, pi, card, **{"iteration": pi.iterations.development()[1].pk, **data})
     assert response.status_code == 422
     assert message.encode() in response.content
     assert state(card) == before
@@ -316,11 +319,14 @@ def test_a_team_of_another_train_or_an_inactive_team_is_422(client, art, pi, car
 
 def test_an_unknown_placement_or_one_of_another_pi_is_404(client, art, pi, team, card, rte):
     later = make_pi(art, name="PI 2027.1", start=date(2027, 1, 4))
-    elsewhere = PlacementFactory(feature=FeatureFactory(art=art, pi=later), team=team, iteration=development(later)[0])
+    elsewhere = PlacementFactory(
+        feature=FeatureFactory(art=art, pi=later), team=team, iteration=later.iterations.development()[0]
+    )
     client = login(client, rte)
     for unknown in (999999, 10**30):
         response = client.post(
-            url("program_board_move", art, pi), {"placement": unknown, "version": 1, "iteration": development(pi)[1].pk}
+            url("program_board_move", art, pi),
+            {"placement": unknown, "version": 1, "iteration": pi.iterations.development()[1].pk},
         )
         assert response.status_code == 404
     response = client.post(url("program_board_move", art, pi), {"placement": elsewhere.pk, "version": 1}, headers=HTMX)
@@ -329,7 +335,7 @@ def test_an_unknown_placement_or_one_of_another_pi_is_404(client, art, pi, team,
 
 
 def test_a_stale_move_is_409_with_the_message_and_the_current_board(client, art, pi, card, rte, scrum_master):
-    second, third = development(pi)[1:3]
+    second, third = pi.iterations.development()[1:3]
     move(login(client, scrum_master), art, pi, card, iteration=second.pk)
     before = state(card)
 
@@ -359,7 +365,7 @@ def test_a_move_to_where_the_card_already_is_changes_nothing(client, art, pi, ca
 def test_milestone_create_permission_matrix(client, art, pi, everyone, persona, request):
     name = request.node.callspec.params["persona"]
     clock = BoardClock.read(pi.pk)
-    day = development(pi)[1].start_date
+    day = pi.iterations.development()[1].start_date
     response = login(client, persona).post(
         url("program_board_milestone_create", art, pi), {"name": "Release 3.2", "date": day.isoformat()}, headers=HTMX
     )
@@ -375,7 +381,7 @@ def test_milestone_create_permission_matrix(client, art, pi, everyone, persona, 
 @pytest.mark.parametrize("persona", PERSONAS, indirect=True)
 def test_milestone_delete_permission_matrix(client, art, pi, everyone, persona, request):
     name = request.node.callspec.params["persona"]
-    milestone = Milestone.objects.create(pi=pi, name="Audit", date=development(pi)[2].start_date)
+    milestone = Milestone.objects.create(pi=pi, name="Audit", date=pi.iterations.development()[2].start_date)
     response = login(client, persona).post(
         url("program_board_milestone_delete", art, pi, milestone_id=milestone.pk), {"version": 1}, headers=HTMX
     )
@@ -403,7 +409,7 @@ def test_bad_milestone_input_is_422_and_saves_nothing(client, art, pi, product_m
 
 
 def test_a_stale_milestone_delete_is_409(client, art, pi, rte):
-    milestone = Milestone.objects.create(pi=pi, name="Audit", date=development(pi)[2].start_date, version=2)
+    milestone = Milestone.objects.create(pi=pi, name="Audit", date=pi.iterations.development()[2].start_date, version=2)
     response = login(client, rte).post(
         url("program_board_milestone_delete", art, pi, milestone_id=milestone.pk), {"version": 1}, headers=HTMX
     )
@@ -442,7 +448,7 @@ def test_an_unchanged_board_answers_204_in_three_queries(client, art, pi, rte, s
 def test_a_changed_board_answers_the_fresh_board_and_its_version(client, art, pi, card, rte, business_owner):
     watcher = login(client, business_owner)
     assert changes(watcher, art, pi, 0).status_code == 204
-    services_move = move(login(client, rte), art, pi, card, iteration=development(pi)[1].pk)
+    services_move = move(login(client, rte), art, pi, card, iteration=pi.iterations.development()[1].pk)
     assert services_move.status_code == 200
 
     response = changes(login(client, business_owner), art, pi, 0)
@@ -457,7 +463,7 @@ def test_a_changed_board_answers_the_fresh_board_and_its_version(client, art, pi
 
 
 def test_the_live_check_keeps_the_filters(client, art, pi, team, other_team, card, rte):
-    theirs = PlacementFactory(feature=card.feature, team=other_team, iteration=development(pi)[1])
+    theirs = PlacementFactory(feature=card.feature, team=other_team, iteration=pi.iterations.development()[1])
     BoardClock.tick(pi.pk)
     html = changes(login(client, rte), art, pi, 0, teams=other_team.pk).content.decode()
     assert f'id="card-{theirs.pk}"' in html and f'id="card-{card.pk}"' not in html

@@ -8,15 +8,6 @@ from planning.boards import Load, pi_plan, points_text, team_board
 from tests.factories import TeamFactory
 from tests.planning.factories import CapacityFactory, FeatureFactory, PlacementFactory, StoryFactory
 
-
-def development(pi):
-    return list(pi.iterations.filter(is_ip=False).order_by("number"))
-
-
-def ip(pi):
-    return pi.iterations.get(is_ip=True)
-
-
 # --- load against capacity ------------------------------------------------------------------
 
 
@@ -44,7 +35,7 @@ def ip(pi):
     ],
 )
 def test_column_load_against_capacity(team, pi, capacity, velocity, points, percent, overloaded, level, text):
-    iteration = development(pi)[0]
+    iteration = pi.iterations.development()[0]
     if capacity is not None:
         vacation = Decimal("0.5") if capacity == Decimal("2.25") else 0
         CapacityFactory(team=team, iteration=iteration, fte=capacity, velocity=velocity, vacation_days=vacation)
@@ -91,14 +82,14 @@ def test_columns_unplanned_then_every_iteration_ip_last(team, pi):
         "Iteration 4",
         "IP",
     ]
-    ip_column = board.column(ip(pi))
+    ip_column = board.column(pi.iterations.ip().get())
     assert ip_column.is_ip and not ip_column.takes_stories
     assert ip_column.load is None and not ip_column.overloaded and ip_column.stories == []
     assert board.column(None).takes_stories and board.column(None).load is None
 
 
 def test_stories_land_in_their_columns_and_other_teams_stay_out(team, other_team, pi):
-    first, second = development(pi)[:2]
+    first, second = pi.iterations.development()[:2]
     a = StoryFactory(team=team, pi=pi, iteration=first, points=5)
     b = StoryFactory(team=team, pi=pi, iteration=first, points=3)
     c = StoryFactory(team=team, pi=pi, iteration=None, points=13)
@@ -114,7 +105,7 @@ def test_stories_land_in_their_columns_and_other_teams_stay_out(team, other_team
 
 
 def test_team_board_reads_a_constant_number_of_queries(team, pi, art, django_assert_num_queries):
-    iterations = development(pi)
+    iterations = list(pi.iterations.development())
     features = [FeatureFactory(art=art, pi=pi) for _ in range(5)]
     for index in range(20):
         StoryFactory(team=team, pi=pi, iteration=iterations[index % 4], feature=features[index % 5])
@@ -152,7 +143,7 @@ def feature(art, pi):
     ],
 )
 def test_stories_later_than_the_placement_are_warned(team, pi, feature, placed, story_iterations, late):
-    iterations = {iteration.number: iteration for iteration in development(pi)}
+    iterations = {iteration.number: iteration for iteration in pi.iterations.development()}
     PlacementFactory(feature=feature, team=team, iteration=iterations[placed])
     stories = [
         StoryFactory(team=team, pi=pi, feature=feature, iteration=iterations.get(number)) for number in story_iterations
@@ -175,7 +166,7 @@ def test_stories_later_than_the_placement_are_warned(team, pi, feature, placed, 
 
 
 def test_warning_message_counts_stories(team, pi, feature):
-    first, _, third, fourth = development(pi)
+    first, _, third, fourth = pi.iterations.development()
     PlacementFactory(feature=feature, team=team, iteration=first)
     StoryFactory(team=team, pi=pi, feature=feature, iteration=third)
     StoryFactory(team=team, pi=pi, feature=feature, iteration=fourth)
@@ -188,7 +179,7 @@ def test_warning_message_counts_stories(team, pi, feature):
 
 
 def test_another_teams_stories_and_placements_do_not_warn(team, other_team, pi, feature):
-    first, second = development(pi)[:2]
+    first, second = pi.iterations.development()[:2]
     PlacementFactory(feature=feature, team=team, iteration=second)
     PlacementFactory(feature=feature, team=other_team, iteration=first)
     StoryFactory(team=team, pi=pi, feature=feature, iteration=second)
@@ -200,10 +191,10 @@ def test_another_teams_stories_and_placements_do_not_warn(team, other_team, pi, 
 def test_features_with_stories_but_no_placement_get_a_note(team, pi, art, feature):
     placed = FeatureFactory(art=art, pi=pi)
     not_in_this_pi = FeatureFactory(art=art, pi=None)
-    PlacementFactory(feature=placed, team=team, iteration=development(pi)[0])
+    PlacementFactory(feature=placed, team=team, iteration=pi.iterations.development()[0])
     StoryFactory(team=team, pi=pi, feature=feature)
-    StoryFactory(team=team, pi=pi, feature=feature, iteration=development(pi)[1])
-    StoryFactory(team=team, pi=pi, feature=placed, iteration=development(pi)[0])
+    StoryFactory(team=team, pi=pi, feature=feature, iteration=pi.iterations.development()[1])
+    StoryFactory(team=team, pi=pi, feature=placed, iteration=pi.iterations.development()[0])
     StoryFactory(team=team, pi=pi, feature=not_in_this_pi)
 
     (note,) = team_board(team, pi).notes
@@ -216,8 +207,8 @@ def test_feature_rows_list_the_pis_features_with_this_teams_placements(team, oth
     other = FeatureFactory(art=art, pi=pi, user_business_value=20)
     FeatureFactory(art=art, pi=None)  # not in the PI: not offered
     cancelled = FeatureFactory(art=art, pi=pi, state="cancelled")
-    placement = PlacementFactory(feature=feature, team=team, iteration=development(pi)[1])
-    PlacementFactory(feature=other, team=other_team, iteration=development(pi)[0])
+    placement = PlacementFactory(feature=feature, team=team, iteration=pi.iterations.development()[1])
+    PlacementFactory(feature=other, team=other_team, iteration=pi.iterations.development()[0])
 
     board = team_board(team, pi)
 
@@ -231,7 +222,7 @@ def test_feature_rows_list_the_pis_features_with_this_teams_placements(team, oth
 
 
 def test_pi_plan_grid_of_teams_and_development_iterations(team, other_team, pi, art):
-    first, second, third, _ = development(pi)
+    first, second, third, _ = pi.iterations.development()
     TeamFactory(art=art, name="Retired", active=False)
     CapacityFactory(team=team, iteration=first, fte=5)  # 40
     CapacityFactory(team=team, iteration=second, fte=5, velocity=30)
@@ -265,7 +256,7 @@ def test_pi_plan_grid_of_teams_and_development_iterations(team, other_team, pi, 
 def test_pi_plan_reads_a_constant_number_of_queries(art, pi, django_assert_num_queries):
     teams = [TeamFactory(art=art) for _ in range(6)]
     for team in teams:
-        for iteration in development(pi):
+        for iteration in pi.iterations.development():
             CapacityFactory(team=team, iteration=iteration)
             StoryFactory(team=team, pi=pi, iteration=iteration)
         StoryFactory(team=team, pi=pi)

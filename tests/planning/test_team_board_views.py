@@ -18,14 +18,6 @@ def board_url(art, pi, team, name: str = "team_board", **kwargs) -> str:
     return url(name, art, pi_id=pi.pk, team_id=team.pk, **kwargs)
 
 
-def development(pi):
-    return list(pi.iterations.filter(is_ip=False).order_by("number"))
-
-
-def ip(pi):
-    return pi.iterations.get(is_ip=True)
-
-
 def story_state(story) -> tuple:
     """What an endpoint could change about a story (and whether it still exists)."""
     row = Story.objects.filter(pk=story.pk).values_list("title", "points", "state", "iteration", "feature", "version")
@@ -38,7 +30,7 @@ def story_state(story) -> tuple:
 @pytest.mark.parametrize("persona", PERSONAS, indirect=True)
 def test_board_page_permission_matrix(client, art, team, pi, everyone, persona, request):
     name = request.node.callspec.params["persona"]
-    StoryFactory(team=team, pi=pi, iteration=development(pi)[0], title="Settle payouts")
+    StoryFactory(team=team, pi=pi, iteration=pi.iterations.development()[0], title="Settle payouts")
     response = login(client, persona).get(board_url(art, pi, team))
     assert response.status_code == expected(name, True)
     if response.status_code == 200:
@@ -55,7 +47,7 @@ def test_another_trains_pi_or_team_is_404(client, art, team, pi, other_art, rte)
 
 
 def test_board_shows_columns_loads_cards_and_the_ip_column(client, art, team, pi, art_feature, scrum_master):
-    first, second = development(pi)[:2]
+    first, second = pi.iterations.development()[:2]
     CapacityFactory(team=team, iteration=first)  # 40
     CapacityFactory(team=team, iteration=second, fte=1)  # 8
     StoryFactory(
@@ -74,7 +66,7 @@ def test_board_shows_columns_loads_cards_and_the_ip_column(client, art, team, pi
 
 
 def test_business_owner_reads_a_board_without_controls(client, art, team, pi, business_owner):
-    StoryFactory(team=team, pi=pi, iteration=development(pi)[0])
+    StoryFactory(team=team, pi=pi, iteration=pi.iterations.development()[0])
     html = login(client, business_owner).get(board_url(art, pi, team)).content.decode()
     for control in ('class="move-form"', 'name="fte"', 'class="form quick-add"', "placement-form", 'draggable="true"'):
         assert control not in html
@@ -96,7 +88,7 @@ def test_htmx_get_answers_the_board_fragment(client, art, team, pi, rte):
 
 
 def test_board_shows_placement_warnings_and_notes(client, art, team, pi, rte):
-    first, _, third, _ = development(pi)
+    first, _, third, _ = pi.iterations.development()
     placed = FeatureFactory(art=art, pi=pi, title="Instant payouts")
     unplaced = FeatureFactory(art=art, pi=pi, title="Refund portal")
     PlacementFactory(feature=placed, team=team, iteration=first)
@@ -129,7 +121,7 @@ class Case:
 
 
 def make_case(endpoint: str, *, art, pi, team, art_feature, owner=None) -> Case:
-    first, second = development(pi)[:2]
+    first, second = pi.iterations.development()[:2]
     if endpoint == "capacity":
         return Case(
             board_url(art, pi, team, "board_capacity"),
@@ -245,7 +237,7 @@ def test_story_of_another_team_pi_or_train_is_404(client, art, team, other_team,
 
 
 def test_move_answers_the_board_with_both_load_bars_changed(client, art, team, pi, scrum_master):
-    first, second = development(pi)[:2]
+    first, second = pi.iterations.development()[:2]
     CapacityFactory(team=team, iteration=first)
     CapacityFactory(team=team, iteration=second)
     StoryFactory(team=team, pi=pi, iteration=first, points=5)
@@ -268,7 +260,7 @@ def test_move_answers_the_board_with_both_load_bars_changed(client, art, team, p
 
 
 def test_plain_post_redirects_back_with_a_message(client, art, team, pi, scrum_master):
-    story = StoryFactory(team=team, pi=pi, iteration=development(pi)[0])
+    story = StoryFactory(team=team, pi=pi, iteration=pi.iterations.development()[0])
     client = login(client, scrum_master)
     response = client.post(
         board_url(art, pi, team, "board_story_move", story_id=story.pk), {"iteration": "", "version": "1"}
@@ -281,7 +273,7 @@ def test_plain_post_redirects_back_with_a_message(client, art, team, pi, scrum_m
 
 
 def test_quick_add_in_a_column_with_a_feature(client, art, team, pi, art_feature, scrum_master):
-    second = development(pi)[1]
+    second = pi.iterations.development()[1]
     response = login(client, scrum_master).post(
         board_url(art, pi, team, "board_story_create"),
         {"title": "  Payout webhook  ", "points": "5", "iteration": second.pk, "feature": art_feature.pk},
@@ -327,7 +319,7 @@ def test_delete_a_story(client, art, team, pi, scrum_master):
 
 
 def test_capacity_form_sets_the_normalised_capacity_or_velocity(client, art, team, pi, scrum_master):
-    first = development(pi)[0]
+    first = pi.iterations.development()[0]
     client = login(client, scrum_master)
     response = client.post(
         board_url(art, pi, team, "board_capacity"),
@@ -345,7 +337,7 @@ def test_capacity_form_sets_the_normalised_capacity_or_velocity(client, art, tea
 
 
 def test_place_move_and_remove_a_feature(client, art, team, pi, art_feature, scrum_master):
-    first, second = development(pi)[:2]
+    first, second = pi.iterations.development()[:2]
     client = login(client, scrum_master)
     place = board_url(art, pi, team, "board_placement_set")
     assert client.post(place, {"feature": art_feature.pk, "iteration": first.pk}, headers=HTMX).status_code == 200
@@ -371,7 +363,7 @@ def test_place_move_and_remove_a_feature(client, art, team, pi, art_feature, scr
 def test_negative_points_are_refused_with_422(client, art, team, pi, scrum_master, htmx):
     response = login(client, scrum_master).post(
         board_url(art, pi, team, "board_story_create"),
-        {"title": "Spike", "points": "-1", "iteration": development(pi)[0].pk},
+        {"title": "Spike", "points": "-1", "iteration": pi.iterations.development()[0].pk},
         headers=HTMX if htmx else {},
     )
     assert response.status_code == 422
@@ -396,16 +388,17 @@ def test_negative_points_in_an_inline_edit_are_refused(client, art, team, pi, sc
 
 
 def test_story_into_the_ip_iteration_is_refused(client, art, team, pi, scrum_master):
-    story = StoryFactory(team=team, pi=pi, iteration=development(pi)[0])
+    story = StoryFactory(team=team, pi=pi, iteration=pi.iterations.development()[0])
     before = story_state(story)
     client = login(client, scrum_master)
     moved = client.post(
         board_url(art, pi, team, "board_story_move", story_id=story.pk),
-        {"iteration": ip(pi).pk, "version": "1"},
+        {"iteration": pi.iterations.ip().get().pk, "version": "1"},
         headers=HTMX,
     )
     added = client.post(
-        board_url(art, pi, team, "board_story_create"), {"title": "Hardening", "points": "3", "iteration": ip(pi).pk}
+        board_url(art, pi, team, "board_story_create"),
+        {"title": "Hardening", "points": "3", "iteration": pi.iterations.ip().get().pk},
     )
     for response in (moved, added):
         assert response.status_code == 422
@@ -416,10 +409,10 @@ def test_story_into_the_ip_iteration_is_refused(client, art, team, pi, scrum_mas
 def test_iteration_of_another_pi_or_unknown_is_refused(client, art, team, pi, other_art, scrum_master):
     later = make_pi(art, name="PI 2027.1", start=pi.end_date + timedelta(days=1))
     foreign = make_pi(other_art, name="PI X", start=pi.start_date)
-    story = StoryFactory(team=team, pi=pi, iteration=development(pi)[0])
+    story = StoryFactory(team=team, pi=pi, iteration=pi.iterations.development()[0])
     before = story_state(story)
     client = login(client, scrum_master)
-    for iteration_id in (development(later)[0].pk, development(foreign)[0].pk, 999_999, "abc"):
+    for iteration_id in (later.iterations.development()[0].pk, foreign.iterations.development()[0].pk, 999_999, "abc"):
         response = client.post(
             board_url(art, pi, team, "board_story_move", story_id=story.pk),
             {"iteration": iteration_id, "version": "1"},
@@ -435,7 +428,7 @@ def test_iteration_of_another_pi_or_unknown_is_refused(client, art, team, pi, ot
 
 
 def test_stale_version_is_refused_with_409_and_the_current_board(client, art, team, pi, scrum_master):
-    first, second, third = development(pi)[:3]
+    first, second, third = pi.iterations.development()[:3]
     story = StoryFactory(team=team, pi=pi, iteration=first, title="Contested")
     Story.objects.filter(pk=story.pk).update(iteration=second, version=2)
     for headers in (HTMX, {}):
@@ -453,7 +446,7 @@ def test_stale_version_is_refused_with_409_and_the_current_board(client, art, te
 
 
 def test_stale_placement_is_refused_with_409(client, art, team, pi, art_feature, scrum_master):
-    first, second, third = development(pi)[:3]
+    first, second, third = pi.iterations.development()[:3]
     PlacementFactory(feature=art_feature, team=team, iteration=first, version=2)
     client = login(client, scrum_master)
     place = board_url(art, pi, team, "board_placement_set")
@@ -487,7 +480,7 @@ def test_feature_of_another_train_or_no_pi_is_refused(client, art, team, pi, oth
         )
         placed = client.post(
             board_url(art, pi, team, "board_placement_set"),
-            {"feature": feature.pk, "iteration": development(pi)[0].pk},
+            {"feature": feature.pk, "iteration": pi.iterations.development()[0].pk},
             headers=HTMX,
         )
         for response in (added, edited, placed):
@@ -509,7 +502,9 @@ def test_feature_of_another_train_or_no_pi_is_refused(client, art, team, pi, oth
 )
 def test_bad_capacity_is_refused(client, art, team, pi, scrum_master, data, message):
     response = login(client, scrum_master).post(
-        board_url(art, pi, team, "board_capacity"), {"iteration": development(pi)[0].pk, **data}, headers=HTMX
+        board_url(art, pi, team, "board_capacity"),
+        {"iteration": pi.iterations.development()[0].pk, **data},
+        headers=HTMX,
     )
     assert response.status_code == 422 and message in response.content.decode()
     assert not TeamCapacity.objects.exists()
@@ -518,12 +513,12 @@ def test_bad_capacity_is_refused(client, art, team, pi, scrum_master, data, mess
 def test_capacity_and_placement_in_the_ip_iteration_are_refused(client, art, team, pi, art_feature, scrum_master):
     client = login(client, scrum_master)
     capacity = client.post(
-        board_url(art, pi, team, "board_capacity"), {"iteration": ip(pi).pk, "fte": "5"}, headers=HTMX
+        board_url(art, pi, team, "board_capacity"), {"iteration": pi.iterations.ip().get().pk, "fte": "5"}, headers=HTMX
     )
     assert capacity.status_code == 422 and "The IP iteration takes no stories" in capacity.content.decode()
     placed = client.post(
         board_url(art, pi, team, "board_placement_set"),
-        {"feature": art_feature.pk, "iteration": ip(pi).pk},
+        {"feature": art_feature.pk, "iteration": pi.iterations.ip().get().pk},
         headers=HTMX,
     )
     assert placed.status_code == 422 and IP_REFUSAL in placed.content.decode()
@@ -532,11 +527,11 @@ def test_capacity_and_placement_in_the_ip_iteration_are_refused(client, art, tea
 
 @pytest.mark.parametrize("version", ["", "abc", "0"])
 def test_missing_version_is_refused(client, art, team, pi, scrum_master, version):
-    story = StoryFactory(team=team, pi=pi, iteration=development(pi)[0])
+    story = StoryFactory(team=team, pi=pi, iteration=pi.iterations.development()[0])
     before = story_state(story)
     response = login(client, scrum_master).post(
         board_url(art, pi, team, "board_story_move", story_id=story.pk),
-        {"iteration": development(pi)[1].pk, "version": version},
+        {"iteration": pi.iterations.development()[1].pk, "version": version},
         headers=HTMX,
     )
     assert response.status_code == 422 and "The version you edited is missing" in response.content.decode()
@@ -560,7 +555,7 @@ def test_pi_plan_permission_matrix(client, art, team, pi, everyone, persona, req
 
 def test_pi_plan_shows_teams_loads_overloads_links_and_the_pi_switcher(client, art, team, other_team, pi, rte):
     later = make_pi(art, name="PI 2027.1", start=pi.end_date + timedelta(days=1))
-    first = development(pi)[0]
+    first = pi.iterations.development()[0]
     CapacityFactory(team=team, iteration=first)
     CapacityFactory(team=other_team, iteration=first, fte=1)
     StoryFactory(team=team, pi=pi, iteration=first, points=32)
@@ -589,7 +584,7 @@ def test_planning_home_without_a_pi_says_so(client, art, rte):
 
 
 def populate(art, team, pi, *, stories: int, placements: int, owner) -> None:
-    iterations = development(pi)
+    iterations = list(pi.iterations.development())
     features = [FeatureFactory(art=art, pi=pi) for _ in range(placements)]
     for iteration in iterations:
         CapacityFactory(team=team, iteration=iteration)
@@ -651,7 +646,7 @@ def test_pi_plan_queries_are_constant(client, art, pi, rte, teams, django_assert
 
 
 def test_a_stale_capacity_correction_is_409_and_keeps_the_newer_one(client, art, team, pi, scrum_master, rte):
-    first = development(pi)[0]
+    first = pi.iterations.development()[0]
     capacity = CapacityFactory(team=team, iteration=first, fte=5)
     login(client, rte).post(
         board_url(art, pi, team, "board_capacity"), {"iteration": first.pk, "fte": "6", "version": capacity.version}

@@ -516,8 +516,8 @@ def test_vote_home_query_count_is_constant(
     assert response.status_code == 200
 
 
-# Session, user, train, own memberships, the round with its PI and team, counts per value, concerns.
-TALLY_FRAGMENT_QUERIES = 7
+# Session, user, train, own memberships, the round with its PI and team, the tally (counts and concerns).
+TALLY_FRAGMENT_QUERIES = 6
 
 
 @pytest.mark.parametrize("size", [1, 6])
@@ -532,7 +532,7 @@ def test_tally_fragment_query_count_is_constant(
 
 
 # The fragment's queries, and the person's own vote for the ballot.
-ROUND_PAGE_QUERIES = 8
+ROUND_PAGE_QUERIES = 7
 
 
 @pytest.mark.parametrize("size", [1, 6])

@@ -30,11 +30,6 @@ def frozen():
 
 
 @pytest.fixture
-def development(pi):
-    return list(pi.iterations.filter(is_ip=False).order_by("number"))
-
-
-@pytest.fixture
 def third_team(art):
     return TeamFactory(art=art, name="Herons")
 

@@ -13,10 +13,9 @@ import time_machine
 
 from risks.models import Dependency, DependencyChange
 from tests.conftest import PERSONAS
-from tests.factories import TeamFactory, make_pi
+from tests.factories import TeamFactory, make_dependency, make_pi
 from tests.helpers import HTMX, expected, login, url
 from tests.planning.factories import FeatureFactory
-from tests.risks.test_dependency_rules import development, make_dependency
 
 S = Dependency.State
 UPDATERS = {"rte", "scrum_master", "product_owner"}
@@ -46,7 +45,7 @@ def stored(dependency) -> tuple:
 @pytest.fixture
 def provided(art, team, other_team, pi, rte):
     """Otters need something from Falcons (the personas' team): needed in Iteration 2, planned for Iteration 4."""
-    _, second, _, fourth = development(pi)
+    _, second, _, fourth = pi.iterations.development()
     return make_dependency(
         art, pi, needing=other_team, providing=team, owner=rte, needed_by=second, planned=fourth,
         created_at=NOW - timedelta(days=12), description="Payout events with settlement ids",
@@ -101,7 +100,7 @@ def test_list_defaults_to_the_current_pi(client, art, team, other_team, pi, rte)
     later = make_pi(art, name="PI 2027.1", start=date(2026, 12, 14))
     make_dependency(art, pi, needing=team, providing=other_team, owner=rte, description="In the current PI")
     make_dependency(
-        art, later, needing=team, providing=other_team, owner=rte, needed_by=development(later)[0],
+        art, later, needing=team, providing=other_team, owner=rte, needed_by=later.iterations.development()[0],
         description="In the next PI",
     )  # fmt: skip
     page = text(login(client, rte).get(url("dependency_list", art)))
@@ -151,7 +150,7 @@ def test_aging_buckets_count_open_dependencies(client, art, team, other_team, pi
 
 
 def test_filters_by_age_bucket_health_team_and_state(client, art, team, other_team, pi, rte):
-    first, second, _, fourth = development(pi)
+    first, second, _, fourth = pi.iterations.development()
     herons = TeamFactory(art=art, name="Herons")
     old_red = make_dependency(
         art, pi, needing=team, providing=other_team, owner=rte, needed_by=second, planned=fourth,
@@ -189,7 +188,7 @@ def test_filters_by_age_bucket_health_team_and_state(client, art, team, other_te
 
 
 def raise_data(pi, team, other_team, owner, **overrides) -> dict:
-    _, second, _, fourth = development(pi)
+    _, second, _, fourth = pi.iterations.development()
     return {
         "needing_team": team.pk,
         "providing_team": other_team.pk,
@@ -256,7 +255,7 @@ def test_bad_raise_is_422_with_the_message_and_nothing_saved(
 ):
     later = make_pi(art, name="PI 2027.1", start=date(2026, 12, 14))
     overrides = {
-        "needed by an iteration of another PI": {"needed_by": development(later)[1].pk},
+        "needed by an iteration of another PI": {"needed_by": later.iterations.development()[1].pk},
         "a team on itself": {"providing_team": team.pk},
         "no provider": {"providing_team": ""},
         "both providers": {"external_party": "Visa"},
@@ -294,7 +293,7 @@ def edit_data(dependency, **overrides) -> dict:
 
 
 def test_the_detail_page_shows_fields_age_health_moves_and_history(client, art, pi, scrum_master, provided):
-    first = development(pi)[0]
+    first = pi.iterations.development()[0]
     client = login(client, scrum_master)
     client.post(
         url("dependency_detail", art, dependency_id=provided.pk), edit_data(provided, planned_iteration=first.pk)
@@ -316,7 +315,7 @@ def test_readers_get_no_controls(client, art, business_owner, provided):
 
 
 def test_the_providing_scrum_master_plans_it_earlier_and_it_turns_green(client, art, pi, scrum_master, provided):
-    first = development(pi)[0]
+    first = pi.iterations.development()[0]
     assert provided.health == "red"
     response = login(client, scrum_master).post(
         url("dependency_detail", art, dependency_id=provided.pk),
@@ -341,7 +340,7 @@ WRITES = ["edit", "move", "review"]
 
 def write(client, endpoint: str, art, dependency, pi, **extra):
     if endpoint == "edit":
-        data = edit_data(dependency, planned_iteration=development(pi)[0].pk)
+        data = edit_data(dependency, planned_iteration=pi.iterations.development()[0].pk)
         return client.post(url("dependency_detail", art, dependency_id=dependency.pk), data, **extra)
     if endpoint == "move":
         data = {"to": "committed", "version": dependency.version}
@@ -429,7 +428,7 @@ def test_a_closed_dependency_no_longer_moves_or_changes(client, art, team, other
 )
 def test_a_bad_edit_is_422_and_changes_nothing(client, art, pi, rte, provided, overrides, message):
     later = make_pi(art, name="PI 2027.1", start=date(2026, 12, 14))
-    values = {"OTHER": provided.needing_team_id, "NEXT_PI": development(later)[1].pk}
+    values = {"OTHER": provided.needing_team_id, "NEXT_PI": later.iterations.development()[1].pk}
     overrides = {key: values.get(value, value) for key, value in overrides.items()}
     before = stored(provided)
     response = login(client, rte).post(
@@ -441,7 +440,7 @@ def test_a_bad_edit_is_422_and_changes_nothing(client, art, pi, rte, provided, o
 
 
 def test_a_stale_edit_is_409_with_the_current_state(client, art, pi, rte, scrum_master, provided):
-    _, second, third, _ = development(pi)
+    _, second, third, _ = pi.iterations.development()
     login(client, rte).post(
         url("dependency_detail", art, dependency_id=provided.pk), edit_data(provided, planned_iteration=third.pk)
     )
@@ -522,7 +521,7 @@ def test_a_bad_review_is_422_and_changes_nothing(client, art, pi, rte, provided,
 
 
 def test_map_cells_count_open_dependencies_coloured_by_the_worst(client, art, team, other_team, pi, rte):
-    first, second, _, fourth = development(pi)
+    first, second, _, fourth = pi.iterations.development()
     herons = TeamFactory(art=art, name="Herons")
     # Falcons need from Otters: one green, one red → red, 2.
     make_dependency(art, pi, needing=team, providing=other_team, owner=rte, needed_by=second, planned=first)
@@ -574,7 +573,7 @@ def test_a_map_link_lists_that_pair(client, art, team, other_team, pi, rte):
 
 def populate(art, pi, teams, owner, count: int) -> None:
     """``count`` dependencies of every kind: between teams and on outside parties, open and closed, all ages."""
-    iterations = development(pi)
+    iterations = list(pi.iterations.development())
     for index in range(count):
         needing = teams[index % len(teams)]
         providing = teams[(index + 1) % len(teams)]

@@ -13,12 +13,13 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from artops.models import Role
+from artops.permissions import CAPABILITIES, Scope
 from risks import services
 from risks.dependency_map import health_of, worst
 from risks.filters import AGE_CHOICES, DependencyFilter, age_bucket_counts, with_age
 from risks.models import Dependency, DependencyChange, Health, InvalidTransition, age_bucket
 from tests.conftest import PERSONAS, make_member
-from tests.factories import TeamFactory, make_pi
+from tests.factories import TeamFactory, make_dependency, make_pi
 
 pytestmark = pytest.mark.django_db
 
@@ -30,51 +31,15 @@ def at(day: date, hour: int = 10, minute: int = 0, tz=UTC) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
 
 
-def development(pi) -> list:
-    return list(pi.iterations.filter(is_ip=False).order_by("number"))
-
-
-def make_dependency(
-    art,
-    pi,
-    *,
-    needing,
-    owner,
-    providing=None,
-    external: str = "",
-    needed_by=None,
-    planned=None,
-    state: str = S.REQUESTED,
-    created_at: datetime | None = None,
-    closed_at: datetime | None = None,
-    description: str = "Something needed",
-) -> Dependency:
-    """A dependency written directly (no capability check), in any state, dated as asked."""
-    if state in Dependency.CLOSED and closed_at is None:
-        closed_at = created_at or datetime(2026, 10, 20, 10, tzinfo=UTC)
-    return Dependency.objects.create(
-        art=art,
-        pi=pi,
-        needing_team=needing,
-        providing_team=providing,
-        external_party=external,
-        description=description,
-        needed_by=needed_by or development(pi)[1],
-        planned_iteration=planned,
-        owner=owner,
-        state=state,
-        created_at=created_at or datetime(2026, 10, 6, 10, tzinfo=UTC),
-        closed_at=closed_at,
-    )
-
-
 @pytest.fixture
 def next_pi(art):
     return make_pi(art, name="PI 2027.1", start=date(2026, 12, 14))
 
 
 def sql_age(dependency: Dependency, now: datetime) -> int:
-    return with_age(Dependency.objects.filter(pk=dependency.pk), now=now).get().age_days
+    age = Dependency.objects.filter(pk=dependency.pk).with_age(now).get().age_days
+    assert with_age(Dependency.objects.filter(pk=dependency.pk), now=now).get().age_days == age
+    return age
 
 
 # --- age ---------------------------------------------------------------------------------------
@@ -151,7 +116,7 @@ HEALTH_CASES = [
     ids=[case[0] for case in HEALTH_CASES],
 )
 def test_health(art, team, other_team, pi, next_pi, rte, state, needed, planned, expected):
-    iterations = {"this": development(pi), "next": development(next_pi)}
+    iterations = {"this": pi.iterations.development(), "next": next_pi.iterations.development()}
     needed_by = iterations["this"][needed - 1]
     planned_iteration = iterations[planned[0]][planned[1] - 1] if planned else None
     dependency = make_dependency(
@@ -170,6 +135,9 @@ def test_health(art, team, other_team, pi, next_pi, rte, state, needed, planned,
     matched = DependencyFilter({"health": expected.value}, queryset=Dependency.objects.all()).qs
     assert list(matched) == [dependency]
     assert other not in matched
+    # The queryset methods: the same rule (Health.expression) in SQL.
+    assert Dependency.objects.with_health().get(pk=dependency.pk).health_value == expected
+    assert list(Dependency.objects.of_health(expected)) == [dependency]
 
 
 def test_the_worst_health_colours_a_group():
@@ -204,6 +172,8 @@ def test_age_bucket_edges(art, team, other_team, pi, rte, days, bucket):
     counts = {count.label: count.count for count in age_bucket_counts(Dependency.objects.all(), now=now)}
     assert counts == {label: int(label == bucket) for _, label in AGE_CHOICES}
     assert DependencyFilter({"age": key}, queryset=Dependency.objects.all(), now=now).qs.count() == 1
+    assert {count.label: count.count for count in Dependency.objects.age_bucket_counts(now)} == counts
+    assert Dependency.objects.aged(key, now).count() == 1
 
 
 def test_bucket_counts_leave_closed_dependencies_out(art, team, other_team, pi, rte):
@@ -216,6 +186,7 @@ def test_bucket_counts_leave_closed_dependencies_out(art, team, other_team, pi, 
     )  # fmt: skip
     counts = [count.count for count in age_bucket_counts(Dependency.objects.all(), now=now)]
     assert counts == [2, 1, 1, 2]
+    assert [count.count for count in Dependency.objects.age_bucket_counts(now)] == counts
 
 
 def test_sorting_by_age_counts_closed_ones_until_they_closed(art, team, other_team, pi, rte):
@@ -280,7 +251,7 @@ def test_an_unknown_state_is_refused(art, team, other_team, pi, rte):
 
 
 def test_every_change_is_recorded(art, team, other_team, pi, rte, scrum_master):
-    first, second, _, fourth = development(pi)
+    first, second, _, fourth = pi.iterations.development()
     dependency = services.raise_dependency(
         art, by=scrum_master, pi=pi, needing_team=team, providing_team=other_team,
         description="Payout events", needed_by=second, planned_iteration=fourth, owner=scrum_master,
@@ -336,7 +307,7 @@ def test_a_change_and_its_record_are_one_transaction(art, team, other_team, pi, 
     before = stored(dependency)
     request.getfixturevalue("recording_fails")
     with pytest.raises(RuntimeError):
-        change(dependency, rte, development(pi)[0])
+        change(dependency, rte, pi.iterations.development()[0])
     assert stored(dependency) == before
 
 
@@ -344,7 +315,7 @@ def test_a_raise_and_its_record_are_one_transaction(art, team, other_team, pi, r
     with pytest.raises(RuntimeError):
         services.raise_dependency(
             art, by=rte, pi=pi, needing_team=team, providing_team=other_team, description="x",
-            needed_by=development(pi)[1], owner=rte,
+            needed_by=pi.iterations.development()[1], owner=rte,
         )  # fmt: skip
     assert not Dependency.objects.exists()
 
@@ -359,7 +330,7 @@ def raise_with(art, pi, by, **overrides):
         "providing_team": None,
         "external_party": "",
         "description": "Card network certification slot",
-        "needed_by": development(pi)[1],
+        "needed_by": pi.iterations.development()[1],
         "owner": by,
         **overrides,
     }
@@ -382,7 +353,10 @@ def test_bad_input_is_refused_and_nothing_saved(
     art, team, other_team, pi, next_pi, rte, outsider, case, field, message
 ):
     overrides = {
-        "needed by an iteration of another PI": {"providing_team": other_team, "needed_by": development(next_pi)[1]},
+        "needed by an iteration of another PI": {
+            "providing_team": other_team,
+            "needed_by": next_pi.iterations.development()[1],
+        },
         "a team on itself": {"providing_team": team},
         "no provider": {},
         "both providers": {"providing_team": other_team, "external_party": "Visa"},
@@ -415,7 +389,9 @@ def test_a_stale_version_is_refused_with_the_current_state(art, team, other_team
     dependency = Dependency.objects.with_related().get(pk=dependency.pk)
     services.move_dependency(dependency, to=S.COMMITTED, by=rte, expected_version=1)
     with pytest.raises(services.StaleVersion) as stale:
-        services.update_dependency(dependency, by=rte, expected_version=1, planned_iteration=development(pi)[0])
+        services.update_dependency(
+            dependency, by=rte, expected_version=1, planned_iteration=pi.iterations.development()[0]
+        )
     assert stale.value.current.state == S.COMMITTED and stale.value.current.version == 2
     assert Dependency.objects.get(pk=dependency.pk).planned_iteration is None
 
@@ -444,7 +420,9 @@ def test_raise_permission_matrix(art, team, other_team, pi, everyone, outsider, 
 
 def _attempt(action: str, dependency: Dependency, user, pi):
     if action == "update":
-        return services.update_dependency(dependency, by=user, expected_version=1, planned_iteration=development(pi)[0])
+        return services.update_dependency(
+            dependency, by=user, expected_version=1, planned_iteration=pi.iterations.development()[0]
+        )
     if action == "move":
         return services.move_dependency(dependency, to=S.COMMITTED, by=user, expected_version=1)
     return services.review_dependency(dependency, by=user, expected_version=1, next_action="Chase", reviewed_on=TODAY)
@@ -480,6 +458,25 @@ def test_the_scrum_master_of_an_unrelated_team_may_not_change_it(art, team, othe
     with pytest.raises(PermissionDenied):
         _attempt(action, dependency, herons_sm, pi)
     assert stored(dependency) == (S.REQUESTED, None, "", None, None, 1)
+
+
+def test_review_is_decided_by_its_own_capability_not_art_syncs(
+    art, team, other_team, pi, rte, business_owner, monkeypatch
+):
+    """Who reviews dependencies is one row of the capability table: changing it changes who may review."""
+    dependency = Dependency.objects.with_related().get(
+        pk=make_dependency(art, pi, needing=team, providing=other_team, owner=rte).pk
+    )
+    assert not services.can_review_dependency(business_owner, dependency)
+    grants = {**CAPABILITIES["risks.review_dependencies"], Role.BUSINESS_OWNER: Scope.ART}
+    monkeypatch.setitem(CAPABILITIES, "risks.review_dependencies", grants)
+    monkeypatch.setitem(CAPABILITIES, "sync.facilitate", {})
+    assert services.can_review_dependency(business_owner, dependency)
+    assert services.can_review_dependency(rte, dependency)
+    reviewed = services.review_dependency(
+        dependency, by=business_owner, expected_version=1, next_action="Ask the vendor", reviewed_on=TODAY
+    )
+    assert reviewed.reviewed_on == TODAY
 
 
 @pytest.mark.parametrize(

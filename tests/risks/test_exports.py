@@ -23,11 +23,6 @@ def frozen():
         yield
 
 
-@pytest.fixture
-def development(pi):
-    return list(pi.iterations.filter(is_ip=False).order_by("number"))
-
-
 def url(name: str, art) -> str:
     return reverse(name, kwargs={"art_slug": art.slug})
 

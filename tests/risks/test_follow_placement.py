@@ -2,12 +2,12 @@
 
 from planning import services as planning_services
 from risks.models import Dependency, Health
+from tests.factories import make_dependency
 from tests.planning.factories import FeatureFactory, PlacementFactory
-from tests.risks.test_dependency_rules import development, make_dependency
 
 
 def test_moving_the_providing_card_earlier_turns_its_dependency_green(art, pi, team, other_team, rte, scrum_master):
-    first, second, third = development(pi)[:3]
+    first, second, third = pi.iterations.development()[:3]
     feature = FeatureFactory(art=art, pi=pi)
     card = PlacementFactory(feature=feature, team=other_team, iteration=third)
     dependency = make_dependency(art, pi, needing=team, providing=other_team, owner=scrum_master, needed_by=second)
@@ -26,7 +26,7 @@ def test_moving_the_providing_card_earlier_turns_its_dependency_green(art, pi, t
 
 
 def test_placing_a_card_plans_its_unplanned_dependencies(art, pi, team, other_team, rte, scrum_master):
-    first, second = development(pi)[:2]
+    first, second = pi.iterations.development()[:2]
     feature = FeatureFactory(art=art, pi=pi)
     dependency = make_dependency(art, pi, needing=team, providing=other_team, owner=scrum_master, needed_by=second)
     dependency.providing_feature = feature
@@ -39,7 +39,7 @@ def test_placing_a_card_plans_its_unplanned_dependencies(art, pi, team, other_te
 
 
 def test_only_open_dependencies_of_that_feature_and_team_follow(art, pi, team, other_team, rte, scrum_master):
-    first, _, third = development(pi)[:3]
+    first, _, third = pi.iterations.development()[:3]
     feature = FeatureFactory(art=art, pi=pi)
     card = PlacementFactory(feature=feature, team=other_team, iteration=third)
     other_teams_need = make_dependency(art, pi, needing=other_team, providing=team, owner=rte, planned=third)
