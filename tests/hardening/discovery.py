@@ -16,7 +16,8 @@ Nothing here lists a parameter by hand. The sources:
   that drf-spectacular generates, the viewset's ``filterset_class`` filters, and the keys read by
   the action's code (found as for page views).
 
-The Django admin is left out: it is Django's own code, staff-only, and not part of ARTops' pages.
+The Django admin is left out: it is Django's own code, staff-only, and not part of ARTops' pages. So are
+the DRF views outside the schema (``api-root``, ``api-schema``, ``api-docs``): they take no parameter of ARTops.
 """
 
 from __future__ import annotations

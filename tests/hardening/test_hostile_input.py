@@ -15,7 +15,7 @@ in a savepoint that is rolled back afterwards, so each one meets the same seeded
 A parameter that the endpoint ignores may let it do its job (removing a membership answers 302
 with or without ``?team=²``): that is allowed, and rolled back like everything else.
 
-Set ``HARDENING_REPORT=path.md`` to write every finding to a file as well.
+Set ``HARDENING_REPORT_DIR=folder`` to write every finding to a file as well.
 """
 
 from __future__ import annotations
@@ -200,6 +200,7 @@ def report(findings: list[Finding], requests: int) -> str:
     return "\n".join(lines)
 
 
+@pytest.mark.hardening
 @pytest.mark.xfail(strict=True, reason="issue 10: fixed when the parser is applied")
 @pytest.mark.django_db
 def test_no_hostile_value_reaches_a_server_error_or_is_stored(monkeypatch):
@@ -227,7 +228,7 @@ def test_no_hostile_value_reaches_a_server_error_or_is_stored(monkeypatch):
 
     assert len(endpoints) > 100 and prober.requests > 1000  # the discovery found the app
     text = report(prober.findings, prober.requests)
-    if os.environ.get("HARDENING_REPORT"):
-        with open(os.environ["HARDENING_REPORT"], "w", encoding="utf-8") as file:
+    if os.environ.get("HARDENING_REPORT_DIR"):
+        with open(os.path.join(os.environ["HARDENING_REPORT_DIR"], "hostile_input.md"), "w", encoding="utf-8") as file:
             file.write(text + "\n")
     assert not prober.findings, text
