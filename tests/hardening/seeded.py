@@ -1,0 +1,99 @@
+"""The demo train as the hardening tests' target: real ids for every URL kwarg, and the app tables to watch."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from urllib.parse import quote
+
+from django.apps import apps
+from django.core.management import call_command
+from django.db import connection
+from django.test import RequestFactory
+from rest_framework.request import Request
+
+from artops.models import ART, Membership, ProgramIncrement, Role, Team, User
+from planning.models import Feature, Milestone, PIObjective, ReadinessItem, Story, VoteRound
+from risks.models import Dependency, Risk
+
+TODAY = date(2026, 11, 26)  # a Thursday in Iteration 2 of the demo's current PI
+NOW = "2026-11-26 09:00Z"
+WATCHED_APPS = ("artops", "planning", "risks", "authtoken")
+
+
+def seed_train() -> ART:
+    """The demo train ("Payments ART"): every kind of object, in every state, about 800 rows."""
+    call_command("seed_demo", verbosity=0)
+    return ART.objects.get(slug="payments")
+
+
+def rte_of(art: ART) -> User:
+    return User.objects.get(memberships__art=art, memberships__role=Role.RTE)
+
+
+def page_kwargs(art: ART, rte: User) -> dict[str, str]:
+    """A real value for every URL kwarg of the pages, all consistent (the story is the team's, in the PI)."""
+    pi = ProgramIncrement.objects.get(art=art, state=ProgramIncrement.State.EXECUTING)
+    team = Team.objects.get(art=art, name="Ledger")
+    story = Story.objects.filter(team=team, pi=pi).order_by("pk").first()
+    feature = Feature.objects.filter(art=art, placements__iteration__pi=pi).order_by("pk").first()
+    values = {
+        "art_slug": art.slug,
+        "pi_id": pi.pk,
+        "team_id": team.pk,
+        "story_id": story.pk,
+        "key": feature.key,
+        "membership_id": Membership.objects.filter(art=art).exclude(user=rte).order_by("pk").first().pk,
+        "objective_id": PIObjective.objects.filter(pi=pi, team=team).order_by("pk").first().pk,
+        "milestone_id": Milestone.objects.filter(pi=pi).order_by("pk").first().pk,
+        "round_id": VoteRound.objects.filter(pi=pi).order_by("pk").first().pk,
+        "item_id": ReadinessItem.objects.filter(pi=pi).order_by("pk").first().pk,
+        "risk_id": Risk.objects.filter(art=art).order_by("pk").first().pk,
+        "dependency_id": Dependency.objects.filter(art=art).order_by("pk").first().pk,
+        "slug": art.slug,
+    }
+    return {name: str(value) for name, value in values.items()}
+
+
+def api_pk(view_class, rte: User, *, exclude_user: User | None = None) -> str:
+    """The id of the first object the viewset shows the RTE (its own ``get_queryset``)."""
+    request = Request(RequestFactory().get("/"))
+    request.user = rte
+    view = view_class(request=request, kwargs={}, format_kwarg=None, action="list")
+    queryset = view.get_queryset()
+    if exclude_user is not None and queryset.model is Membership:
+        queryset = queryset.exclude(user=exclude_user)
+    return str(queryset.order_by("pk").values_list("pk", flat=True).first())
+
+
+def build_path(route: str, values: dict[str, str]) -> str:
+    """A URL path from a route text (``<int:pi_id>`` or ``(?P<pk>…)``), each value percent-encoded."""
+    path = route.replace("^", "").replace("$", "")
+    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: quote(values[m[1]], safe=""), path)
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: quote(values[m[1]], safe=""), path)
+    return "/" + path.replace("\\", "")
+
+
+def watched_tables() -> list[str]:
+    return sorted(
+        model._meta.db_table
+        for model in apps.get_models()
+        if model._meta.app_label in WATCHED_APPS and model._meta.managed and not model._meta.proxy
+    )
+
+
+def row_counts(tables: list[str]) -> tuple[int, ...]:
+    """How many rows each watched table holds: one query."""
+    # The table names are the apps' own, from their models: nothing from outside reaches this SQL.
+    selects = ", ".join(f'(SELECT count(*) FROM "{table}")' for table in tables)  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {selects}")
+        return tuple(cursor.fetchone())
+
+
+def longest_row(tables: list[str]) -> int:
+    """The longest row of any watched table, as text: a stored 100,000-character value shows here."""
+    selects = " UNION ALL ".join(f'SELECT max(length(t::text)) FROM "{table}" t' for table in tables)  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT coalesce(max(m), 0) FROM ({selects}) AS lengths(m)")  # noqa: S608
+        return cursor.fetchone()[0]
