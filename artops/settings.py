@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "artops",
     "planning",
     "risks",
+    "metrics",
 ]
 
 MIDDLEWARE = [
