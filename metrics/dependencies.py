@@ -62,7 +62,7 @@ def open_on(art: ART, day: date) -> QuerySet[Dependency]:
         Dependency.objects.filter(art=art, created_at__lt=moment)
         .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=moment))
         .order_by()
-        .alias(age_days=days_since(in_time_zone(F("created_at"), art.time_zone), day))
+        .annotate(age_days=days_since(in_time_zone(F("created_at"), art.time_zone), day))
     )
 
 

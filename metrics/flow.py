@@ -100,7 +100,7 @@ def acceptances(art: ART) -> QuerySet[FeatureStateChange]:
     return (
         FeatureStateChange.objects.filter(feature__art=art, to_state=DONE)
         .order_by()
-        .alias(accepted_on=accepted_on, flow_days=days_between(accepted_on, started_on))
+        .annotate(accepted_on=accepted_on, flow_days=days_between(accepted_on, started_on))
     )
 
 

@@ -35,7 +35,7 @@ from django.db.models import Count, Q, Sum
 from artops.models import ART, Iteration, ProgramIncrement, Team
 from metrics import dependencies, flow, predictability
 from metrics.models import TeamSnapshot, TrainSnapshot
-from metrics.sql import end_of_day, rounded
+from metrics.sql import rounded
 from planning.models import Feature
 
 
@@ -99,7 +99,6 @@ def recompute(art: ART, day: date) -> Outcome:
     """Compute and upsert ``art``'s train and team snapshots of ``day``: a dozen queries, whatever the size."""
     if not _try_lock(art.pk, day):
         return Outcome(art.pk, day, computed=False)
-    moment = end_of_day(day, art.time_zone)
     iteration = Iteration.objects.filter(pi__art=art, start_date__lte=day, end_date__gte=day).first()
     pi = ProgramIncrement.objects.filter(art=art, start_date__lte=day).order_by("-start_date").first()
     figures = predictability.pi_predictability(pi, day=day, time_zone=art.time_zone)
@@ -114,7 +113,8 @@ def recompute(art: ART, day: date) -> Outcome:
         **train_age.as_snapshot_fields(),
         **_flow_fields(art, day, pi, iteration),
     )
-    team_ids = Team.objects.filter(art=art, created_at__lt=moment).values_list("pk", flat=True)
+    # Every team of the train, inactive ones too: they keep their history.
+    team_ids = Team.objects.filter(art=art).values_list("pk", flat=True)
     teams = [
         TeamSnapshot(
             art=art,
