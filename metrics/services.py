@@ -114,7 +114,7 @@ def recompute(art: ART, day: date) -> Outcome:
         **_flow_fields(art, day, pi, iteration),
     )
     # Every team of the train, inactive ones too: they keep their history.
-    team_ids = Team.objects.filter(art=art).values_list("pk", flat=True)
+    team_ids = Team.objects.filter(art=art).order_by("pk").values_list("pk", flat=True)
     teams = [
         TeamSnapshot(
             art=art,
