@@ -1,4 +1,4 @@
-"""``recompute_metrics`` and ``backfill_metrics``: what they compute, and every refusal (exit status 2, nothing written)."""
+"""``recompute_metrics`` and ``backfill_metrics``: what they compute, and every refusal (exit 2, nothing written)."""
 
 from datetime import UTC, date, datetime
 from io import StringIO
