@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from artops.models import ART, Iteration, ProgramIncrement, Team
 from metrics import dependencies, flow, predictability
@@ -59,9 +59,9 @@ def has_ended(art: ART, day: date, now: datetime) -> bool:
     return day < now.astimezone(art.tz).date()
 
 
-def due_trains(now: datetime) -> list[tuple[ART, date]]:
-    """Every train whose due day has no snapshot yet, with that day: two queries."""
-    arts = list(ART.objects.order_by("pk"))
+def due_trains(now: datetime, arts: QuerySet[ART] | None = None) -> list[tuple[ART, date]]:
+    """Every train (of ``arts``, default all) whose due day has no snapshot yet, with that day: two queries."""
+    arts = list((arts if arts is not None else ART.objects.all()).order_by("pk"))
     wanted = {art.pk: due_day(art, now) for art in arts}
     done = set(
         TrainSnapshot.objects.filter(art_id__in=wanted, day__in=set(wanted.values())).values_list("art_id", "day")
@@ -69,9 +69,9 @@ def due_trains(now: datetime) -> list[tuple[ART, date]]:
     return [(art, wanted[art.pk]) for art in arts if (art.pk, wanted[art.pk]) not in done]
 
 
-def recompute_due(now: datetime) -> list[Outcome]:
+def recompute_due(now: datetime, arts: QuerySet[ART] | None = None) -> list[Outcome]:
     """The nightly job: compute each train whose local night has come and whose day is not done yet."""
-    return [recompute(art, day) for art, day in due_trains(now)]
+    return [recompute(art, day) for art, day in due_trains(now, arts)]
 
 
 def recompute_day(art_id: int, day: date) -> Outcome:
