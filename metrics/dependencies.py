@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, F, Max, Q, QuerySet
-
 from artops.models import ART
-from metrics.sql import Percentile, days_since, end_of_day, in_time_zone, rounded
+from metrics.sql import DAYS, day_params, days_from, fetch, rounded
 from risks.models import AGE_BUCKETS, Dependency
+
+TABLES = {"dependency": Dependency._meta.db_table}
 
 OVER = (14, 30)
 
@@ -55,75 +55,86 @@ class TeamPair:
     median: Decimal | None
 
 
-def open_on(art: ART, day: date) -> QuerySet[Dependency]:
-    """The train's dependencies open at the end of ``day``, each with its ``age_days`` on that day."""
-    moment = end_of_day(day, art.time_zone)
-    return (
-        Dependency.objects.filter(art=art, created_at__lt=moment)
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=moment))
-        .order_by()
-        .annotate(age_days=days_since(in_time_zone(F("created_at"), art.time_zone), day))
-    )
+OPEN_DEPENDENCIES = (
+    "WITH"  # noqa: S608 (table names are ours; every value is a parameter)
+    + DAYS
+    + """,
+open AS (
+    SELECT days.day, d.needing_team_id, d.providing_team_id, d.external_party,
+        GREATEST(days.day - (d.created_at AT TIME ZONE %(tz)s)::date, 0) AS age
+    FROM days JOIN {dependency} d ON d.art_id = %(art)s AND d.created_at < days.day_end
+        AND (d.closed_at IS NULL OR d.closed_at >= days.day_end)
+)"""
+)
+
+BUCKETS = ", ".join(
+    f"count(*) FILTER (WHERE age >= {low}{f' AND age <= {high}' if high is not None else ''})"
+    for _, low, high in AGE_BUCKETS
+)
+
+DEPENDENCY_AGES = (
+    OPEN_DEPENDENCIES
+    + f"""
+SELECT day, needing_team_id, GROUPING(needing_team_id) = 1 AS whole_train, count(*),
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY age), max(age),
+    count(*) FILTER (WHERE age > 14), count(*) FILTER (WHERE age > 30), {BUCKETS}
+FROM open GROUP BY GROUPING SETS ((day), (day, needing_team_id))
+"""  # noqa: S608 (the buckets are our constants)
+)
 
 
-def _bucket(low: int, high: int | None) -> Q:
-    condition = Q(age_days__gte=low)
-    return condition & Q(age_days__lte=high) if high is not None else condition
+def dependency_ages(art: ART, first: date, last: date) -> dict[date, tuple[DependencyAge, dict[int, DependencyAge]]]:
+    """Per day, the open dependencies of the train and of each needing team, with their ages: one query."""
+    result = {day: (DependencyAge(histogram=_no_buckets()), {}) for day in days_from(first, last)}
+    for day, team_id, whole_train, count, median, oldest, over_14, over_30, *buckets in fetch(
+        DEPENDENCY_AGES, TABLES, day_params(art, first, last)
+    ):
+        figures = DependencyAge(
+            open=count,
+            median=rounded(median),
+            max=oldest,
+            over_14=over_14,
+            over_30=over_30,
+            histogram=tuple((label, n) for (label, _, _), n in zip(AGE_BUCKETS, buckets, strict=True)),
+        )
+        if whole_train:
+            result[day] = (figures, result[day][1])
+        else:
+            result[day][1][team_id] = figures
+    return result
 
 
-AGGREGATES = {
-    "open": Count("pk"),
-    "median": Percentile("age_days", 0.5),
-    "max": Max("age_days"),
-    **{f"over_{days}": Count("pk", filter=Q(age_days__gt=days)) for days in OVER},
-}
+def _no_buckets() -> tuple:
+    return tuple((label, 0) for label, _, _ in AGE_BUCKETS)
 
 
-def _figures(row: dict, histogram: tuple = ()) -> DependencyAge:
-    return DependencyAge(
-        open=row["open"],
-        median=rounded(row["median"]),
-        max=row["max"],
-        over_14=row["over_14"],
-        over_30=row["over_30"],
-        histogram=histogram,
-    )
+DEPENDENCY_MATRIX = (
+    OPEN_DEPENDENCIES
+    + """
+SELECT needing_team_id, providing_team_id, external_party, count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY age)
+FROM open GROUP BY needing_team_id, providing_team_id, external_party
+ORDER BY needing_team_id, providing_team_id NULLS LAST, external_party
+"""
+)
+
+
+def dependency_pairs(art: ART, day: date) -> list[tuple]:
+    """(needing team id, providing team id, outside party, open count, median age) on ``day``: one query."""
+    return [(*row[:4], rounded(row[4])) for row in fetch(DEPENDENCY_MATRIX, TABLES, day_params(art, day, day))]
 
 
 def dependency_age(art: ART, day: date | None = None) -> DependencyAge:
     """The train's open dependencies on ``day`` (default: the train's today) with the aging histogram: one query."""
     day = day or art.today()
-    buckets = {
-        f"bucket_{index}": Count("pk", filter=_bucket(low, high)) for index, (_, low, high) in enumerate(AGE_BUCKETS)
-    }
-    row = open_on(art, day).aggregate(**AGGREGATES, **buckets)
-    histogram = tuple((label, row[f"bucket_{index}"]) for index, (label, _, _) in enumerate(AGE_BUCKETS))
-    return _figures(row, histogram)
+    return dependency_ages(art, day, day)[day][0]
 
 
 def dependency_age_by_team(art: ART, day: date | None = None) -> dict[int, DependencyAge]:
-    """Per needing team id, the open dependencies it waits on and their ages: one grouped query."""
+    """Per needing team id, the open dependencies it waits on and their ages: one query."""
     day = day or art.today()
-    rows = open_on(art, day).values("needing_team_id").annotate(**AGGREGATES)
-    return {row["needing_team_id"]: _figures(row) for row in rows}
+    return dependency_ages(art, day, day)[day][1]
 
 
 def dependency_matrix(art: ART, day: date | None = None) -> list[TeamPair]:
     """Team × team (and team × outside party): open count and median age per pair: one grouped query."""
-    day = day or art.today()
-    rows = (
-        open_on(art, day)
-        .values("needing_team_id", "providing_team_id", "external_party")
-        .annotate(open=Count("pk"), median=Percentile("age_days", 0.5))
-        .order_by("needing_team_id", "providing_team_id", "external_party")
-    )
-    return [
-        TeamPair(
-            needing_team_id=row["needing_team_id"],
-            providing_team_id=row["providing_team_id"],
-            external_party=row["external_party"],
-            open=row["open"],
-            median=rounded(row["median"]),
-        )
-        for row in rows
-    ]
+    return [TeamPair(*row) for row in dependency_pairs(art, day or art.today())]

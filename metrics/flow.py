@@ -16,15 +16,16 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 
 from artops.models import ART, Iteration, ProgramIncrement
-from metrics.sql import Percentile, days_between, end_of_day, in_time_zone, rounded
+from metrics.sql import DAYS, Percentile, day_params, days_between, days_from, fetch, in_time_zone, rounded
 from planning.models import Feature, FeatureStateChange
+
+TABLES = {"feature": Feature._meta.db_table, "move": FeatureStateChange._meta.db_table}
 
 DONE = Feature.State.DONE
 IN_PROGRESS = (Feature.State.IMPLEMENTING, Feature.State.VALIDATING)
@@ -121,27 +122,9 @@ def flow_time_aggregates(condition: Q | None = None) -> dict:
     }
 
 
-def state_at(moment: datetime) -> Coalesce:
-    """A feature's state as it stood just before ``moment``, from its recorded moves (else its state now)."""
-    moves = FeatureStateChange.objects.filter(feature=OuterRef("pk"))
-    became = moves.filter(at__lt=moment).order_by("-at", "-id").values("to_state")[:1]
-    was = moves.filter(at__gte=moment).order_by("at", "id").values("from_state")[:1]
-    return Coalesce(Subquery(became), NullIf(Subquery(was), Value("")), F("state"))
-
-
 def states_at_end_of(art: ART, day: date) -> dict[str, int]:
-    """How many of the train's features were in each state at the end of ``day``: one grouped query."""
-    moment = end_of_day(day, art.time_zone)
-    rows = (
-        Feature.objects.filter(art=art, created_at__lt=moment)
-        .order_by()
-        .annotate(state_then=state_at(moment))
-        .values("state_then")
-        .annotate(n=Count("pk"))
-    )
-    counts = dict.fromkeys(Feature.State.values, 0)
-    counts.update({row["state_then"]: row["n"] for row in rows})
-    return counts
+    """How many of the train's features were in each state at the end of ``day``: one query."""
+    return feature_states(art, day, day)[day]
 
 
 # --- the metrics ---------------------------------------------------------------------------------
@@ -231,3 +214,108 @@ def flow_distribution(pi: ProgramIncrement) -> FlowDistribution:
         enablers=Count("pk", filter=Q(feature__type=Feature.Type.ENABLER)),
     )
     return FlowDistribution(**counts)
+
+
+# --- every day of a range, as it stood then ---------------------------------------------------------
+
+ACCEPTED = (
+    "WITH"  # noqa: S608 (table names are ours; every value is a parameter)
+    + DAYS
+    + """,
+day_box AS (SELECT * FROM unnest(%(days)s::date[], %(pi_starts)s::date[], %(iteration_starts)s::date[])
+            AS t(day, pi_start, iteration_start)),
+accepted AS (
+    SELECT (m.at AT TIME ZONE %(tz)s)::date AS accepted_on, f.type, f.job_size,
+        (m.at AT TIME ZONE %(tz)s)::date - (
+            SELECT (s.at AT TIME ZONE %(tz)s)::date FROM {move} s
+            WHERE s.feature_id = m.feature_id AND s.to_state = 'implementing' ORDER BY s.at, s.id LIMIT 1
+        ) AS flow_days
+    FROM {move} m JOIN {feature} f ON f.id = m.feature_id
+    WHERE f.art_id = %(art)s AND m.to_state = 'done' AND m.at >= %(since)s AND m.at < %(until)s
+)
+SELECT b.day,
+    count(a.accepted_on) FILTER (WHERE a.accepted_on = b.day),
+    COALESCE(sum(a.job_size) FILTER (WHERE a.accepted_on = b.day), 0),
+    count(a.accepted_on) FILTER (WHERE a.accepted_on >= b.iteration_start),
+    count(a.accepted_on) FILTER (WHERE a.accepted_on >= b.pi_start),
+    count(a.accepted_on) FILTER (WHERE a.accepted_on >= b.pi_start AND a.type <> 'enabler'),
+    count(a.accepted_on) FILTER (WHERE a.accepted_on >= b.pi_start AND a.type = 'enabler'),
+    count(a.accepted_on) FILTER (WHERE a.accepted_on > b.day - %(window)s AND a.flow_days IS NOT NULL),
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY a.flow_days)
+        FILTER (WHERE a.accepted_on > b.day - %(window)s AND a.flow_days IS NOT NULL),
+    percentile_cont(0.85) WITHIN GROUP (ORDER BY a.flow_days)
+        FILTER (WHERE a.accepted_on > b.day - %(window)s AND a.flow_days IS NOT NULL),
+    percentile_cont(0.95) WITHIN GROUP (ORDER BY a.flow_days)
+        FILTER (WHERE a.accepted_on > b.day - %(window)s AND a.flow_days IS NOT NULL)
+FROM day_box b LEFT JOIN accepted a ON a.accepted_on <= b.day
+    AND a.accepted_on >= LEAST(b.day - %(window)s + 1, b.pi_start, b.iteration_start)
+GROUP BY b.day
+"""
+)
+
+FLOW_FIELDS = (
+    "accepted",
+    "accepted_size",
+    "accepted_in_iteration",
+    "accepted_in_pi",
+    "accepted_business_in_pi",
+    "accepted_enablers_in_pi",
+    "flow_time_count",
+    "flow_time_median",
+    "flow_time_p85",
+    "flow_time_p95",
+)
+
+
+def accepted_by_day(art: ART, boxes: dict[date, tuple]) -> dict[date, dict]:
+    """Per day: acceptances that day, in its iteration and PI so far (by type), and the flow time of the
+    90 days up to it: one query."""
+    days = sorted(boxes)
+    after = {day: day + timedelta(days=1) for day in days}
+    pi_starts = [boxes[day][0].start_date if boxes[day][0] else after[day] for day in days]
+    iteration_starts = [boxes[day][1].start_date if boxes[day][1] else after[day] for day in days]
+    earliest = min([days[0] - timedelta(days=FLOW_TIME_WINDOW_DAYS), *pi_starts, *iteration_starts])
+    params = day_params(
+        art,
+        days[0],
+        days[-1],
+        days=days,
+        pi_starts=pi_starts,
+        iteration_starts=iteration_starts,
+        window=FLOW_TIME_WINDOW_DAYS,
+        # A day's moves are within a day of its date in UTC, whatever the zone.
+        since=earliest - timedelta(days=1),
+        until=days[-1] + timedelta(days=2),
+    )
+    result = {}
+    for day, *values in fetch(ACCEPTED, TABLES, params):
+        figures = dict(zip(FLOW_FIELDS, values, strict=True))
+        for name in ("flow_time_median", "flow_time_p85", "flow_time_p95"):
+            figures[name] = rounded(figures[name])
+        result[day] = figures
+    return result
+
+
+STATES = (
+    "WITH"  # noqa: S608 (table names are ours; every value is a parameter)
+    + DAYS
+    + """
+SELECT days.day, COALESCE(
+        (SELECT m.to_state FROM {move} m WHERE m.feature_id = f.id AND m.at < days.day_end
+         ORDER BY m.at DESC, m.id DESC LIMIT 1),
+        NULLIF((SELECT m.from_state FROM {move} m WHERE m.feature_id = f.id AND m.at >= days.day_end
+                ORDER BY m.at, m.id LIMIT 1), ''),
+        f.state
+    ) AS state_then, count(*)
+FROM days JOIN {feature} f ON f.art_id = %(art)s AND f.created_at < days.day_end
+GROUP BY 1, 2
+"""
+)
+
+
+def feature_states(art: ART, first: date, last: date) -> dict[date, dict[str, int]]:
+    """Per day, how many of the train's features were in each state at its end (the cumulative flow): one query."""
+    result = {day: dict.fromkeys(Feature.State.values, 0) for day in days_from(first, last)}
+    for day, state, count in fetch(STATES, TABLES, day_params(art, first, last)):
+        result[day][state] = count
+    return result

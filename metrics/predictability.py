@@ -11,22 +11,23 @@ far (those with an actual value), with "k of n objectives assessed" beside it, s
 early assessment never makes the train look 7% predictable. Once the PI is closed the
 figure is final and covers every objective (an objective never assessed then counts 0).
 
-Sums come from one grouped query per PI; a past day (``as_of``) reads the actual values as
-they stood then from the objectives' recorded history.
+Sums come from one grouped query per PI; for past days (``figures_by_day``) the actual values
+are read as they stood at the end of each day from the objectives' recorded history.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import CharField, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Cast, Coalesce, NullIf
+from django.db.models import Count, F, Q, QuerySet, Sum
 
-from artops.models import ProgramIncrement
-from metrics.sql import end_of_day
+from artops.models import ART, ProgramIncrement
+from metrics.sql import DAYS, day_params, fetch
 from planning.models import ObjectiveChange, PIObjective, predictability
+
+TABLES = {"objective": PIObjective._meta.db_table, "change": ObjectiveChange._meta.db_table}
 
 
 @dataclass(frozen=True)
@@ -85,30 +86,10 @@ def is_final(pi: ProgramIncrement, day: date | None = None) -> bool:
     return day is None or day >= pi.end_date
 
 
-def actual_as_of(moment: datetime) -> Cast:
-    """An objective's actual business value as it stood just before ``moment``, from its history.
-
-    The last recorded change before ``moment`` says what it became; failing that, the first
-    change after it says what it was; an objective with no recorded change has its value now.
-    A value cleared to "no value" is recorded as an empty text, which reads as NULL here.
-    """
-    changes = ObjectiveChange.objects.filter(objective=OuterRef("pk"), field=ObjectiveChange.Field.ACTUAL_BV)
-    became = changes.filter(at__lt=moment).order_by("-at", "-id").values("new_value")[:1]
-    was = changes.filter(at__gte=moment).order_by("at", "id").values("old_value")[:1]
-    text = Coalesce(
-        Subquery(became), Subquery(was), Cast("actual_business_value", CharField()), output_field=CharField()
-    )
-    return Cast(NullIf(text, Value("")), IntegerField())
-
-
-def figures_by_team(objectives: QuerySet[PIObjective], *, final: bool, as_of: datetime | None = None) -> dict:
-    """Per team id, the sums of ``objectives`` (one grouped query). ``as_of``: as they stood then."""
-    if as_of is not None:
-        objectives = objectives.filter(created_at__lt=as_of).alias(actual_then=actual_as_of(as_of))
-        actual = "actual_then"
-    else:
-        actual = "actual_business_value"
-    assessed = Q(**{f"{actual}__isnull": False})
+def figures_by_team(objectives: QuerySet[PIObjective], *, final: bool) -> dict[int, Figures]:
+    """Per team id, the sums of ``objectives`` as they stand now: one grouped query."""
+    actual = "actual_business_value"
+    assessed = Q(actual_business_value__isnull=False)
     rows = (
         objectives.order_by()
         .values("team_id")
@@ -133,19 +114,19 @@ def figures_by_team(objectives: QuerySet[PIObjective], *, final: bool, as_of: da
     }
 
 
-def pi_predictability(
-    pi: ProgramIncrement | None, *, day: date | None = None, time_zone: str = "UTC"
-) -> PIPredictability:
+def pi_predictability(pi: ProgramIncrement | None, *, day: date | None = None) -> PIPredictability:
     """Every team's predictability in ``pi`` and the train's, final or so far: one query.
 
-    ``day`` gives the figures as they stood at the end of that day in ``time_zone`` (the
-    train's), for a snapshot; without it, as they stand now.
+    ``day`` gives the figures as they stood at the end of that day in the train's time zone
+    (as a snapshot holds them); without it, as they stand now.
     """
     if pi is None:
         return PIPredictability(pi=None)
     final = is_final(pi, day)
-    as_of = end_of_day(day, time_zone) if day is not None else None
-    teams = figures_by_team(PIObjective.objects.filter(pi=pi), final=final, as_of=as_of)
+    if day is None:
+        teams = figures_by_team(PIObjective.objects.filter(pi=pi), final=final)
+    else:
+        teams = figures_by_day(pi.art, {day: pi})[day]
     train = sum(teams.values(), Figures(final=final))
     return PIPredictability(pi=pi, teams=teams, train=train)
 
@@ -183,3 +164,44 @@ def predictability_trend(pis: list[ProgramIncrement]) -> dict[int, PIPredictabil
         )
         for pi in pis
     }
+
+
+# --- every day of a range, as it stood then ---------------------------------------------------------
+
+OBJECTIVES = (
+    "WITH"  # noqa: S608 (table names are ours; every value is a parameter)
+    + DAYS
+    + """,
+day_pi AS (SELECT * FROM unnest(%(days)s::date[], %(pis)s::bigint[]) AS t(day, pi_id)),
+assessed AS (
+    SELECT dp.day, o.team_id, o.committed, o.planned_business_value AS planned,
+        NULLIF(COALESCE(
+            (SELECT c.new_value FROM {change} c WHERE c.objective_id = o.id AND c.field = 'actual_business_value'
+                AND c.at < days.day_end ORDER BY c.at DESC, c.id DESC LIMIT 1),
+            (SELECT c.old_value FROM {change} c WHERE c.objective_id = o.id AND c.field = 'actual_business_value'
+                AND c.at >= days.day_end ORDER BY c.at, c.id LIMIT 1),
+            o.actual_business_value::text
+        ), '')::int AS actual
+    FROM day_pi dp JOIN days ON days.day = dp.day
+    JOIN {objective} o ON o.pi_id = dp.pi_id AND o.created_at < days.day_end
+)
+SELECT day, team_id, count(*), count(actual),
+    COALESCE(sum(planned) FILTER (WHERE committed), 0),
+    COALESCE(sum(planned) FILTER (WHERE committed AND actual IS NOT NULL), 0),
+    COALESCE(sum(actual), 0)
+FROM assessed GROUP BY day, team_id
+"""
+)
+
+
+def figures_by_day(art: ART, pis: dict[date, ProgramIncrement | None]) -> dict[date, dict[int, Figures]]:
+    """Per day and team id, the business value sums of the PI of that day as they stood then: one query."""
+    with_pi = {day: pi for day, pi in pis.items() if pi is not None}
+    result: dict[date, dict[int, Figures]] = {day: {} for day in pis}
+    if not with_pi:
+        return result
+    days = sorted(pis)
+    params = day_params(art, days[0], days[-1], days=list(with_pi), pis=[pi.pk for pi in with_pi.values()])
+    for day, team_id, n, k, planned, planned_assessed, actual in fetch(OBJECTIVES, TABLES, params):
+        result[day][team_id] = Figures(n, k, planned, planned_assessed, actual, final=is_final(with_pi[day], day))
+    return result

@@ -20,8 +20,9 @@ comer finds the lock taken and skips (its outcome says so) instead of waiting; P
 releases the lock when the first transaction ends, even if its process dies. The upsert
 backs this up: even two computations one after the other leave one set of rows.
 
-**Set-based.** One train and day costs the same dozen queries whatever the number of
-features, dependencies or objectives; the nightly run costs that per train.
+**Set-based.** One train costs the same dozen queries whatever the number of features,
+dependencies or objectives, and whatever the number of days (``metrics.daily`` computes a
+range of days in one query per family of metrics); the nightly run costs that per train.
 """
 
 from __future__ import annotations
@@ -30,13 +31,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import QuerySet
 
-from artops.models import ART, Iteration, ProgramIncrement, Team
-from metrics import dependencies, flow, predictability
+from artops.models import ART, Team
+from metrics import daily, dependencies, predictability
 from metrics.models import TeamSnapshot, TrainSnapshot
-from metrics.sql import rounded
-from planning.models import Feature
 
 
 @dataclass(frozen=True)
@@ -79,80 +78,77 @@ def recompute_day(art_id: int, day: date) -> Outcome:
     return recompute(ART.objects.get(pk=art_id), day)
 
 
+def recompute(art: ART, day: date) -> Outcome:
+    """Compute and upsert ``art``'s train and team snapshots of ``day``."""
+    return recompute_range(art, day, day)[0]
+
+
 def recompute_days(arts: list[ART], first: date, last: date) -> list[Outcome]:
     """Compute every day from ``first`` to ``last`` (both included) for each of ``arts``: the backfill."""
-    days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
-    return [recompute(art, day) for art in arts for day in days]
+    return [outcome for art in arts for outcome in recompute_range(art, first, last)]
+
+
+LOCK = (
+    "SELECT day FROM unnest(%s::date[]) AS t(day) "
+    "WHERE pg_try_advisory_xact_lock(hashtextextended('metrics:' || %s || ':' || to_char(day, 'YYYY-MM-DD'), 0))"
+)
+
+
+def _lock(art_id: int, days: list[date]) -> set[date]:
+    """Take the transaction's advisory lock on (train, day) for each day, without waiting: the days locked."""
+    with connection.cursor() as cursor:
+        cursor.execute(LOCK, [days, str(art_id)])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _try_lock(art_id: int, day: date) -> bool:
-    """Take the transaction's advisory lock on (train, day), without waiting; False when another holds it."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [f"metrics:{art_id}:{day.isoformat()}"]
-        )
-        return cursor.fetchone()[0]
+    return day in _lock(art_id, [day])
 
 
 @transaction.atomic
-def recompute(art: ART, day: date) -> Outcome:
-    """Compute and upsert ``art``'s train and team snapshots of ``day``: a dozen queries, whatever the size."""
-    if not _try_lock(art.pk, day):
-        return Outcome(art.pk, day, computed=False)
-    iteration = Iteration.objects.filter(pi__art=art, start_date__lte=day, end_date__gte=day).first()
-    pi = ProgramIncrement.objects.filter(art=art, start_date__lte=day).order_by("-start_date").first()
-    figures = predictability.pi_predictability(pi, day=day, time_zone=art.time_zone)
-    train_age = dependencies.dependency_age(art, day)
-    team_ages = dependencies.dependency_age_by_team(art, day)
-    train = TrainSnapshot(
-        art=art,
-        day=day,
-        pi=pi,
-        wip_limit=art.wip_limit,
-        **figures.train.as_snapshot_fields(),
-        **train_age.as_snapshot_fields(),
-        **_flow_fields(art, day, pi, iteration),
-    )
-    # Every team of the train, inactive ones too: they keep their history.
-    team_ids = Team.objects.filter(art=art).order_by("pk").values_list("pk", flat=True)
-    teams = [
-        TeamSnapshot(
-            art=art,
-            team_id=team_id,
-            day=day,
-            pi=pi,
-            **figures.of(team_id).as_snapshot_fields(),
-            **team_ages.get(team_id, dependencies.DependencyAge()).as_snapshot_fields(),
-        )
-        for team_id in team_ids
-    ]
-    _upsert(TrainSnapshot, [train], unique=["art", "day"])
+def recompute_range(art: ART, first: date, last: date) -> list[Outcome]:
+    """Compute and upsert ``art``'s snapshots of every day from ``first`` to ``last``: a dozen queries
+    whatever the number of rows or days (the upserts are batched by a thousand rows)."""
+    days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+    locked = _lock(art.pk, days)
+    team_ids = list(Team.objects.filter(art=art).order_by("pk").values_list("pk", flat=True))
+    trains, teams = [], []
+    for figures in daily.figures_of_days(art, sorted(locked)):
+        trains.append(_train_row(art, figures))
+        # Every team of the train, inactive ones too: they keep their history.
+        teams += [_team_row(art, team_id, figures) for team_id in team_ids]
+    _upsert(TrainSnapshot, trains, unique=["art", "day"])
     _upsert(TeamSnapshot, teams, unique=["team", "day"])
-    return Outcome(art.pk, day, computed=True, rows=1 + len(teams))
+    return [
+        Outcome(art.pk, day, computed=True, rows=1 + len(team_ids)) if day in locked else Outcome(art.pk, day, False)
+        for day in days
+    ]
 
 
-def _flow_fields(art: ART, day: date, pi: ProgramIncrement | None, iteration: Iteration | None) -> dict:
-    """Throughput, distribution and flow time up to ``day`` (one query) and the features per state (one)."""
-    window_start = day - timedelta(days=flow.FLOW_TIME_WINDOW_DAYS - 1)
-    pi_start = pi.start_date if pi is not None else day + timedelta(days=1)
-    iteration_start = iteration.start_date if iteration is not None else day + timedelta(days=1)
-    in_pi = Q(accepted_on__gte=pi_start)
-    enabler = Q(feature__type=Feature.Type.ENABLER)
-    figures = flow.accepted_between(art, min(window_start, pi_start, iteration_start), day).aggregate(
-        accepted=Count("pk", filter=Q(accepted_on=day)),
-        accepted_size=Sum("feature__job_size", filter=Q(accepted_on=day), default=0),
-        accepted_in_iteration=Count("pk", filter=Q(accepted_on__gte=iteration_start)),
-        accepted_in_pi=Count("pk", filter=in_pi),
-        accepted_business_in_pi=Count("pk", filter=in_pi & ~enabler),
-        accepted_enablers_in_pi=Count("pk", filter=in_pi & enabler),
-        **flow.flow_time_aggregates(Q(accepted_on__gte=window_start)),
+def _train_row(art: ART, figures: daily.Day) -> TrainSnapshot:
+    return TrainSnapshot(
+        art=art,
+        day=figures.day,
+        pi=figures.pi,
+        wip_limit=art.wip_limit,
+        wip=daily.wip_of(figures.states),
+        **figures.train.as_snapshot_fields(),
+        **figures.dependencies.as_snapshot_fields(),
+        **figures.flow,
+        **{f"features_{state}": count for state, count in figures.states.items()},
     )
-    for name in ("flow_time_median", "flow_time_p85", "flow_time_p95"):
-        figures[name] = rounded(figures[name])
-    states = flow.states_at_end_of(art, day)
-    figures |= {f"features_{state}": count for state, count in states.items()}
-    figures["wip"] = sum(states[state] for state in flow.IN_PROGRESS)
-    return figures
+
+
+def _team_row(art: ART, team_id: int, figures: daily.Day) -> TeamSnapshot:
+    none = dependencies.DependencyAge()
+    return TeamSnapshot(
+        art=art,
+        team_id=team_id,
+        day=figures.day,
+        pi=figures.pi,
+        **figures.teams.get(team_id, predictability.Figures(final=figures.train.final)).as_snapshot_fields(),
+        **figures.team_dependencies.get(team_id, none).as_snapshot_fields(),
+    )
 
 
 def _upsert(model, rows: list, *, unique: list[str]) -> None:
@@ -161,4 +157,4 @@ def _upsert(model, rows: list, *, unique: list[str]) -> None:
         return
     keep = {"id", *unique, *(f"{name}_id" for name in unique)}
     update = [f.name for f in model._meta.concrete_fields if f.name not in keep and f.attname not in keep]
-    model.objects.bulk_create(rows, update_conflicts=True, unique_fields=unique, update_fields=update)
+    model.objects.bulk_create(rows, batch_size=1000, update_conflicts=True, unique_fields=unique, update_fields=update)

@@ -7,12 +7,11 @@ kind, ``AT TIME ZONE`` for the calendar day of a moment where the train works.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
-from django.db.models import Aggregate, DateField, DecimalField, Expression, FloatField, Func, IntegerField, Value
-from django.db.models.functions import Greatest
+from django.db import connection
+from django.db.models import Aggregate, DateField, Expression, FloatField, Func, IntegerField, Value
 
 ONE_PLACE = Decimal("0.1")
 
@@ -51,20 +50,6 @@ def days_between(later, earlier) -> Func:
     return Func(later, earlier, template="(%(expressions)s)", arg_joiner=" - ", output_field=IntegerField())
 
 
-def days_since(start, day: date) -> Greatest:
-    """Days from the date ``start`` to ``day``, never negative."""
-    return Greatest(days_between(Value(day, output_field=DateField()), start), Value(0))
-
-
-def end_of_day(day: date, time_zone: str) -> datetime:
-    """The first moment after ``day`` in ``time_zone``: a snapshot of ``day`` sees what happened before it."""
-    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=ZoneInfo(time_zone))
-
-
-def start_of_day(day: date, time_zone: str) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(time_zone))
-
-
 def rounded(value) -> Decimal | None:
     """A number of days to one decimal place (half up), or None."""
     if value is None:
@@ -72,4 +57,27 @@ def rounded(value) -> Decimal | None:
     return Decimal(str(value)).quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
 
 
-DECIMAL_DAYS = DecimalField(max_digits=7, decimal_places=1)
+# --- raw SQL over a range of days ---------------------------------------------------------------------
+
+# The days from %(first)s to %(last)s with the end of each: local midnight after it in %(tz)s, a timestamptz.
+DAYS = """
+days AS (
+    SELECT d::date AS day, ((d::date + 1)::timestamp AT TIME ZONE %(tz)s) AS day_end
+    FROM generate_series(%(first)s::date, %(last)s::date, interval '1 day') d
+)"""
+
+
+def fetch(sql: str, tables: dict[str, str], params: dict) -> list[tuple]:
+    """Rows of ``sql`` with its ``{table}`` names filled in from ``tables`` (ours) and its values as parameters."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(**tables), params)
+        return cursor.fetchall()
+
+
+def day_params(art, first: date, last: date, **more) -> dict:
+    """The parameters every range query takes: the train, its time zone and the first and last day."""
+    return {"art": art.pk, "tz": art.time_zone, "first": first, "last": last, **more}
+
+
+def days_from(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]

@@ -18,7 +18,11 @@ def test_the_portfolio_is_seeded_in_sql_and_its_night_timed(db):
     assert Dependency.objects.filter(art_id__in=small).count() == TINY.dependencies
     assert PIObjective.objects.filter(team__art_id__in=small).count() == 3 * 3 * 16 * 3  # trains, teams, PIs
     # Every feature's state is the last of its moves, and nothing moved after the day benchmarked.
-    last = FeatureStateChange.objects.filter(feature__art_id__in=small).order_by("feature_id", "-at").distinct("feature_id")
+    last = (
+        FeatureStateChange.objects.filter(feature__art_id__in=small)
+        .order_by("feature_id", "-at")
+        .distinct("feature_id")
+    )
     assert {(move.feature_id, move.to_state) for move in last} == set(
         Feature.objects.filter(art_id__in=small).values_list("pk", "state")
     )

@@ -97,9 +97,9 @@ def test_a_past_day_reads_the_actual_values_as_they_stood_then(train):
     objective(train.alpha, train.pi, planned=10, actual=8, assessed_on=date(2026, 2, 13))
     objective(train.alpha, train.pi, planned=10, actual=10, assessed_on=date(2026, 2, 27))
 
-    before = pi_predictability(train.pi, day=date(2026, 2, 12), time_zone=train.time_zone).train
-    between = pi_predictability(train.pi, day=date(2026, 2, 13), time_zone=train.time_zone).train
-    after = pi_predictability(train.pi, day=date(2026, 2, 27), time_zone=train.time_zone).train
+    before = pi_predictability(train.pi, day=date(2026, 2, 12)).train
+    between = pi_predictability(train.pi, day=date(2026, 2, 13)).train
+    after = pi_predictability(train.pi, day=date(2026, 2, 27)).train
 
     assert (before.objectives_assessed, before.predictability) == (0, None)
     assert (between.objectives_assessed, between.predictability) == (1, Decimal("80.0"))

@@ -87,12 +87,35 @@ def test_one_train_and_day_costs_the_same_queries_at_two_sizes(django_assert_num
         art.pi = make_pi(art, name="PI 1", start=date(2026, 1, 5))
         fill(art, copies)
 
-    # Savepoint, lock, iteration, PI, objectives, dependencies (train, teams), acceptances, states, teams,
-    # two upserts, release.
+    # Savepoint, locks, teams, PIs, iterations, objectives, dependencies, acceptances, states, two upserts, release.
     for art in (small, large):
-        with django_assert_num_queries(13):
+        with django_assert_num_queries(12):
             services.recompute(art, DAY)
     assert TeamSnapshot.objects.filter(art=large, day=DAY).count() == 8
+    # A range of days costs the same queries as one day.
+    with django_assert_num_queries(12):
+        outcomes = services.recompute_range(large, DAY - timedelta(days=60), DAY)
+    assert len(outcomes) == 61 and all(outcome.computed for outcome in outcomes)
+
+
+@pytest.mark.django_db
+def test_a_range_computes_each_day_as_one_day_alone_would(train):
+    fill(train)
+    first, last = date(2026, 1, 1), date(2026, 2, 5)
+    services.recompute_range(train, first, last)
+    in_one_go = rows(TrainSnapshot), rows(TeamSnapshot)
+    TrainSnapshot.objects.all().delete()
+    TeamSnapshot.objects.all().delete()
+
+    for offset in range((last - first).days + 1):
+        services.recompute(train, first + timedelta(days=offset))
+
+    def without_ids(table):
+        return [{k: v for k, v in row.items() if k != "id"} for row in table]
+
+    one_by_one = rows(TrainSnapshot), rows(TeamSnapshot)
+    assert sorted(map(repr, without_ids(one_by_one[0]))) == sorted(map(repr, without_ids(in_one_go[0])))
+    assert sorted(map(repr, without_ids(one_by_one[1]))) == sorted(map(repr, without_ids(in_one_go[1])))
 
 
 @pytest.mark.django_db
