@@ -6,9 +6,9 @@ Called by ``manage.py seed_demo`` after the other apps' demos. On the first run 
   closed PI's features flowed through it, the current PI's started in its first days), and
   the objectives' business value to PI Planning and to the System Demos that assessed them;
 - adds ``HISTORY_PIS`` closed PIs before the demo's first one (a year of history with it),
-  each with the features the train accepted in it (their moves dated through the PI) and
+  each with the features the train accepted in it (their moves dated through the PI),
   every team's objectives with planned and actual business value, assessed System Demo by
-  System Demo;
+  System Demo, and the dependencies between teams, raised and delivered on their days;
 - computes the daily snapshots of every day from the first of those PIs to yesterday with
   the nightly services, from that dated history: nothing in the snapshots is made up.
 
@@ -26,6 +26,7 @@ from artops.models import ART, Iteration, ProgramIncrement, Team, User
 from metrics import services
 from metrics.models import TrainSnapshot
 from planning.models import Feature, FeatureCounter, FeatureStateChange, ObjectiveChange, PIObjective, key_prefix
+from risks.models import Dependency
 
 HISTORY_PIS = 4
 S = Feature.State
@@ -69,21 +70,33 @@ HISTORY = [
     ],
 ]
 
-# Each team's objectives of an earlier PI: (statement, committed, planned, actual).
+# Each team's objectives of an earlier PI: (statement, committed, planned value).
 OBJECTIVES = [
     ("Deliver the PI's top feature to production", True, 9),
     ("Cut the team's open defects by half", True, 6),
     ("Stretch: a proof of concept for the next PI", False, 4),
 ]
-# How far each team's actual value falls from (or rises above) the planned one, PI after PI.
-SHORTFALL = {
-    "Ledger": (1, 2, 0),
-    "Checkout": (3, 2, 1),
-    "Fraud Shield": (0, 1, 2),
-    "Payouts": (2, 0, 1),
-    "Wallet": (4, 3, 2),
-    "Platform": (1, 1, 0),
+# Per team, PI after PI: how much each committed objective fell short, and what the stretch one earned.
+# Most teams land in the 80–100% band; Wallet struggles, Fraud Shield overdelivers once.
+OUTCOMES = {
+    "Ledger": [(1, 1, 1), (0, 2, 2), (1, 0, 0), (2, 1, 3)],
+    "Checkout": [(2, 2, 0), (1, 1, 2), (0, 2, 1), (1, 0, 0)],
+    "Fraud Shield": [(0, 1, 2), (0, 0, 4), (1, 1, 1), (0, 2, 2)],
+    "Payouts": [(1, 0, 0), (2, 1, 2), (0, 1, 0), (1, 1, 3)],
+    "Wallet": [(4, 2, 0), (3, 3, 1), (2, 2, 0), (2, 1, 2)],
+    "Platform": [(0, 1, 0), (1, 1, 3), (1, 2, 2), (0, 0, 1)],
 }
+# Dependencies between teams in each earlier PI: (needing, providing, days after the PI's start, days open).
+DEPENDENCIES = [
+    ("Checkout", "Platform", 1, 12),
+    ("Payouts", "Ledger", 3, 20),
+    ("Wallet", "Checkout", 8, 9),
+    ("Fraud Shield", "Platform", 10, 34),
+    ("Ledger", "Platform", 15, 6),
+    ("Checkout", "Fraud Shield", 22, 17),
+    ("Wallet", "Ledger", 29, 25),
+    ("Payouts", "Fraud Shield", 36, 11),
+]
 
 
 def seed_demo(art: ART, today: date) -> None:
@@ -179,6 +192,7 @@ def _seed_history(art: ART, today: date) -> date:
     for number, (pi, accepted) in enumerate(zip(pis, HISTORY, strict=True)):
         _seed_accepted(art, pi, accepted)
         _seed_objectives(art, pi, teams, number)
+        _seed_dependencies(art, pi, {team.name: team for team in teams}, owner=rte)
     return pis[0].start_date
 
 
@@ -232,10 +246,9 @@ def _seed_objectives(art: ART, pi: ProgramIncrement, teams: list[Team], number: 
     planning_day = pi.start_date - timedelta(days=1)
     rows = []
     for team in teams:
-        shortfall = SHORTFALL.get(team.name, (1, 1, 1))
+        outcome = OUTCOMES.get(team.name, [(1, 1, 1)] * HISTORY_PIS)[number]
         for index, (statement, committed, planned) in enumerate(OBJECTIVES):
-            miss = shortfall[(number + index) % len(shortfall)]
-            actual = planned + 1 if not committed else max(0, planned - miss)
+            actual = max(0, planned - outcome[index]) if committed else outcome[index]
             rows.append((team, index, statement, committed, planned, actual))
     objectives = PIObjective.objects.bulk_create(
         PIObjective(
@@ -268,3 +281,27 @@ def _seed_objectives(art: ART, pi: ProgramIncrement, teams: list[Team], number: 
             ),
         ]
     ObjectiveChange.objects.bulk_create(changes)
+
+
+def _seed_dependencies(art: ART, pi: ProgramIncrement, teams: dict[str, Team], *, owner: User) -> None:
+    """The dependencies between teams in ``pi``, each raised and delivered on its day."""
+    iterations = list(Iteration.objects.filter(pi=pi, is_ip=False).order_by("number"))
+    rows = []
+    for needing, providing, raised, days_open in DEPENDENCIES:
+        needed_by = next((it for it in iterations if it.end_date >= pi.start_date + timedelta(days=raised + 14)), None)
+        rows.append(
+            Dependency(
+                art=art,
+                pi=pi,
+                needing_team=teams[needing],
+                providing_team=teams[providing],
+                description=f"{providing} provides an interface {needing} needs",
+                needed_by=needed_by or iterations[-1],
+                planned_iteration=needed_by or iterations[-1],
+                owner=owner,
+                state=Dependency.State.DELIVERED,
+                created_at=_at(art, pi.start_date + timedelta(days=raised), 11),
+                closed_at=_at(art, pi.start_date + timedelta(days=raised + days_open), 14),
+            )
+        )
+    Dependency.objects.bulk_create(rows)
