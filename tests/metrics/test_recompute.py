@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.forms.models import model_to_dict
 
 from artops.models import ART
-from metrics import services
+from metrics import flow, services
 from metrics.models import TeamSnapshot, TrainSnapshot
 from planning.models import Feature
 from tests.factories import ARTFactory, TeamFactory, make_pi
@@ -59,6 +59,14 @@ def test_a_snapshot_holds_the_days_figures(train):
     assert (snapshot.wip, snapshot.wip_limit, snapshot.features_implementing) == (1, 3, 1)
     assert (snapshot.features_funnel, snapshot.features_done, snapshot.features_cancelled) == (1, 2, 1)
     assert (snapshot.flow_time_count, snapshot.flow_time_median) == (2, Decimal("9.0"))
+    # The same flow time as the period's, read through the ORM for the charts.
+    period = flow.flow_time(train, DAY - timedelta(days=flow.FLOW_TIME_WINDOW_DAYS - 1), DAY)
+    assert (period.count, period.median, period.p85, period.p95) == (
+        snapshot.flow_time_count,
+        snapshot.flow_time_median,
+        snapshot.flow_time_p85,
+        snapshot.flow_time_p95,
+    )
     assert (snapshot.open_dependencies, snapshot.dependency_age_max, snapshot.dependencies_over_14) == (2, 19, 1)
     alpha = TeamSnapshot.objects.get(team=train.alpha, day=DAY)
     assert (alpha.predictability, alpha.objectives_assessed, alpha.open_dependencies) == (Decimal("80.0"), 1, 1)
