@@ -5,8 +5,10 @@ at the end of that day. The night after a day ends, that day is computed: after 
 midnight a train's due day is its local *yesterday*. The beat runs ``recompute_due`` every
 hour; each train whose yesterday has no snapshot yet is computed then, so a train in
 Singapore is done at 16:00 UTC and one in New York at 05:00 UTC, each just after its own
-midnight, and an hour missed (a worker down) is caught up the next hour. A day that has not
-ended yet is never snapshotted: a half day would stand in for the whole one.
+midnight. A missed hour is caught up the next one, and missed nights (workers down over a
+weekend) too: the days since the train's last snapshot, up to ``CATCH_UP_DAYS``. A train
+without any snapshot starts with its yesterday; older days come from ``backfill_metrics``.
+A day that has not ended yet is never snapshotted: a half day would stand in for the whole one.
 
 **Idempotent.** Each row is upserted on its unique key (train and day, team and day) with
 ``INSERT … ON CONFLICT DO UPDATE``: computing a day again writes the same numbers into the
@@ -31,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from artops.models import ART, Team
 from metrics import daily, dependencies, predictability
@@ -58,19 +60,34 @@ def has_ended(art: ART, day: date, now: datetime) -> bool:
     return day < now.astimezone(art.tz).date()
 
 
-def due_trains(now: datetime, arts: QuerySet[ART] | None = None) -> list[tuple[ART, date]]:
-    """Every train (of ``arts``, default all) whose due day has no snapshot yet, with that day: two queries."""
+CATCH_UP_DAYS = 7
+
+
+def due_trains(now: datetime, arts: QuerySet[ART] | None = None) -> list[tuple[ART, date, date]]:
+    """Every train (of ``arts``, default all) whose yesterday has no snapshot yet, with the first and last
+    day to compute (the days missed since its last snapshot, at most ``CATCH_UP_DAYS``): two queries."""
     arts = list((arts if arts is not None else ART.objects.all()).order_by("pk"))
-    wanted = {art.pk: due_day(art, now) for art in arts}
-    done = set(
-        TrainSnapshot.objects.filter(art_id__in=wanted, day__in=set(wanted.values())).values_list("art_id", "day")
+    last_done = dict(
+        TrainSnapshot.objects.filter(art__in=arts)
+        .order_by()
+        .values("art_id")
+        .annotate(last=Max("day"))
+        .values_list("art_id", "last")
     )
-    return [(art, wanted[art.pk]) for art in arts if (art.pk, wanted[art.pk]) not in done]
+    due = []
+    for art in arts:
+        last = due_day(art, now)
+        done = last_done.get(art.pk)
+        if done is None:
+            due.append((art, last, last))
+        elif done < last:
+            due.append((art, max(done + timedelta(days=1), last - timedelta(days=CATCH_UP_DAYS - 1)), last))
+    return due
 
 
 def recompute_due(now: datetime, arts: QuerySet[ART] | None = None) -> list[Outcome]:
-    """The nightly job: compute each train whose local night has come and whose day is not done yet."""
-    return [recompute(art, day) for art, day in due_trains(now, arts)]
+    """The nightly job: compute each train whose local night has come and whose days are not done yet."""
+    return [outcome for art, first, last in due_trains(now, arts) for outcome in recompute_range(art, first, last)]
 
 
 def recompute_day(art_id: int, day: date) -> Outcome:

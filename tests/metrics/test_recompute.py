@@ -133,16 +133,16 @@ def test_at_1630_utc_singapore_is_due_and_new_york_is_not():
 
     # 05:30 UTC on 2 March: 00:30 in New York, 13:30 in Singapore; both computed for their 1 March.
     with time_machine.travel(datetime(2026, 3, 2, 5, 30, tzinfo=UTC), tick=False):
-        assert {(art.slug, day) for art, day in services.due_trains(datetime.now(UTC))} == {
-            ("singapore", date(2026, 3, 1)),
-            ("new-york", date(2026, 3, 1)),
+        assert {(art.slug, first, last) for art, first, last in services.due_trains(datetime.now(UTC))} == {
+            ("singapore", date(2026, 3, 1), date(2026, 3, 1)),
+            ("new-york", date(2026, 3, 1), date(2026, 3, 1)),
         }
         services.recompute_due(datetime.now(UTC))
 
     # 16:30 UTC: 00:30 on 3 March in Singapore (its 2 March has ended), 11:30 on 2 March in New York.
     with time_machine.travel(datetime(2026, 3, 2, 16, 30, tzinfo=UTC), tick=False):
         now = datetime.now(UTC)
-        assert [(art.slug, day) for art, day in services.due_trains(now)] == [("singapore", date(2026, 3, 2))]
+        assert [(art.slug, last) for art, _, last in services.due_trains(now)] == [("singapore", date(2026, 3, 2))]
         outcomes = services.recompute_due(now)
         assert [(o.art_id, o.day, o.computed) for o in outcomes] == [(singapore.pk, date(2026, 3, 2), True)]
         assert services.due_trains(now) == []
@@ -153,6 +153,21 @@ def test_at_1630_utc_singapore_is_due_and_new_york_is_not():
         ("new-york", date(2026, 3, 1)),
     }
     assert not services.has_ended(new_york, date(2026, 3, 2), datetime(2026, 3, 2, 16, 30, tzinfo=UTC))
+
+
+@pytest.mark.django_db
+def test_missed_nights_are_caught_up_for_a_week_at_most():
+    art = ARTFactory(slug="berlin", time_zone="Europe/Berlin")
+    services.recompute(art, date(2026, 3, 1))
+
+    # Workers down from Monday to Thursday night: Friday 01:30 in Berlin computes 2 to 5 March.
+    friday = datetime(2026, 3, 6, 0, 30, tzinfo=UTC)
+    assert [(first, last) for _, first, last in services.due_trains(friday)] == [(date(2026, 3, 2), date(2026, 3, 5))]
+    assert [outcome.day for outcome in services.recompute_due(friday)] == [date(2026, 3, d) for d in (2, 3, 4, 5)]
+
+    # Down for a month: the last week only; older days are for a backfill.
+    later = datetime(2026, 4, 6, 0, 30, tzinfo=UTC)
+    assert [(first, last) for _, first, last in services.due_trains(later)] == [(date(2026, 3, 30), date(2026, 4, 5))]
 
 
 @pytest.mark.django_db(transaction=True)
