@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "planning",
     "risks",
     "sync",
+    "metrics",
 ]
 
 MIDDLEWARE = [

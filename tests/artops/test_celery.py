@@ -3,25 +3,17 @@ against real Redis and the test database."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from axes.models import AccessAttempt, AccessLog
 from celery.exceptions import TimeoutError as CeleryTimeoutError
-from django.db import connection
 from django.utils import timezone
 
 from artops import housekeeping
-from artops.celery import app as celery_app
 from artops.tasks import prune_login_records
+from tests.workers import celery_worker_process
 
-BASE_DIR = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 3, 2, 0, 5, tzinfo=UTC)
 
 
@@ -106,52 +98,11 @@ def test_prune_runs_on_an_empty_table():
 # --- a real worker ------------------------------------------------------------------------
 
 
-def database_url_of(settings_dict: dict) -> str:
-    """A DATABASE_URL for the database the tests run in (pytest-django's test database)."""
-    user = quote(settings_dict["USER"] or "", safe="")
-    password = f":{quote(settings_dict['PASSWORD'], safe='')}" if settings_dict.get("PASSWORD") else ""
-    host = quote(settings_dict["HOST"] or "", safe="")  # a unix socket directory for the embedded server
-    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
-    return f"postgres://{user}{password}@{host}{port}/{quote(settings_dict['NAME'], safe='')}"
-
-
 @pytest.fixture
 def celery_worker(transactional_db, settings, tmp_path):
-    """A Celery worker process on the test database, listening on a queue of its own.
-
-    A queue of its own: another test run sharing the Redis must not take this run's task.
-    Its output goes to a file (shown when the task gets no answer), never to pytest's stdout.
-    """
-    queue = f"artops-test-{uuid.uuid4().hex[:12]}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": database_url_of(connection.settings_dict),
-        "REDIS_URL": settings.REDIS_URL,
-    }
-    log_path = tmp_path / "worker.log"
-    command = [
-        sys.executable, "-m", "celery", "-A", "artops", "worker",
-        "--pool", "solo", "--concurrency", "1",
-        "--queues", queue, "--hostname", f"{queue}@%h",
-        "--without-mingle", "--without-gossip", "--loglevel", "INFO",
-    ]  # fmt: skip
-    with log_path.open("w") as log:
-        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            command, cwd=BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
-        )
-    default_queue = celery_app.conf.task_default_queue
-    celery_app.conf.task_default_queue = queue  # where .delay() sends
-    try:
+    """A Celery worker process on the test database (see ``tests.workers``)."""
+    with celery_worker_process(settings.REDIS_URL, tmp_path / "worker.log") as log_path:
         yield log_path
-    finally:
-        celery_app.conf.task_default_queue = default_queue
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
 
 
 @pytest.mark.celery

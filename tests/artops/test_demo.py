@@ -6,6 +6,7 @@ import time_machine
 from django.core.management import call_command
 
 from artops.models import ART, Membership, ProgramIncrement, Role, Team, User
+from metrics import demo as metrics_demo
 from planning.models import Feature
 
 
@@ -32,10 +33,11 @@ def test_seed_demo_builds_the_payments_train_once(db):
     assert teams == 6
     assert people >= 40
     assert memberships >= 40
-    assert [state for _, state in pis] == ["closed", "executing", "preparing"]
+    # A closed PI, the running one and the next; before them the metrics' year of closed PIs.
+    assert [state for _, state in pis] == ["closed"] * (1 + metrics_demo.HISTORY_PIS) + ["executing", "preparing"]
     current = ProgramIncrement.objects.get(art=art, state="executing")
     assert current.contains(date(2026, 11, 26))
-    assert features == 40
+    assert features == 40 + sum(len(accepted) for accepted in metrics_demo.HISTORY)
     for role in Role:
         assert Membership.objects.filter(art=art, role=role).exists(), role
     assert User.objects.get(email="rte@payments.example").check_password("artops-demo")

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class MetricsConfig(AppConfig):
+    """Flow metrics of a train: predictability, throughput, flow time, WIP, dependency age, forecasts."""
+
+    name = "metrics"
+    verbose_name = "Flow metrics"

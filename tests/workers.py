@@ -1,0 +1,65 @@
+"""A real Celery worker process for the tests marked ``celery``: on the test database and the real Redis."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from django.db import connection
+
+from artops.celery import app as celery_app
+
+BASE_DIR = Path(__file__).resolve().parents[1]
+
+
+def database_url_of(settings_dict: dict) -> str:
+    """A DATABASE_URL for the database the tests run in (pytest-django's test database)."""
+    user = quote(settings_dict["USER"] or "", safe="")
+    password = f":{quote(settings_dict['PASSWORD'], safe='')}" if settings_dict.get("PASSWORD") else ""
+    host = quote(settings_dict["HOST"] or "", safe="")  # a unix socket directory for the embedded server
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"postgres://{user}{password}@{host}{port}/{quote(settings_dict['NAME'], safe='')}"
+
+
+@contextmanager
+def celery_worker_process(redis_url: str, log_path: Path) -> Iterator[Path]:
+    """A Celery worker process on the test database, listening on a queue of its own.
+
+    A queue of its own: another test run sharing the Redis must not take this run's task.
+    Its output goes to ``log_path`` (shown when a task gets no answer), never to pytest's stdout.
+    """
+    queue = f"artops-test-{uuid.uuid4().hex[:12]}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": database_url_of(connection.settings_dict),
+        "REDIS_URL": redis_url,
+    }
+    command = [
+        sys.executable, "-m", "celery", "-A", "artops", "worker",
+        "--pool", "solo", "--concurrency", "1",
+        "--queues", queue, "--hostname", f"{queue}@%h",
+        "--without-mingle", "--without-gossip", "--loglevel", "INFO",
+    ]  # fmt: skip
+    with log_path.open("w") as log:
+        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            command, cwd=BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+        )
+    default_queue = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = queue  # where .delay() sends
+    try:
+        yield log_path
+    finally:
+        celery_app.conf.task_default_queue = default_queue
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
