@@ -83,6 +83,9 @@ CAPABILITIES: dict[str, dict[Role, Scope]] = {
     "sync.escalate_to_train": {Role.RTE: ART_WIDE, Role.SCRUM_MASTER: TEAM_ONLY, Role.PRODUCT_OWNER: TEAM_ONLY},
     # ... and beyond the train (to management, another train, a vendor): the RTE alone.
     "sync.escalate_beyond": {Role.RTE: ART_WIDE},
+    # Inspect & Adapt: every member adds problems, causes, whys and solutions, and dot-votes.
+    # (Facilitating the I&A is "sync.facilitate": DESIGN.md's row "run ART Sync, System Demo, I&A".)
+    "metrics.contribute_ia": EVERY_ROLE,
 }
 
 

@@ -214,3 +214,6 @@ class TeamSnapshot(PredictabilityFigures, DependencyAgeFigures):
 
     def get_team(self) -> Team:
         return self.team
+
+
+from metrics.ia.models import *  # noqa: E402, F403  (Inspect & Adapt: its models live in metrics/ia/)

@@ -77,6 +77,9 @@ EXPECTED_GRANTS: dict[str, dict[str, str]] = {
     "sync.escalate_to_train": {RTE: ART, SM: TEAM, PO: TEAM},
     # escalate beyond the train: the row "run ART Sync, System Demo, I&A; escalate beyond the train"
     "sync.escalate_beyond": {RTE: ART},
+    # give demo feedback, I&A votes: everyone (adds problems, causes, whys, solutions and dot votes at I&A;
+    # running the I&A is "sync.facilitate" above)
+    "metrics.contribute_ia": every_role(),
 }
 
 PERSONAS = [*ALL_ROLES, "outsider", "anonymous"]
