@@ -335,7 +335,9 @@ class ImprovementItemQuerySet(models.QuerySet):
         )
         return self.annotate(next_pi_id=Subquery(next_pi)).annotate(
             planned_next=Exists(
-                FeaturePlacement.objects.filter(feature_id=OuterRef("feature_id"), iteration__pi_id=OuterRef("next_pi_id"))
+                FeaturePlacement.objects.filter(
+                    feature_id=OuterRef("feature_id"), iteration__pi_id=OuterRef("next_pi_id")
+                )
             ),
             demoed=Exists(DemoItem.objects.filter(feature_id=OuterRef("feature_id"))),
             done_at=Subquery(done_at),

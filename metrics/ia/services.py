@@ -216,7 +216,14 @@ def close_ia(event: InspectAdapt, *, by: User) -> InspectAdapt:
 
 @transaction.atomic
 def add_problem(
-    event: InspectAdapt, *, by: User, what: str, where: str = "", when: str = "", impact: str = "", team: Team | None = None
+    event: InspectAdapt,
+    *,
+    by: User,
+    what: str,
+    where: str = "",
+    when: str = "",
+    impact: str = "",
+    team: Team | None = None,
 ) -> Problem:
     """A problem statement: what (required), where, when and its impact; a team may draft it before the event."""
     require(by, CONTRIBUTE, event.art)

@@ -3,154 +3,521 @@
 import django.contrib.postgres.fields
 import django.core.validators
 import django.db.models.deletion
-import metrics.ia.models
 from django.conf import settings
 from django.db import migrations, models
 
+import metrics.ia.models
+
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('artops', '0004_art_calendar'),
-        ('metrics', '0001_daily_snapshots'),
-        ('planning', '0006_capacity_bounds'),
+        ("artops", "0004_art_calendar"),
+        ("metrics", "0001_daily_snapshots"),
+        ("planning", "0006_capacity_bounds"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Cause',
+            name="Cause",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('bone', models.CharField(choices=[('people', 'People'), ('process', 'Process'), ('tools', 'Tools'), ('program', 'Program'), ('environment', 'Environment')], max_length=16)),
-                ('text', models.TextField(max_length=200, validators=[django.core.validators.MaxLengthValidator(200, message='Keep the cause under 200 characters.'), metrics.ia.models.storable], verbose_name='cause')),
-                ('whys', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=300, validators=[metrics.ia.models.storable]), blank=True, default=list, help_text='The "5 whys": each answer asks why again, at most five.', size=5)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('added_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "bone",
+                    models.CharField(
+                        choices=[
+                            ("people", "People"),
+                            ("process", "Process"),
+                            ("tools", "Tools"),
+                            ("program", "Program"),
+                            ("environment", "Environment"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "text",
+                    models.TextField(
+                        max_length=200,
+                        validators=[
+                            django.core.validators.MaxLengthValidator(
+                                200, message="Keep the cause under 200 characters."
+                            ),
+                            metrics.ia.models.storable,
+                        ],
+                        verbose_name="cause",
+                    ),
+                ),
+                (
+                    "whys",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=300, validators=[metrics.ia.models.storable]),
+                        blank=True,
+                        default=list,
+                        help_text='The "5 whys": each answer asks why again, at most five.',
+                        size=5,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='InspectAdapt',
+            name="InspectAdapt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('held_on', models.DateField(help_text='The day of the I&A (usually in the IP iteration).')),
-                ('state', models.CharField(choices=[('scheduled', 'Not yet held'), ('running', 'Running'), ('held', 'Held')], default='scheduled', max_length=16)),
-                ('step', models.CharField(choices=[('opening', "Last PI's improvements"), ('demo', 'PI System Demo'), ('review', 'Quantitative review'), ('retro', 'Retrospective'), ('problems', '1. Agree on problems'), ('causes', '2. Root causes'), ('vote', '3. Dot voting'), ('restate', '4. Restate the problem'), ('brainstorm', '5. Brainstorm solutions'), ('improvements', '6. Improvement items')], default='opening', max_length=16)),
-                ('votes_per_person', models.PositiveSmallIntegerField(default=5, help_text='Dot votes each participant has, 1 to 12.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(12)])),
-                ('votes_per_cause', models.PositiveSmallIntegerField(default=3, help_text='Dot votes one participant may put on one cause; never above the allowance.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(12)])),
-                ('demo_note', models.TextField(blank=True, max_length=2000, validators=[django.core.validators.MaxLengthValidator(2000, message='Keep the note on the PI System Demo under 2000 characters.'), metrics.ia.models.storable], verbose_name='note on the PI System Demo')),
-                ('retrospective', models.TextField(blank=True, max_length=5000, validators=[django.core.validators.MaxLengthValidator(5000, message='Keep the retrospective under 5000 characters.'), metrics.ia.models.storable], verbose_name='retrospective')),
-                ('review', models.JSONField(blank=True, editable=False, help_text='The frozen quantitative review.', null=True)),
-                ('review_frozen_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('restated_problem', models.TextField(blank=True, max_length=1000, validators=[django.core.validators.MaxLengthValidator(1000, message='Keep the restated problem under 1000 characters.'), metrics.ia.models.storable], verbose_name='restated problem')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('art', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='artops.art')),
-                ('chosen_cause', models.ForeignKey(blank=True, help_text='The cause restated.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='metrics.cause')),
-                ('opened_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('pi', models.OneToOneField(error_messages={'unique': 'This PI already has its Inspect & Adapt.'}, on_delete=django.db.models.deletion.CASCADE, related_name='inspect_adapt', to='artops.programincrement', verbose_name='PI')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("held_on", models.DateField(help_text="The day of the I&A (usually in the IP iteration).")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("scheduled", "Not yet held"), ("running", "Running"), ("held", "Held")],
+                        default="scheduled",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "step",
+                    models.CharField(
+                        choices=[
+                            ("opening", "Last PI's improvements"),
+                            ("demo", "PI System Demo"),
+                            ("review", "Quantitative review"),
+                            ("retro", "Retrospective"),
+                            ("problems", "1. Agree on problems"),
+                            ("causes", "2. Root causes"),
+                            ("vote", "3. Dot voting"),
+                            ("restate", "4. Restate the problem"),
+                            ("brainstorm", "5. Brainstorm solutions"),
+                            ("improvements", "6. Improvement items"),
+                        ],
+                        default="opening",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "votes_per_person",
+                    models.PositiveSmallIntegerField(
+                        default=5,
+                        help_text="Dot votes each participant has, 1 to 12.",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(12),
+                        ],
+                    ),
+                ),
+                (
+                    "votes_per_cause",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        help_text="Dot votes one participant may put on one cause; never above the allowance.",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(12),
+                        ],
+                    ),
+                ),
+                (
+                    "demo_note",
+                    models.TextField(
+                        blank=True,
+                        max_length=2000,
+                        validators=[
+                            django.core.validators.MaxLengthValidator(
+                                2000, message="Keep the note on the PI System Demo under 2000 characters."
+                            ),
+                            metrics.ia.models.storable,
+                        ],
+                        verbose_name="note on the PI System Demo",
+                    ),
+                ),
+                (
+                    "retrospective",
+                    models.TextField(
+                        blank=True,
+                        max_length=5000,
+                        validators=[
+                            django.core.validators.MaxLengthValidator(
+                                5000, message="Keep the retrospective under 5000 characters."
+                            ),
+                            metrics.ia.models.storable,
+                        ],
+                        verbose_name="retrospective",
+                    ),
+                ),
+                (
+                    "review",
+                    models.JSONField(
+                        blank=True, editable=False, help_text="The frozen quantitative review.", null=True
+                    ),
+                ),
+                ("review_frozen_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "restated_problem",
+                    models.TextField(
+                        blank=True,
+                        max_length=1000,
+                        validators=[
+                            django.core.validators.MaxLengthValidator(
+                                1000, message="Keep the restated problem under 1000 characters."
+                            ),
+                            metrics.ia.models.storable,
+                        ],
+                        verbose_name="restated problem",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "art",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="artops.art"),
+                ),
+                (
+                    "chosen_cause",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The cause restated.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="metrics.cause",
+                    ),
+                ),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "pi",
+                    models.OneToOneField(
+                        error_messages={"unique": "This PI already has its Inspect & Adapt."},
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="inspect_adapt",
+                        to="artops.programincrement",
+                        verbose_name="PI",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Inspect & Adapt',
-                'verbose_name_plural': 'Inspect & Adapt events',
-                'ordering': ['art', 'held_on'],
+                "verbose_name": "Inspect & Adapt",
+                "verbose_name_plural": "Inspect & Adapt events",
+                "ordering": ["art", "held_on"],
             },
         ),
         migrations.CreateModel(
-            name='ImprovementItem',
+            name="ImprovementItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, validators=[metrics.ia.models.storable])),
-                ('measure_of_done', models.TextField(max_length=500, validators=[django.core.validators.MaxLengthValidator(500, message='Keep the measure of done under 500 characters.'), metrics.ia.models.storable], verbose_name='measure of done')),
-                ('dropped', models.BooleanField(default=False)),
-                ('drop_reason', models.TextField(blank=True, max_length=500, validators=[django.core.validators.MaxLengthValidator(500, message='Keep the reason under 500 characters.'), metrics.ia.models.storable], verbose_name='reason')),
-                ('dropped_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('added_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('cause', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='metrics.cause')),
-                ('feature', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='improvement_item', to='planning.feature')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('target_pi', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='artops.programincrement', verbose_name='target PI')),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='improvements', to='metrics.inspectadapt')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200, validators=[metrics.ia.models.storable])),
+                (
+                    "measure_of_done",
+                    models.TextField(
+                        max_length=500,
+                        validators=[
+                            django.core.validators.MaxLengthValidator(
+                                500, message="Keep the measure of done under 500 characters."
+                            ),
+                            metrics.ia.models.storable,
+                        ],
+                        verbose_name="measure of done",
+                    ),
+                ),
+                ("dropped", models.BooleanField(default=False)),
+                (
+                    "drop_reason",
+                    models.TextField(
+                        blank=True,
+                        max_length=500,
+                        validators=[
+                            django.core.validators.MaxLengthValidator(
+                                500, message="Keep the reason under 500 characters."
+                            ),
+                            metrics.ia.models.storable,
+                        ],
+                        verbose_name="reason",
+                    ),
+                ),
+                ("dropped_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "cause",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="metrics.cause",
+                    ),
+                ),
+                (
+                    "feature",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="improvement_item",
+                        to="planning.feature",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "target_pi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="artops.programincrement",
+                        verbose_name="target PI",
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="improvements",
+                        to="metrics.inspectadapt",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['event', 'created_at', 'id'],
+                "ordering": ["event", "created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Problem',
+            name="Problem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('what', models.TextField(help_text='What is the problem?', max_length=300, validators=[django.core.validators.MaxLengthValidator(300, message='Keep the what under 300 characters.'), metrics.ia.models.storable], verbose_name='what')),
-                ('where', models.TextField(blank=True, max_length=200, validators=[django.core.validators.MaxLengthValidator(200, message='Keep the where under 200 characters.'), metrics.ia.models.storable], verbose_name='where')),
-                ('when', models.TextField(blank=True, max_length=200, validators=[django.core.validators.MaxLengthValidator(200, message='Keep the when under 200 characters.'), metrics.ia.models.storable], verbose_name='when')),
-                ('impact', models.TextField(blank=True, max_length=500, validators=[django.core.validators.MaxLengthValidator(500, message='Keep the impact under 500 characters.'), metrics.ia.models.storable], verbose_name='impact')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('added_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='problems', to='metrics.inspectadapt')),
-                ('team', models.ForeignKey(blank=True, help_text='The team that drafted it.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='artops.team')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "what",
+                    models.TextField(
+                        help_text="What is the problem?",
+                        max_length=300,
+                        validators=[
+                            django.core.validators.MaxLengthValidator(
+                                300, message="Keep the what under 300 characters."
+                            ),
+                            metrics.ia.models.storable,
+                        ],
+                        verbose_name="what",
+                    ),
+                ),
+                (
+                    "where",
+                    models.TextField(
+                        blank=True,
+                        max_length=200,
+                        validators=[
+                            django.core.validators.MaxLengthValidator(
+                                200, message="Keep the where under 200 characters."
+                            ),
+                            metrics.ia.models.storable,
+                        ],
+                        verbose_name="where",
+                    ),
+                ),
+                (
+                    "when",
+                    models.TextField(
+                        blank=True,
+                        max_length=200,
+                        validators=[
+                            django.core.validators.MaxLengthValidator(
+                                200, message="Keep the when under 200 characters."
+                            ),
+                            metrics.ia.models.storable,
+                        ],
+                        verbose_name="when",
+                    ),
+                ),
+                (
+                    "impact",
+                    models.TextField(
+                        blank=True,
+                        max_length=500,
+                        validators=[
+                            django.core.validators.MaxLengthValidator(
+                                500, message="Keep the impact under 500 characters."
+                            ),
+                            metrics.ia.models.storable,
+                        ],
+                        verbose_name="impact",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="problems", to="metrics.inspectadapt"
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The team that drafted it.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="artops.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['event', 'created_at', 'id'],
+                "ordering": ["event", "created_at", "id"],
             },
         ),
         migrations.AddField(
-            model_name='cause',
-            name='problem',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='causes', to='metrics.problem'),
+            model_name="cause",
+            name="problem",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="causes", to="metrics.problem"
+            ),
         ),
         migrations.CreateModel(
-            name='Solution',
+            name="Solution",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(max_length=500, validators=[django.core.validators.MaxLengthValidator(500, message='Keep the solution under 500 characters.'), metrics.ia.models.storable], verbose_name='solution')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('added_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='solutions', to='metrics.inspectadapt')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "text",
+                    models.TextField(
+                        max_length=500,
+                        validators=[
+                            django.core.validators.MaxLengthValidator(
+                                500, message="Keep the solution under 500 characters."
+                            ),
+                            metrics.ia.models.storable,
+                        ],
+                        verbose_name="solution",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="solutions", to="metrics.inspectadapt"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['event', 'created_at', 'id'],
+                "ordering": ["event", "created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='DotVote',
+            name="DotVote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('cause', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='votes', to='metrics.cause')),
-                ('voter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "cause",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="votes", to="metrics.cause"
+                    ),
+                ),
+                (
+                    "voter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
-                'indexes': [models.Index(fields=['voter', 'cause'], name='metrics_dot_voter_i_e04305_idx')],
+                "ordering": ["created_at", "id"],
+                "indexes": [models.Index(fields=["voter", "cause"], name="metrics_dot_voter_i_e04305_idx")],
             },
         ),
         migrations.AddConstraint(
-            model_name='inspectadapt',
-            constraint=models.CheckConstraint(condition=models.Q(('votes_per_person__gte', 1), ('votes_per_person__lte', 12)), name='ia_votes_per_person_range'),
+            model_name="inspectadapt",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("votes_per_person__gte", 1), ("votes_per_person__lte", 12)),
+                name="ia_votes_per_person_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inspectadapt',
-            constraint=models.CheckConstraint(condition=models.Q(('votes_per_cause__gte', 1), ('votes_per_cause__lte', models.F('votes_per_person'))), name='ia_votes_per_cause_within_allowance', violation_error_message='The limit per cause cannot be above the votes each person has.'),
+            model_name="inspectadapt",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("votes_per_cause__gte", 1), ("votes_per_cause__lte", models.F("votes_per_person"))),
+                name="ia_votes_per_cause_within_allowance",
+                violation_error_message="The limit per cause cannot be above the votes each person has.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inspectadapt',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['scheduled', 'running', 'held'])), name='ia_state_valid'),
+            model_name="inspectadapt",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("state__in", ["scheduled", "running", "held"])), name="ia_state_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inspectadapt',
-            constraint=models.CheckConstraint(condition=models.Q(('step__in', ['opening', 'demo', 'review', 'retro', 'problems', 'causes', 'vote', 'restate', 'brainstorm', 'improvements'])), name='ia_step_valid'),
+            model_name="inspectadapt",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "step__in",
+                        [
+                            "opening",
+                            "demo",
+                            "review",
+                            "retro",
+                            "problems",
+                            "causes",
+                            "vote",
+                            "restate",
+                            "brainstorm",
+                            "improvements",
+                        ],
+                    )
+                ),
+                name="ia_step_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='improvementitem',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('drop_reason', ''), ('dropped', False), ('dropped_at__isnull', True)), models.Q(('dropped', True), ('dropped_at__isnull', False), models.Q(('drop_reason', ''), _negated=True)), _connector='OR'), name='ia_improvement_dropped_has_reason', violation_error_message='Say why the item is dropped.'),
+            model_name="improvementitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("drop_reason", ""), ("dropped", False), ("dropped_at__isnull", True)),
+                    models.Q(
+                        ("dropped", True), ("dropped_at__isnull", False), models.Q(("drop_reason", ""), _negated=True)
+                    ),
+                    _connector="OR",
+                ),
+                name="ia_improvement_dropped_has_reason",
+                violation_error_message="Say why the item is dropped.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cause',
-            constraint=models.CheckConstraint(condition=models.Q(('bone__in', ['people', 'process', 'tools', 'program', 'environment'])), name='ia_cause_bone_valid'),
+            model_name="cause",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("bone__in", ["people", "process", "tools", "program", "environment"])),
+                name="ia_cause_bone_valid",
+            ),
         ),
     ]

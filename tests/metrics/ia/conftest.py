@@ -35,7 +35,9 @@ def event(pi, rte):
 
 @pytest.fixture
 def problem(event, team_member):
-    return services.add_problem(event, by=team_member, what="Stories spill over every iteration", impact="Missed objectives")
+    return services.add_problem(
+        event, by=team_member, what="Stories spill over every iteration", impact="Missed objectives"
+    )
 
 
 def causes_of(problem, by, *texts):

@@ -158,7 +158,7 @@ def test_only_the_facilitator_sets_the_allowance(voting, scrum_master):
 
 
 def test_pareto_most_votes_first_ties_to_the_cause_added_first(voting, problem, team_member, scrum_master, rte):
-    a, b, c, d = causes_of(problem, team_member, "A", "B", "C", "D")
+    _, b, c, d = causes_of(problem, team_member, "A", "B", "C", "D")
     for voter, cause in [(team_member, c), (team_member, c), (scrum_master, b), (scrum_master, d), (rte, d)]:
         services.cast_vote(cause, by=voter)
     bars = services.pareto(voting)
