@@ -24,6 +24,7 @@ from artops import services as core
 from artops.demo import _pi_name
 from artops.models import ART, Iteration, ProgramIncrement, Team, User
 from metrics import services
+from metrics.ia import demo as ia_demo
 from metrics.models import TrainSnapshot
 from planning.models import Feature, FeatureCounter, FeatureStateChange, ObjectiveChange, PIObjective, key_prefix
 from risks.models import Dependency
@@ -108,6 +109,7 @@ def seed_demo(art: ART, today: date) -> None:
         services.recompute_days([art], max(first, today - timedelta(days=366)), yesterday)
     elif last < yesterday:
         services.recompute_days([art], last + timedelta(days=1), yesterday)
+    ia_demo.seed_demo(art, today)
 
 
 def _at(art: ART, day: date, hour: int = 10, minute: int = 0) -> datetime:

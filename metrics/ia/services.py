@@ -320,13 +320,15 @@ def withdraw_vote(cause: Cause, *, by: User) -> None:
     _changed(event)
 
 
-@dataclass(frozen=True)
+@dataclass
 class ParetoBar:
-    """One cause in the Pareto chart: its votes and the cumulative share of all votes up to it."""
+    """One cause in the Pareto chart: its votes, the cumulative share of all votes up to it, and (for the
+    person looking) how many of the votes are theirs."""
 
     cause: Cause
     votes: int
     cumulative: int  # percent, 0–100
+    mine: int = 0
 
 
 def pareto(event: InspectAdapt) -> list[ParetoBar]:
