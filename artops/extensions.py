@@ -12,6 +12,9 @@ The points in use:
   train's home, ordered by ``Panel.order``.
 - ``SYNC_METRICS_SNAPSHOT``: ``provider(*, art, pi, today) -> Panel | None``; the first section
   of an ART Sync.
+- ``BACKLOG_FEATURES``: ``provider(queryset) -> queryset``; annotations the ART backlog's
+  features get from higher apps (metrics marks the features that are I&A improvement items),
+  in the backlog's own query: no query more.
 - ``CALENDAR_EVENT_LINKS``: ``provider(*, events) -> dict[event id, url]``; where each calendar
   event leads (its sync meeting, its System Demo…). One call for all the events of a page, so
   a provider answers in a constant number of queries.
@@ -29,6 +32,7 @@ from typing import Any
 ART_HOME_PANELS = "art_home.panels"
 SYNC_METRICS_SNAPSHOT = "sync.metrics_snapshot"
 CALENDAR_EVENT_LINKS = "calendar.event_links"
+BACKLOG_FEATURES = "planning.backlog_features"
 
 _providers: dict[str, list[Callable[..., Any]]] = {}
 
@@ -61,3 +65,10 @@ def links(point: str, **context) -> dict[int, str]:
     for provider in _providers.get(point, []):
         merged.update(provider(**context))
     return merged
+
+
+def annotated(point: str, queryset):
+    """``queryset`` with what each provider of ``point`` adds to it (annotations), in their order."""
+    for provider in _providers.get(point, []):
+        queryset = provider(queryset)
+    return queryset

@@ -6,3 +6,9 @@ class MetricsConfig(AppConfig):
 
     name = "metrics"
     verbose_name = "Flow metrics"
+
+    def ready(self) -> None:
+        from artops import extensions
+        from metrics.ia import marks
+
+        extensions.register(extensions.BACKLOG_FEATURES, marks.mark_improvements)

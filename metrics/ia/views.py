@@ -139,26 +139,34 @@ class Chart:
 
     width: int
     height: int
+    top: int
+    baseline: int
     bars: list[dict]
     line: str
 
+    @property
+    def middle(self) -> int:
+        return (self.top + self.baseline) // 2
 
-def _chart(bars: list, *, height: int = 220, bar_width: int = 56) -> Chart | None:
+
+def _chart(bars: list, *, height: int = 240, bar_width: int = 56, top: int = 24) -> Chart | None:
     """Bars in descending order of votes, scaled to the top one; the cumulative share on a 0–100% scale."""
     if not bars or not any(bar.votes for bar in bars):
         return None
-    top = max(bar.votes for bar in bars)
-    plot = height - 40
+    most = max(bar.votes for bar in bars)
+    baseline = height - 24
+    plot = baseline - top
     shapes, points = [], []
     for index, bar in enumerate(bars):
         x = 40 + index * bar_width
-        bar_height = round(plot * bar.votes / top)
+        bar_height = round(plot * bar.votes / most)
         shapes.append(
-            {"x": x + 6, "y": 10 + plot - bar_height, "height": bar_height, "width": bar_width - 12, "bar": bar,
+            {"x": x + 6, "y": baseline - bar_height, "height": bar_height, "width": bar_width - 12, "bar": bar,
              "label_x": x + bar_width // 2, "rank": index + 1}
         )  # fmt: skip
-        points.append(f"{x + bar_width // 2},{10 + plot - round(plot * bar.cumulative / 100)}")
-    return Chart(width=40 + len(bars) * bar_width + 40, height=height, bars=shapes, line=" ".join(points))
+        points.append(f"{x + bar_width // 2},{baseline - round(plot * bar.cumulative / 100)}")
+    width = 40 + len(bars) * bar_width + 44
+    return Chart(width=width, height=height, top=top, baseline=baseline, bars=shapes, line=" ".join(points))
 
 
 def _context(

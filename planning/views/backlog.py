@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from artops import extensions
 from artops.models import ART, ProgramIncrement
 from artops.pages import OK, UNPROCESSABLE, answer, attempt, csv_response, csv_safe, partial
 from artops.permissions import art_capability_required, has_capability
@@ -63,6 +64,8 @@ def _ranked_backlog(request: HttpRequest, art: ART) -> FeatureFilter:
     data = request.GET.copy()
     data["state"] = _state(request)
     queryset = Feature.objects.visible_to(request.user).for_art(art).with_related().ranked()
+    # Higher apps mark features in the same query (metrics: the I&A's improvement items).
+    queryset = extensions.annotated(extensions.BACKLOG_FEATURES, queryset)
     return FeatureFilter(data, queryset=queryset)
 
 
