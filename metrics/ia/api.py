@@ -90,6 +90,7 @@ class EventSerializer(serializers.ModelSerializer):
     art = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     pi_name = serializers.CharField(source="pi.name", read_only=True)
     review = serializers.JSONField(read_only=True, help_text="The frozen quantitative review; null until frozen.")
+    state = serializers.CharField(read_only=True, help_text="scheduled (not yet held), running or held.")
 
     class Meta:
         model = InspectAdapt
@@ -270,7 +271,7 @@ class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
 class CauseSerializer(serializers.ModelSerializer):
     """A cause on the fishbone, its whys, its tally of dot votes and how many of them are yours."""
 
-    votes = serializers.IntegerField(read_only=True, help_text="Dot votes on this cause (anonymous).")
+    votes = serializers.IntegerField(source="tally", read_only=True, help_text="Dot votes on this cause (anonymous).")
     my_votes = serializers.IntegerField(read_only=True, help_text="Your own dot votes on this cause.")
 
     class Meta:
@@ -307,10 +308,12 @@ class CauseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
 
     def get_queryset(self) -> QuerySet[Cause]:
         user = self.request.user
+        if getattr(self, "swagger_fake_view", False):  # the schema is made without a person
+            return Cause.objects.none()
         return (
             Cause.objects.visible_to(user)
             .select_related("problem__event__art")
-            .annotate(votes=Count("votes", distinct=True), my_votes=Count("votes", filter=Q(votes__voter=user)))
+            .annotate(tally=Count("votes", distinct=True), my_votes=Count("votes", filter=Q(votes__voter=user)))
             .order_by("created_at", "id")
         )
 
