@@ -32,14 +32,30 @@ def _label(user: User) -> str:
     return user.display_name or user.email
 
 
+class IAForm(forms.Form):
+    """A form of the event page: its fields' ids carry the form's name, as several forms share a screen."""
+
+    name = "ia"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.name}-%s")
+        super().__init__(*args, **kwargs)
+
+
+class CauseChoice(IdChoiceField):
+    def label_from_instance(self, obj: Cause) -> str:
+        return obj.text
+
+
 class MemberChoiceField(IdChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return _label(obj)
 
 
-class OpenForm(forms.Form):
+class OpenForm(IAForm):
     """The RTE opens the I&A of a PI."""
 
+    name = "open"
     pi = IdChoiceField(queryset=ProgramIncrement.objects.none(), label="PI", error_messages=CHOICE)
     held_on = forms.DateField(
         label="Day of the I&A", required=False, widget=forms.DateInput(attrs={"type": "date"}),
@@ -51,13 +67,15 @@ class OpenForm(forms.Form):
         self.fields["pi"].queryset = pis
 
 
-class StepForm(forms.Form):
+class StepForm(IAForm):
+    name = "step"
     step = forms.ChoiceField(choices=Step.choices, error_messages=CHOICE)
 
 
-class NotesForm(forms.Form):
+class NotesForm(IAForm):
     """The note on the PI System Demo, the retrospective's notes, the day: whichever the screen posts."""
 
+    name = "notes"
     demo_note = text_field("Note on the PI System Demo", 2000, required=False, rows=3)
     retrospective = text_field("Retrospective notes", 5000, required=False, rows=6)
     held_on = forms.DateField(label="Day of the I&A", required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -67,12 +85,14 @@ class NotesForm(forms.Form):
         return {name: value for name, value in self.cleaned_data.items() if name in self.data and value is not None}
 
 
-class AllowanceForm(forms.Form):
+class AllowanceForm(IAForm):
+    name = "allowance"
     votes_per_person = BoundedIntegerField(label="Votes per person", min_value=1, max_value=MAX_VOTES)
     votes_per_cause = BoundedIntegerField(label="Limit per cause", min_value=1, max_value=MAX_VOTES)
 
 
-class ProblemForm(forms.Form):
+class ProblemForm(IAForm):
+    name = "problem"
     what = text_field("What", 300, message="Say what the problem is.", help_text="What is the problem?")
     where = text_field("Where", 200, required=False, help_text="Where does it happen?")
     when = text_field("When", 200, required=False, help_text="When does it happen?")
@@ -87,7 +107,8 @@ class ProblemForm(forms.Form):
         self.fields["team"].queryset = Team.objects.for_art(event.art).active().order_by("name")
 
 
-class CauseForm(forms.Form):
+class CauseForm(IAForm):
+    name = "cause"
     problem = IdChoiceField(queryset=Problem.objects.none(), error_messages=CHOICE)
     bone = forms.ChoiceField(choices=Bone.choices, error_messages=CHOICE)
     text = text_field("Cause", 200, message="Say what the cause is.")
@@ -97,10 +118,11 @@ class CauseForm(forms.Form):
         self.fields["problem"].queryset = Problem.objects.filter(event=event).select_related("event__art")
 
 
-class CauseChoiceForm(forms.Form):
+class CauseChoiceForm(IAForm):
     """A cause of the event: to vote on, take a vote back from, or ask why again."""
 
-    cause = IdChoiceField(queryset=Cause.objects.none(), error_messages=CHOICE)
+    name = "choice"
+    cause = CauseChoice(queryset=Cause.objects.none(), label="Which cause", error_messages=CHOICE)
 
     def __init__(self, *args, event: InspectAdapt, **kwargs):
         super().__init__(*args, **kwargs)
@@ -108,18 +130,22 @@ class CauseChoiceForm(forms.Form):
 
 
 class WhyForm(CauseChoiceForm):
+    name = "why"
     text = text_field("Why?", 300, message="Say why.")
 
 
 class RestateForm(CauseChoiceForm):
+    name = "restate"
     text = text_field("Restated problem", 1000, rows=3, message="Write the restated problem.")
 
 
-class SolutionForm(forms.Form):
+class SolutionForm(IAForm):
+    name = "solution"
     text = text_field("Solution", 500, message="Write the solution.")
 
 
-class ImprovementForm(forms.Form):
+class ImprovementForm(IAForm):
+    name = "improvement"
     title = text_field("Title", 200, message="Give the improvement item a title.")
     owner = MemberChoiceField(
         queryset=User.objects.none(), empty_label="— choose the owner —",
@@ -145,7 +171,8 @@ class ImprovementForm(forms.Form):
         ]
 
 
-class DropForm(forms.Form):
+class DropForm(IAForm):
+    name = "drop"
     item = IdChoiceField(queryset=ImprovementItem.objects.none(), error_messages=CHOICE)
     drop_reason = text_field("Why drop it?", 500, message="Say why the item is dropped.")
 
