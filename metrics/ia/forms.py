@@ -109,7 +109,9 @@ class ProblemForm(IAForm):
 
 class CauseForm(IAForm):
     name = "cause"
-    problem = IdChoiceField(queryset=Problem.objects.none(), error_messages=CHOICE)
+    problem = IdChoiceField(
+        queryset=Problem.objects.none(), empty_label="— choose the problem —", error_messages=CHOICE
+    )
     bone = forms.ChoiceField(choices=Bone.choices, error_messages=CHOICE)
     text = text_field("Cause", 200, message="Say what the cause is.")
 
@@ -122,7 +124,9 @@ class CauseChoiceForm(IAForm):
     """A cause of the event: to vote on, take a vote back from, or ask why again."""
 
     name = "choice"
-    cause = CauseChoice(queryset=Cause.objects.none(), label="Which cause", error_messages=CHOICE)
+    cause = CauseChoice(
+        queryset=Cause.objects.none(), label="Which cause", empty_label="— choose the cause —", error_messages=CHOICE
+    )
 
     def __init__(self, *args, event: InspectAdapt, **kwargs):
         super().__init__(*args, **kwargs)

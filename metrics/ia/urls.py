@@ -11,5 +11,9 @@ urlpatterns = [
     path("improvements.csv", views.ia_improvements_csv, name="ia_improvements_csv"),
     path("<int:pi_id>/", views.ia_event, name="ia_event"),
     path("<int:pi_id>/live/", views.ia_live, name="ia_live"),
-    path("<int:pi_id>/do/<slug:action>/", views.ia_write, name="ia_write"),
+    # One URL per write of the event page, each answered by ``views.ia_write`` (``views.WRITES[action]``).
+    *(
+        path(f"<int:pi_id>/{action}/", views.ia_write, {"action": action}, name=f"ia_{action}")
+        for action in views.WRITES
+    ),
 ]

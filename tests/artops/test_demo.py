@@ -7,6 +7,7 @@ from django.core.management import call_command
 
 from artops.models import ART, Membership, ProgramIncrement, Role, Team, User
 from metrics import demo as metrics_demo
+from metrics.ia import demo as ia_demo
 from planning.models import Feature
 
 
@@ -37,7 +38,8 @@ def test_seed_demo_builds_the_payments_train_once(db):
     assert [state for _, state in pis] == ["closed"] * (1 + metrics_demo.HISTORY_PIS) + ["executing", "preparing"]
     current = ProgramIncrement.objects.get(art=art, state="executing")
     assert current.contains(date(2026, 11, 26))
-    assert features == 40 + sum(len(accepted) for accepted in metrics_demo.HISTORY)
+    # The demo's 40, the metrics' history, and the improvement items of the finished I&A.
+    assert features == 40 + sum(len(accepted) for accepted in metrics_demo.HISTORY) + len(ia_demo.IMPROVEMENTS)
     for role in Role:
         assert Membership.objects.filter(art=art, role=role).exists(), role
     assert User.objects.get(email="rte@payments.example").check_password("artops-demo")

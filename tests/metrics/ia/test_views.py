@@ -23,7 +23,7 @@ def page(name, art, **kwargs):
 
 
 def write(art, pi, action):
-    return page("ia_write", art, pi_id=pi.pk, action=action)
+    return page(f"ia_{action}", art, pi_id=pi.pk)
 
 
 def persona(request, name):
@@ -175,7 +175,7 @@ def test_live_with_a_bad_since_is_400(client, art, pi, event, rte, since):
 def test_unknown_steps_and_actions_are_404(client, art, pi, event, rte):
     client = login(client, rte)
     assert client.get(page("ia_event", art, pi_id=pi.pk) + "?step=party").status_code == 404
-    assert client.post(write(art, pi, "explode"), {}).status_code == 404
+    assert client.post(page("ia_event", art, pi_id=pi.pk) + "explode/", {}).status_code == 404
 
 
 # --- live ------------------------------------------------------------------------------------------------
