@@ -103,7 +103,7 @@ class CadenceForm(forms.Form):
     art_sync_second_weekday = weekday_choice("and also on", required=False, empty="— weekly: once a week —")
     art_sync_time = time_field("ART Sync at", help_text="90 minutes.")
     po_coach_syncs_apart = forms.BooleanField(
-        label="Hold PO Sync and Coach Sync apart from ART Sync", required=False, help_text="Larger trains do."
+        label="Hold PO Sync and Coach Sync as their own meetings (larger trains do)", required=False
     )
     po_sync_weekday = weekday_choice("PO Sync on")
     po_sync_time = time_field("PO Sync at", help_text="60 minutes.")
@@ -155,19 +155,28 @@ class EventForm(forms.Form):
 
     title = text_field("Title", TITLE_MAX, error_messages={"required": "Give the event a title."})
     kind = forms.ChoiceField(label="Kind", choices=CalendarEvent.Kind.choices, initial=CalendarEvent.Kind.OTHER)
-    all_day = forms.BooleanField(label="All day", required=False)
-    day = day_field("Day", required=False, help_text="For a timed event.")
+    all_day = forms.BooleanField(label="All day (the times above are then left aside)", required=False)
+    day = day_field("Day", required=False)
     starts = time_field("Starts at", required=False)
     ends = time_field("Ends at", required=False)
     end_day = day_field("Ends on", required=False, help_text="Leave empty when it ends the same day.")
-    first_day = day_field("First day", required=False, help_text="For an all-day event.")
-    last_day = day_field("Last day", required=False)
+    first_day = day_field("First day", required=False)
+    last_day = day_field("Last day", required=False, help_text="Leave empty for a single day.")
     location = text_field("Location", LOCATION_MAX, required=False, help_text="A room or a video call link.")
     description = text_field("Description", DESCRIPTION_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    GROUPS = (
+        ("The event", ("title", "kind", "location", "description")),
+        ("At a time", ("day", "starts", "ends", "end_day")),
+        ("Or all day", ("all_day", "first_day", "last_day")),
+    )
 
     def __init__(self, *args, tz: ZoneInfo, **kwargs):
         super().__init__(*args, **kwargs)
         self.tz = tz
+
+    def groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [(legend, [self[name] for name in names]) for legend, names in self.GROUPS]
 
     def clean(self):
         cleaned = super().clean()
