@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 import time_machine
+from django.conf import settings
 from django.urls import reverse
 
 from artops import extensions
@@ -116,7 +117,7 @@ def test_the_week_is_printable(client, published, team_member):
     client.force_login(team_member)
     page = client.get(url("art_calendar", published.art)).content.decode()
     assert "css/calendar.css" in page and 'class="calendar-nav no-print"' in page
-    css = open("static/css/calendar.css").read()
+    css = (settings.BASE_DIR / "static" / "css" / "calendar.css").read_text()
     assert "@media print" in css and ".topbar" in css.split("@media print")[1]
 
 
