@@ -398,3 +398,15 @@ def test_nobody_revokes_anothers_feed_link(client, art, team_member, rte):
     client.force_login(rte)
     assert client.post(reverse("feed_link_revoke", kwargs={"token_id": token.pk})).status_code == 404
     assert CalendarFeedToken.objects.get(pk=token.pk).active
+
+
+def test_support_sees_the_calendar_in_the_admin(client, published, team_member):
+    from artops.models import User
+
+    admin = User.objects.create_superuser("support@example.com", "pw", display_name="Support")
+    services.create_feed_token(team_member, art=published.art)
+    client.force_login(admin)
+    for model in ("calendarcadence", "calendarevent", "calendarfeedtoken"):
+        assert client.get(f"/admin/artops/{model}/").status_code == 200
+    sync = first_sync(published)
+    assert client.get(f"/admin/artops/calendarevent/{sync.pk}/change/").status_code == 200
