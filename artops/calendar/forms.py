@@ -100,7 +100,7 @@ class CadenceForm(forms.Form):
     """When the train holds its recurring events (``CalendarCadence``), in its own time zone."""
 
     art_sync_weekday = weekday_choice("ART Sync on")
-    art_sync_second_weekday = weekday_choice("and also on", required=False, empty="— weekly: once a week —")
+    art_sync_second_weekday = weekday_choice("and also on", required=False, empty="— none (weekly) —")
     art_sync_time = time_field("ART Sync at", help_text="90 minutes.")
     po_coach_syncs_apart = forms.BooleanField(
         label="Hold PO Sync and Coach Sync as their own meetings (larger trains do)", required=False
