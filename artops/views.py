@@ -22,6 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 from rest_framework.authtoken.models import Token
 
 from artops import services
+from artops.calendar.feed_links import feed_links_context
 from artops.forms import ARTSettingsForm, MembershipForm, PIForm, ProfileForm, TeamForm, add_service_errors
 from artops.models import ART, Iteration, Membership, ProgramIncrement, Role, Team
 from artops.permissions import art_capability_required, has_capability, require
@@ -379,7 +380,8 @@ def profile(request: HttpRequest) -> HttpResponse:
             return redirect("profile")
     token = Token.objects.filter(user=request.user).first()
     status = UNPROCESSABLE if form.errors else 200
-    return render(request, "artops/profile.html", {"form": form, "token": token}, status=status)
+    context = {"form": form, "token": token, **feed_links_context(request)}
+    return render(request, "artops/profile.html", context, status=status)
 
 
 @login_required
@@ -389,7 +391,8 @@ def token_create(request: HttpRequest) -> HttpResponse:
     token = services.create_api_token(request.user)
     messages.success(request, "New API token created. Copy it now: it will not be shown again.")
     form = ProfileForm(initial={"display_name": request.user.display_name})
-    return render(request, "artops/profile.html", {"form": form, "token": token, "new_token": token.key})
+    context = {"form": form, "token": token, "new_token": token.key, **feed_links_context(request)}
+    return render(request, "artops/profile.html", context)
 
 
 @login_required
