@@ -1,0 +1,86 @@
+"""Form fields the planning forms share: whole numbers and ids read by ``artops.parsing``, and text
+with a bound that the model states.
+
+``artops.parsing`` reads the digits (ASCII only, a sane length, a range); these fields add what
+the planning pages say when a value is refused: the model's or the form's own message ("Points
+are between 0 and 100."), rather than a generic one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from artops.parsing import BIGINT_MAX, BadNumber, BoundedIntegerField, parse_id, parse_int, validate_storable_text
+
+
+class WholeNumberField(BoundedIntegerField):
+    """A whole number between ``min_value`` and ``max_value``, read by ``artops.parsing``.
+
+    A value that is not a number is refused with the ``invalid`` message when the field names
+    one (otherwise with the parser's reason); a number out of range with the ``min_value`` or
+    ``max_value`` message.
+    """
+
+    default_error_messages = {
+        "min_value": "Give a number from %(min_value)s to %(max_value)s.",
+        "max_value": "Give a number from %(min_value)s to %(max_value)s.",
+    }
+
+    def __init__(self, **kwargs):
+        self.names_invalid = "invalid" in (kwargs.get("error_messages") or {})
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values:
+            return None
+        try:
+            number = parse_int(value, name=self.label or "value", minimum=-BIGINT_MAX, maximum=BIGINT_MAX)
+        except BadNumber as error:
+            message = self.error_messages["invalid"] if self.names_invalid else error.reason
+            raise ValidationError(message, code="invalid") from None
+        bounds = {"min_value": self.min_value, "max_value": self.max_value}
+        if number < self.min_value:
+            raise ValidationError(self.error_messages["min_value"], code="min_value", params=bounds)
+        if number > self.max_value:
+            raise ValidationError(self.error_messages["max_value"], code="max_value", params=bounds)
+        return number
+
+
+def hidden_version(message: str, *, required: bool = True) -> WholeNumberField:
+    """The hidden version an editor read (1 or more), every refusal said by ``message``."""
+    return WholeNumberField(
+        min_value=1,
+        required=required,
+        widget=forms.HiddenInput,
+        error_messages=dict.fromkeys(("required", "invalid", "min_value", "max_value"), message),
+    )
+
+
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """``ModelMultipleChoiceField`` that reads each submitted id with ``parse_id`` before looking them up."""
+
+    def _check_values(self, value):
+        ids = []
+        for item in value:
+            try:
+                ids.append(parse_id(item, name=self.label or "choice"))
+            except BadNumber:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": item}
+                ) from None
+        return super()._check_values(ids)
+
+
+def text_field(model_field: models.Field, *, messages: dict[str, str] | None = None, **kwargs) -> forms.CharField:
+    """A form field for a model's free text: its maximum length (the message names it) and storable text only."""
+    limit = model_field.max_length
+    error_messages = {"max_length": f"Keep it to {limit:,} characters (this has %(show_value)s)."}
+    error_messages.update(messages or {})
+    kwargs.setdefault("required", not model_field.blank)
+    return forms.CharField(
+        max_length=limit, validators=[validate_storable_text], error_messages=error_messages, **kwargs
+    )
