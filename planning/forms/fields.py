@@ -76,11 +76,12 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 
 def text_field(model_field: models.Field, *, messages: dict[str, str] | None = None, **kwargs) -> forms.CharField:
-    """A form field for a model's free text: its maximum length (the message names it) and storable text only."""
-    limit = model_field.max_length
-    error_messages = {"max_length": f"Keep it to {limit:,} characters (this has %(show_value)s)."}
-    error_messages.update(messages or {})
+    """A form field for a model's free text: the model's maximum length (Django's message names it, unless
+    ``messages`` says it otherwise) and only text PostgreSQL can store."""
     kwargs.setdefault("required", not model_field.blank)
     return forms.CharField(
-        max_length=limit, validators=[validate_storable_text], error_messages=error_messages, **kwargs
+        max_length=model_field.max_length,
+        validators=[validate_storable_text],
+        error_messages=messages or {},
+        **kwargs,
     )
