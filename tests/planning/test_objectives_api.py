@@ -19,11 +19,6 @@ KINDS = ("objective",)
 
 
 @pytest.fixture
-def development(pi):
-    return list(pi.iterations.filter(is_ip=False).order_by("number"))
-
-
-@pytest.fixture
 def feature(art, pi):
     return FeatureFactory(art=art, pi=pi)
 

@@ -22,16 +22,6 @@ KINDS = ("capacity", "story")
 
 
 @pytest.fixture
-def development(pi):
-    return list(pi.iterations.filter(is_ip=False).order_by("number"))
-
-
-@pytest.fixture
-def ip_iteration(pi):
-    return pi.iterations.get(is_ip=True)
-
-
-@pytest.fixture
 def feature(art, pi):
     return FeatureFactory(art=art, pi=pi)
 
@@ -158,7 +148,8 @@ def test_capacity_shows_the_load_planned_into_its_iteration(rte, team, other_tea
         ({"fte": 5, "team": "x"}, "team", "Incorrect type"),
     ],
 )
-def test_bad_capacity_input_is_400_and_saves_nothing(rte, team, development, ip_iteration, payload, field, message):
+def test_bad_capacity_input_is_400_and_saves_nothing(rte, team, development, payload, field, message, pi):
+    ip_iteration = pi.iterations.ip().get()
     data = {"team": team.pk, "iteration": development[0].pk, **payload}
     if data["iteration"] == "ip":
         data["iteration"] = ip_iteration.pk
@@ -305,8 +296,9 @@ def test_team_member_is_told_they_change_only_their_own_stories(team_member, sto
     ],
 )
 def test_bad_story_input_is_400_and_changes_nothing(
-    scrum_master, team, pi, story, development, ip_iteration, later_pi, other_art, payload, field, message
+    scrum_master, team, pi, story, development, later_pi, other_art, payload, field, message
 ):
+    ip_iteration = pi.iterations.ip().get()
     replacements = {
         "ip": ip_iteration.pk,
         "later": later_pi.iterations.first().pk,
@@ -326,9 +318,8 @@ def test_bad_story_input_is_400_and_changes_nothing(
     assert story_unchanged(story, development)
 
 
-def test_story_move_into_the_ip_iteration_or_another_pi_is_400(
-    scrum_master, story, development, ip_iteration, later_pi
-):
+def test_story_move_into_the_ip_iteration_or_another_pi_is_400(scrum_master, story, development, later_pi, pi):
+    ip_iteration = pi.iterations.ip().get()
     client = client_for(scrum_master)
     for iteration, message in ((ip_iteration, IP_REFUSAL), (later_pi.iterations.first(), "Choose an iteration of")):
         response = client.post(
@@ -389,13 +380,15 @@ def test_story_list_is_filtered(rte, team, other_team, pi, later_pi, development
     assert filtered(team=other_team.pk) == [theirs.pk]
     assert filtered(iteration=first.pk) == [planned.pk]
     assert filtered(iteration="none") == sorted([unplanned.pk, later.pk])
-    assert filtered(iteration="first") == []
     assert filtered(feature=feature.pk) == [planned.pk]
     assert filtered(state="done") == [unplanned.pk]
     assert filtered(owner=team_member.pk) == [planned.pk]
-    assert filtered(team=10**30) == []
     assert client_for(team_member).get(api_url("story"), {"owner": "me"}).json()["count"] == 1
     assert client.get(api_url("story"), {"state": "blocked"}).status_code == 400
+    # A value that is not an id (issue 10: read by artops.parsing) is a 400 that names the filter.
+    for name, value in [("iteration", "first"), ("team", 10**30), ("feature", "²"), ("owner", "9" * 5000)]:
+        response = client.get(api_url("story"), {name: value})
+        assert response.status_code == 400 and name in response.json()
 
 
 def test_people_of_the_train_only_own_stories(scrum_master, team, pi):
