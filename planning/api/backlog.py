@@ -54,6 +54,14 @@ class FeatureSerializer(serializers.ModelSerializer):
     time_criticality = fibonacci(read_only=True)
     risk_reduction = fibonacci(read_only=True)
     job_size = fibonacci(read_only=True)
+    # A number in the answer, so a number in the schema too (not the string a decimal defaults to).
+    wsjf = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        coerce_to_string=False,
+        read_only=True,
+        help_text="Weighted Shortest Job First: Cost of Delay / job size, to two decimals.",
+    )
 
     class Meta:
         model = Feature

@@ -35,6 +35,7 @@ from artops.api_base import (
     version_of,
 )
 from artops.models import ART, Iteration, ProgramIncrement
+from artops.parsing import BIGINT_MAX, SINCE_MAX, BadNumber, parse_since
 from artops.permissions import require
 from planning import services
 from planning.api.fields import VisibleFeatureField
@@ -320,11 +321,14 @@ class BoardSerializer(serializers.Serializer):
 BOARD_PARAMETERS = [
     OpenApiParameter(
         "since",
-        OpenApiTypes.INT,
+        {"type": "integer", "format": "int64", "minimum": 0, "maximum": SINCE_MAX},
         description="The board version you have: an unchanged board answers 204 at once, with no body.",
     ),
     OpenApiParameter(
-        "teams", OpenApiTypes.INT, many=True, description="Ids of teams to show (repeat the parameter for several)."
+        "teams",
+        {"type": "array", "items": {"type": "integer", "format": "int64", "minimum": 1, "maximum": BIGINT_MAX}},
+        description="Ids of teams to show (repeat the parameter for several).",
+        explode=True,
     ),
     OpenApiParameter("type", OpenApiTypes.STR, description="Only cards of this feature type: business or enabler."),
     OpenApiParameter("only_red", OpenApiTypes.BOOL, description="Only the lines planned too late or not at all."),
@@ -365,13 +369,15 @@ class BoardViewSet(mixins.RetrieveModelMixin, ApiViewSet):
         },
     )
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        since = request.query_params.get("since")
-        if since is not None:
-            if not since.isdecimal():
-                raise exceptions.ValidationError({"since": ["Name the board version you have: ?since=<number>."]})
+        if "since" in request.query_params:
+            try:
+                since = parse_since(request.query_params["since"])
+            except BadNumber as error:
+                message = f"Name the board version you have: ?since=<number> ({error.reason})"
+                raise exceptions.ValidationError({"since": [message]}) from None
             # Being a member of the PI's train is all that reading needs, and ``visible_to`` checks it.
             version = self.get_queryset().filter(pk=kwargs["pk"]).values_list("board_version", flat=True).first()
-            if version is not None and version == int(since):
+            if version is not None and version == since:
                 return board_answer(None, version)
         filters = ProgramBoardFilter(request.query_params)
         if filters.error_text:
