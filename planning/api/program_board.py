@@ -38,7 +38,7 @@ from artops.models import ART, Iteration, ProgramIncrement
 from artops.parsing import BIGINT_MAX, SINCE_MAX, BadNumber, parse_since
 from artops.permissions import require
 from planning import services
-from planning.api.fields import VisibleFeatureField
+from planning.api.fields import VisibleFeatureField, api_text
 from planning.filters import MilestoneFilter, PlacementFilter, ProgramBoardFilter
 from planning.models import BoardClock, Feature, FeaturePlacement, Milestone, PlacementChange
 from planning.program_board import HEALTHS
@@ -402,6 +402,8 @@ def with_iteration(milestones: QuerySet) -> QuerySet:
     )
 
 
+MILESTONE_NAME = Milestone._meta.get_field("name")
+MILESTONE_DESCRIPTION = Milestone._meta.get_field("description")
 MILESTONE_DATE_ERRORS = {"invalid": "Enter a date like 2026-11-20.", "required": "Give the milestone its date."}
 
 
@@ -433,15 +435,15 @@ class MilestoneSerializer(serializers.ModelSerializer):
 
 class MilestoneCreateSerializer(serializers.Serializer):
     pi = VisiblePIField(help_text="Id of the PI.")
-    name = serializers.CharField(max_length=120)
+    name = api_text(MILESTONE_NAME)
     date = serializers.DateField(help_text="A day within the PI.", error_messages=MILESTONE_DATE_ERRORS)
-    description = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    description = api_text(MILESTONE_DESCRIPTION, required=False, default="")
 
 
 class MilestoneUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=120, required=False)
+    name = api_text(MILESTONE_NAME, required=False)
     date = serializers.DateField(required=False, help_text="A day within the PI.", error_messages=MILESTONE_DATE_ERRORS)
-    description = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    description = api_text(MILESTONE_DESCRIPTION, required=False)
     version = version_field()
 
     def validate(self, attrs: dict) -> dict:

@@ -28,7 +28,7 @@ from artops.api_base import (
 )
 from artops.parsing import ApiIntegerField
 from planning import services
-from planning.api.fields import RangeIntegerField, VisibleFeatureField
+from planning.api.fields import RangeIntegerField, VisibleFeatureField, api_text
 from planning.filters import CapacityFilter, StoryFilter
 from planning.models import (
     DAYS_OFF_RANGE,
@@ -247,7 +247,7 @@ class StorySerializer(serializers.ModelSerializer):
 
 
 class StoryFields(serializers.Serializer):
-    title = serializers.CharField(max_length=200, required=False)
+    title = api_text(Story._meta.get_field("title"), required=False)
     points = story_points(required=False)
     state = StoryStateField(required=False)
     iteration = VisibleIterationField(
@@ -264,7 +264,7 @@ class StoryFields(serializers.Serializer):
 class StoryCreateSerializer(StoryFields):
     team = VisibleTeamField(help_text="Id of the team.")
     pi = VisiblePIField(help_text="Id of the PI.")
-    title = serializers.CharField(max_length=200)
+    title = api_text(Story._meta.get_field("title"))
 
 
 class StoryUpdateSerializer(StoryFields):

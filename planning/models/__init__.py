@@ -11,6 +11,7 @@ module                 models
 ``vote``               ``VoteRound``, ``Vote``, ``Tally``
 ``readiness``          ``ReadinessItem``
 ``committed_plan``     ``PlanBaseline``, ``BaselinePlacement``, ``BaselineObjective``
+``text``               the bounds of free text (``bounded_text``, ``storable_text``)
 =====================  ==================================================================
 
 Every public name is re-exported here: ``from planning.models import Feature`` is the way to
@@ -73,6 +74,7 @@ from planning.models.team_board import (
     load_percent,
     normalised_capacity,
 )
+from planning.models.text import FEATURE_TEXT_MAX_LENGTH, bounded_text, storable_text
 from planning.models.vote import REPLAN_BELOW, VOTE_VALUES, Tally, Vote, VoteRound, VoteRoundQuerySet
 
 __all__ = [
@@ -80,6 +82,7 @@ __all__ = [
     "COST_OF_DELAY",
     "DAYS_OFF_RANGE",
     "DEFAULT_READINESS",
+    "FEATURE_TEXT_MAX_LENGTH",
     "FIBONACCI",
     "FIBONACCI_CHOICES",
     "FTE_MAX_MESSAGE",
@@ -127,10 +130,12 @@ __all__ = [
     "Vote",
     "VoteRound",
     "VoteRoundQuerySet",
+    "bounded_text",
     "fibonacci_field",
     "is_overloaded",
     "key_prefix",
     "load_percent",
     "normalised_capacity",
     "predictability",
+    "storable_text",
 ]

@@ -18,6 +18,7 @@ from django.db.models.functions import Cast, Round
 from django.urls import reverse
 
 from artops.models import ART, ARTScopedQuerySet, ProgramIncrement
+from planning.models.text import FEATURE_TEXT_MAX_LENGTH, bounded_text, storable_text
 
 # The modified Fibonacci scale of every WSJF input.
 FIBONACCI = (1, 2, 3, 5, 8, 13, 20)
@@ -111,11 +112,11 @@ class Feature(models.Model):
 
     art = models.ForeignKey(ART, on_delete=models.CASCADE, related_name="features")
     key = models.CharField(max_length=20, editable=False)
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[storable_text])
     type = models.CharField(max_length=16, choices=Type.choices, default=Type.BUSINESS)
-    description = models.TextField(blank=True)
-    benefit_hypothesis = models.TextField(blank=True)
-    acceptance_criteria = models.TextField(blank=True)
+    description = bounded_text(FEATURE_TEXT_MAX_LENGTH, blank=True)
+    benefit_hypothesis = bounded_text(FEATURE_TEXT_MAX_LENGTH, blank=True)
+    acceptance_criteria = bounded_text(FEATURE_TEXT_MAX_LENGTH, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.FUNNEL)
     pi = models.ForeignKey(
         ProgramIncrement,

@@ -6,13 +6,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Q, Sum
 
 from artops.models import ART, ProgramIncrement, Team
 from planning.models.backlog import Feature
 from planning.models.team_board import TeamScopedQuerySet
+from planning.models.text import bounded_text
 
 PLANNED_BV_RANGE = (1, 10)
 ACTUAL_BV_RANGE = (0, 10)
@@ -79,11 +80,7 @@ class PIObjective(models.Model):
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="objectives")
     pi = models.ForeignKey(ProgramIncrement, on_delete=models.PROTECT, related_name="objectives", verbose_name="PI")
-    statement = models.TextField(
-        max_length=1000,
-        validators=[MaxLengthValidator(1000)],
-        error_messages={"blank": "Write the objective's statement."},
-    )
+    statement = bounded_text(1000, error_messages={"blank": "Write the objective's statement."})
     committed = models.BooleanField(default=True, help_text="Uncommitted objectives are stretch goals.")
     planned_business_value = models.PositiveSmallIntegerField(
         null=True,

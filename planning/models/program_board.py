@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from artops.models import ART, Iteration, ProgramIncrement, Team
 from planning.models.backlog import Feature
 from planning.models.team_board import IP_REFUSAL, TeamScopedQuerySet
+from planning.models.text import storable_text
 
 
 class FeaturePlacementQuerySet(TeamScopedQuerySet):
@@ -104,9 +105,9 @@ class Milestone(models.Model):
     """
 
     pi = models.ForeignKey(ProgramIncrement, on_delete=models.CASCADE, related_name="milestones", verbose_name="PI")
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[storable_text])
     date = models.DateField()
-    description = models.CharField(max_length=300, blank=True)
+    description = models.CharField(max_length=300, blank=True, validators=[storable_text])
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from artops.models import ART, ProgramIncrement
+from planning.models.text import storable_text
 
 DEFAULT_READINESS = (
     "Vision and roadmap ready",
@@ -22,7 +23,7 @@ class ReadinessItem(models.Model):
     """One item of a PI's readiness checklist for PI Planning, with its owner and done state."""
 
     pi = models.ForeignKey(ProgramIncrement, on_delete=models.CASCADE, related_name="readiness", verbose_name="PI")
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[storable_text])
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -13,6 +13,7 @@ from django.db.models.functions import Cast, Coalesce, Greatest
 
 from artops.models import ART, Iteration, ProgramIncrement, Team
 from planning.models.backlog import Feature
+from planning.models.text import storable_text
 
 IP_REFUSAL = "The IP iteration takes no planned work: choose a development iteration."
 POINTS_PER_FTE = 8
@@ -245,7 +246,7 @@ class Story(models.Model):
     feature = models.ForeignKey(
         Feature, on_delete=models.SET_NULL, null=True, blank=True, related_name="stories", help_text="Optional."
     )
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[storable_text])
     points = models.PositiveSmallIntegerField(
         default=0,
         validators=[MaxValueValidator(MAX_POINTS)],

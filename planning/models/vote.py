@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Count, Q, Value
 
 from artops.models import ART, ProgramIncrement, Team
+from planning.models.text import bounded_text
 
 VOTE_VALUES = (1, 2, 3, 4, 5)
 REPLAN_BELOW = 3
@@ -137,7 +138,7 @@ class Vote(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(5)],
         error_messages={"min_value": "Vote from 1 to 5.", "max_value": "Vote from 1 to 5."},
     )
-    concern = models.TextField(blank=True, max_length=1000, help_text="Invited when voting 1 or 2.")
+    concern = bounded_text(1000, blank=True, help_text="Invited when voting 1 or 2.")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
