@@ -240,8 +240,9 @@ def _check_header(cells: list[str]) -> tuple[list[str], list[str], list[str]]:
     return names, ignored, errors
 
 
-def _fibonacci(name: str, cell: str, errors: list[str]) -> int | None:
+def _fibonacci(row: ImportRow, name: str) -> int | None:
     """A WSJF input, read by ``artops.parsing`` (ASCII digits only) and checked against the scale."""
+    cell = row.cells.get(name, "")
     if not cell:
         return 1
     try:
@@ -250,7 +251,9 @@ def _fibonacci(name: str, cell: str, errors: list[str]) -> int | None:
         value = None
     if value in FIBONACCI:
         return value
-    errors.append(f"{LABELS[name]} “{shown(cell)}”: {OFF_SCALE_MESSAGE}")
+    row.errors.append(f"{LABELS[name]} “{shown(cell)}”: {OFF_SCALE_MESSAGE}")
+    # The preview shows the refused cell's beginning, never all of it.
+    row.cells[name] = shown(cell)
     return None
 
 
@@ -313,7 +316,7 @@ def _row(line: int, cells: dict[str, str], *, pis: dict[str, ProgramIncrement], 
             values["pi"] = pi
 
     for name in WSJF_INPUTS:
-        value = _fibonacci(name, cells.get(name, ""), errors)
+        value = _fibonacci(row, name)
         if value is not None:
             values[name] = value
     return row

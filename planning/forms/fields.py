@@ -12,9 +12,19 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
 
-from artops.parsing import BIGINT_MAX, BadNumber, BoundedIntegerField, parse_id, parse_int, validate_storable_text
+from artops.parsing import (
+    BIGINT_MAX,
+    BadNumber,
+    BoundedIntegerField,
+    is_storable,
+    parse_id,
+    parse_int,
+    shown,
+    validate_storable_text,
+)
 
 
 class WholeNumberField(BoundedIntegerField):
@@ -75,13 +85,25 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(ids)
 
 
-def text_field(model_field: models.Field, *, messages: dict[str, str] | None = None, **kwargs) -> forms.CharField:
+class StorableTextField(forms.CharField):
+    """Free text that PostgreSQL can store: a NUL or a lone surrogate is refused with one clear message,
+    and a refused value is shown back escaped, never raw."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # ``validate_storable_text`` says it for NUL too: one message rather than two.
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+        self.validators.append(validate_storable_text)
+
+    def prepare_value(self, value):
+        value = super().prepare_value(value)
+        if isinstance(value, str) and not is_storable(value):
+            return shown(value, limit=len(value))
+        return value
+
+
+def text_field(model_field: models.Field, *, messages: dict[str, str] | None = None, **kwargs) -> StorableTextField:
     """A form field for a model's free text: the model's maximum length (Django's message names it, unless
     ``messages`` says it otherwise) and only text PostgreSQL can store."""
     kwargs.setdefault("required", not model_field.blank)
-    return forms.CharField(
-        max_length=model_field.max_length,
-        validators=[validate_storable_text],
-        error_messages=messages or {},
-        **kwargs,
-    )
+    return StorableTextField(max_length=model_field.max_length, error_messages=messages or {}, **kwargs)
