@@ -397,3 +397,14 @@ def test_board_and_filter_parameters_say_their_range_in_the_schema():
     assert board["teams"]["items"]["maximum"] == 2**63 - 1
     stories = {p["name"]: p["schema"] for p in schema["paths"]["/api/stories/"]["get"]["parameters"]}
     assert stories["owner"]["anyOf"][1]["enum"] == ["none", "me"]
+
+
+def test_a_refused_quick_add_shows_what_was_typed_escaped_and_cut(client, art, pi, team, development, scrum_master):
+    """The team board's quick add keeps what was typed; a NUL or 100,000 characters never come back raw."""
+    path = url("board_story_create", art, pi_id=pi.pk, team_id=team.pk)
+    client = login(client, scrum_master)
+    for title in ("a\x00b", LONG):
+        response = client.post(path, {"title": title, "points": "1", "iteration": development[0].pk}, headers=HTMX)
+        page = response.content.decode()
+        assert response.status_code == 422 and "\x00" not in page and "x" * 1000 not in page
+    assert not Story.objects.exists()
