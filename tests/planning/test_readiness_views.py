@@ -131,7 +131,11 @@ def test_rte_adds_an_item_with_htmx_and_gets_the_checklist(client, art, pi, rte)
         ({"title": ""}, "Say what must be ready."),
         ({"title": "   "}, "Say what must be ready."),
         ({"title": "x" * 201}, "Keep the item under 200 characters."),
-        ({"title": "capacities ENTERED"}, "This checklist already has that item."),
+        # The service says why, naming the item the checklist already has.
+        (
+            {"title": "capacities ENTERED"},
+            "This checklist already has that item: a readiness item titled “Capacities entered”",
+        ),
         ({"title": "Snacks", "owner": "999999"}, "Choose a member of this train."),
         ({"title": "Snacks", "owner": "abc"}, "Choose a member of this train."),
     ],
