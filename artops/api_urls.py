@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from artops import api
+from metrics import api as metrics_api
 from planning import api as planning_api
 from risks import api as risks_api
 
@@ -16,6 +17,7 @@ router.register("pis", api.ProgramIncrementViewSet, basename="api-pi")
 router.register("iterations", api.IterationViewSet, basename="api-iteration")
 planning_api.register(router)
 risks_api.register(router)
+metrics_api.register(router)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
