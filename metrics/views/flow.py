@@ -57,7 +57,7 @@ class FlowData:
 
     @cached_property
     def pi(self) -> ProgramIncrement | None:
-        return ProgramIncrement.objects.for_art(self.art).current(self.today)
+        return ProgramIncrement.objects.for_art(self.art).select_related("art").current(self.today)
 
     @cached_property
     def snapshots(self) -> list[TrainSnapshot]:
