@@ -79,9 +79,18 @@ class Chart:
         """The same chart with the URL its CSV is downloaded from."""
         return replace(self, csv_url=csv_url)
 
+    @property
+    def table_rows(self) -> list[list[str]]:
+        """The rows as the "Show data" table shows them: days as in the CSV, "—" where there is no value."""
+        return [["—" if value is None else _shown(value) for value in row] for row in self.rows]
+
     def csv_rows(self) -> list[list[str]]:
         """The rows as CSV cells: numbers as they are, text with spreadsheet formulas neutralised."""
         return [[_cell(value) for value in row] for row in self.rows]
+
+
+def _shown(value) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def _cell(value) -> str:
