@@ -14,6 +14,6 @@ urlpatterns = [
         name="business_value_edit",
     ),
     path("flow/", flow.flow_dashboard, name="flow_dashboard"),
-    path("flow/charts/<slug:chart>.csv", flow.flow_chart_csv, name="flow_chart_csv"),
+    path("flow/chart.csv", flow.flow_chart_csv, name="flow_chart_csv"),
     path("forecast/", forecast.forecast_page, name="forecast"),
 ]

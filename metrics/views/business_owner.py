@@ -24,9 +24,8 @@ Queries: a constant number whatever the number of teams, objectives and PIs.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -51,14 +50,13 @@ TREND_PIS = 6
 
 @dataclass
 class TeamRow:
-    """One team on the dashboard: its objectives (each with its business value form) and its figure."""
+    """One team on the dashboard: its objectives (each with its ``bv_form`` for Business Owners) and its figure."""
 
     team: Team
     objectives: list[PIObjective]
     reading: Reading
     error: str = ""
     notice: str = ""
-    forms: dict[int, forms.Form] = field(default_factory=dict)
 
 
 def _dashboard_url(art: ART, pi: ProgramIncrement) -> str:
@@ -83,7 +81,6 @@ def _trend(art: ART, pi: ProgramIncrement, teams: list[Team]) -> charts.Chart:
 
 
 def _rows(
-    pi: ProgramIncrement,
     teams: list[Team],
     figures: PIPredictability,
     objectives: list[PIObjective],
@@ -101,8 +98,7 @@ def _rows(
         row = TeamRow(team=team, objectives=by_team[team.pk], reading=Reading(figures.of(team.pk)))
         if editable:
             for objective in row.objectives:
-                row.forms[objective.pk] = _form(objective)
-                objective.bv_form = row.forms[objective.pk]
+                objective.bv_form = _form(objective)
         rows.append(row)
     return rows
 
@@ -121,7 +117,7 @@ def _form(objective: PIObjective, data=None) -> BusinessValueForm:
 
 
 def _context(request: HttpRequest, art: ART, pi: ProgramIncrement | None) -> dict:
-    """Everything the dashboard shows for ``pi``: seven queries, whatever the size of the train."""
+    """Everything the dashboard shows for ``pi``: six queries, whatever the size of the train."""
     context = {
         "art": art,
         "pi": pi,
@@ -135,10 +131,9 @@ def _context(request: HttpRequest, art: ART, pi: ProgramIncrement | None) -> dic
     objectives = list(PIObjective.objects.for_pi(pi).for_art(art).order_by("team_id", "-committed", "created_at", "id"))
     figures = pi_predictability(pi)
     context.update(
-        rows=_rows(pi, teams, figures, objectives, editable=context["can_set_business_value"]),
+        rows=_rows(teams, figures, objectives, editable=context["can_set_business_value"]),
         train=Reading(figures.train),
         trend=_trend(art, pi, teams),
-        dashboard_url=_dashboard_url(art, pi),
     )
     return context
 
@@ -212,9 +207,8 @@ def business_value_edit(request: HttpRequest, objective_id: int) -> HttpResponse
         row.error, row.notice = error, notice
         if status == UNPROCESSABLE:
             # The refused values stay in their fields, with the reason beside them.
-            row.forms[objective.pk] = form
             next(item for item in row.objectives if item.pk == objective.pk).bv_form = form
-        context.update(row=row, refused_objective=objective.pk if status == UNPROCESSABLE else None)
+        context["row"] = row
         if request.htmx:
             # The team's section, and the train's figure and the trend out of band: every number moves at once.
             return render(request, f"{TEMPLATE}#edit-answer", context, status=status)

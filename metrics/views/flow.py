@@ -12,7 +12,7 @@ snapshots of the period chosen (90 days unless ``?days=`` names 30, 180 or 365):
 
 Below them: the cumulative flow diagram (snapshots), the flow-time distribution and the
 dependency aging histogram (live). Every chart has its data as a table and as CSV
-(``flow_chart_csv``), built by the same function as the picture.
+(``flow_chart_csv?chart=…``), built by the same function as the picture.
 
 Queries: a constant number, whatever the size of the train or the period.
 """
@@ -202,8 +202,8 @@ CHARTS: dict[str, Callable[[FlowData], charts.Chart]] = {
 
 
 def _chart(data: FlowData, slug: str) -> charts.Chart:
-    url = reverse("flow_chart_csv", kwargs={"art_slug": data.art.slug, "chart": slug})
-    return CHARTS[slug](data).at(f"{url}?days={data.days}")
+    url = reverse("flow_chart_csv", kwargs={"art_slug": data.art.slug})
+    return CHARTS[slug](data).at(f"{url}?chart={slug}&days={data.days}")
 
 
 # --- the pages -------------------------------------------------------------------------------------
@@ -247,8 +247,9 @@ def flow_dashboard(request: HttpRequest) -> HttpResponse:
 
 @art_capability_required("art.view")
 @require_GET
-def flow_chart_csv(request: HttpRequest, chart: str) -> HttpResponse:
-    """The numbers behind one chart of the flow dashboard, as CSV (the period of ``?days=``)."""
+def flow_chart_csv(request: HttpRequest) -> HttpResponse:
+    """The numbers behind one chart of the flow dashboard (``?chart=``), as CSV (the period of ``?days=``)."""
+    chart = request.GET.get("chart", "")
     if chart not in CHARTS:
         raise Http404("No such chart.")
     art: ART = request.art

@@ -80,6 +80,10 @@ def figure(response, slug: str) -> str:
     return content[start : content.index("</figure>", start)]
 
 
+def chart_csv(art, slug: str) -> str:
+    return url("flow_chart_csv", art) + f"?chart={slug}"
+
+
 def rows_of(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.content.decode())))
 
@@ -117,7 +121,7 @@ def test_every_chart_has_a_title_a_text_alternative_its_data_and_a_csv(client, t
         assert 'role="img"' in chart and 'aria-label="' in chart and "<desc>" in chart, slug
         assert "<figcaption" in chart and "<details>" in chart and "Show data" in chart, slug
         assert "<table" in chart, slug
-        csv_url = url("flow_chart_csv", train, chart=slug) + "?days=90"
+        csv_url = chart_csv(train, slug) + "&days=90"
         assert f'href="{csv_url}"' in chart.replace("&amp;", "&"), slug
     assert 'class="healthy-band"' in figure(response, "predictability")
     aging = html_lib.unescape(figure(response, "dependency-aging"))
@@ -128,7 +132,7 @@ def test_every_chart_has_a_title_a_text_alternative_its_data_and_a_csv(client, t
 
 def test_the_cumulative_flow_csv_has_a_row_per_day_and_a_column_per_state(client, train, rte_of):
     fill(train)
-    response = login(client, rte_of).get(url("flow_chart_csv", train, chart="cumulative-flow"))
+    response = login(client, rte_of).get(chart_csv(train, "cumulative-flow"))
 
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert 'filename="metrics-cumulative-flow-90-days.csv"' in response["Content-Disposition"]
@@ -143,7 +147,7 @@ def test_the_other_csvs_hold_the_numbers_of_their_charts(client, train, rte_of):
     fill(train)
     client = login(client, rte_of)
 
-    throughput = rows_of(client.get(url("flow_chart_csv", train, chart="throughput")))
+    throughput = rows_of(client.get(chart_csv(train, "throughput")))
     assert throughput == [
         ["week_of", "accepted"],
         ["2025-12-29", "0"],
@@ -151,9 +155,9 @@ def test_the_other_csvs_hold_the_numbers_of_their_charts(client, train, rte_of):
         ["2026-01-12", "1"],
         ["2026-01-19", "1"],
     ]
-    wip = rows_of(client.get(url("flow_chart_csv", train, chart="wip")))
+    wip = rows_of(client.get(chart_csv(train, "wip")))
     assert wip[0] == ["day", "wip", "wip_limit"] and wip[-1] == ["2026-01-20", "4", "3"]
-    aging = rows_of(client.get(url("flow_chart_csv", train, chart="dependency-aging")))
+    aging = rows_of(client.get(chart_csv(train, "dependency-aging")))
     assert aging == [
         ["age", "open_dependencies"],
         ["0–7 days", "1"],
@@ -161,9 +165,9 @@ def test_the_other_csvs_hold_the_numbers_of_their_charts(client, train, rte_of):
         ["15–30 days", "1"],
         ["over 30 days", "1"],
     ]
-    flow_time = rows_of(client.get(url("flow_chart_csv", train, chart="flow-time")))
+    flow_time = rows_of(client.get(chart_csv(train, "flow-time")))
     assert flow_time == [["flow_time_days", "features"], ["0–6", "1"], ["7–13", "1"]]
-    predictability = rows_of(client.get(url("flow_chart_csv", train, chart="predictability")))
+    predictability = rows_of(client.get(chart_csv(train, "predictability")))
     assert predictability[0] == ["day", "predictability"]
     assert ["2026-01-15", ""] in predictability and ["2026-01-16", "170.0"] in predictability
 
@@ -171,7 +175,7 @@ def test_the_other_csvs_hold_the_numbers_of_their_charts(client, train, rte_of):
 def test_the_period_is_30_90_180_or_365_days_and_anything_else_is_90(client, train, rte_of):
     fill(train)
     client = login(client, rte_of)
-    last_30 = rows_of(client.get(url("flow_chart_csv", train, chart="wip"), {"days": "30"}))
+    last_30 = rows_of(client.get(url("flow_chart_csv", train), {"chart": "wip", "days": "30"}))
     assert len(last_30) == 21  # 22 Dec to 20 Jan, with snapshots from 1 January
     for value in ("7", "²", "-1", "9" * 5000, "\x00", ""):
         response = client.get(url("flow_dashboard", train), {"days": value})
@@ -179,8 +183,9 @@ def test_the_period_is_30_90_180_or_365_days_and_anything_else_is_90(client, tra
         assert '<option value="90" selected>' in response.content.decode()
 
 
-def test_an_unknown_chart_is_not_found(client, train, rte_of):
-    assert login(client, rte_of).get(url("flow_chart_csv", train, chart="secrets")).status_code == 404
+@pytest.mark.parametrize("chart", ["secrets", "", "²", "\x00", "x" * 100_000])
+def test_an_unknown_chart_is_not_found(client, train, rte_of, chart):
+    assert login(client, rte_of).get(url("flow_chart_csv", train), {"chart": chart}).status_code == 404
 
 
 def test_a_train_without_snapshots_says_so(client, train, rte_of):
@@ -199,7 +204,7 @@ def test_flow_dashboard_permission_matrix(client, art, pi, everyone, persona, re
 @pytest.mark.parametrize("persona", PERSONAS, indirect=True)
 def test_chart_csv_permission_matrix(client, art, pi, everyone, persona, request):
     name = request.node.callspec.params["persona"]
-    response = login(client, persona).get(url("flow_chart_csv", art, chart="cumulative-flow"))
+    response = login(client, persona).get(chart_csv(art, "cumulative-flow"))
     assert response.status_code == expected(name, True)
 
 
