@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from artops import api
 from artops.calendar import api as calendar_api
+from metrics import api as metrics_api
 from planning import api as planning_api
 from risks import api as risks_api
 
@@ -18,6 +19,7 @@ router.register("iterations", api.IterationViewSet, basename="api-iteration")
 planning_api.register(router)
 risks_api.register(router)
 calendar_api.register(router)
+metrics_api.register(router)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
