@@ -133,7 +133,7 @@ def seed(today: date | None = None) -> ART:
 
 def _ensure_pis(art: ART, today: date, *, by: User) -> None:
     """A closed PI, a PI running today and the next one; later runs continue the cadence."""
-    pis = list(ProgramIncrement.objects.for_art(art).order_by("start_date"))
+    pis = list(ProgramIncrement.objects.for_art(art).chronological())
     if not pis:
         # Today falls in the second iteration of the current PI.
         current_start = _monday(today) - timedelta(weeks=art.iteration_weeks)

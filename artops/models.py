@@ -26,8 +26,18 @@ from artops import cadence
 # --- people -------------------------------------------------------------------------------
 
 
-class UserManager(BaseUserManager["User"]):
+class UserQuerySet(models.QuerySet["User"]):
+    def on_train(self, art: ART) -> UserQuerySet:
+        """The members of ``art``, each once whatever the number of roles they hold, by name."""
+        return self.filter(memberships__art=art).distinct().order_by("display_name", "email")
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
+
+    def get_by_natural_key(self, username: str) -> User:
+        """The person whose email this is, whatever its case: emails are stored in lower case."""
+        return self.get(email=self.normalize_email(username or "").lower())
 
     def create_user(self, email: str, password: str | None = None, **extra) -> User:
         if not email:
@@ -289,6 +299,10 @@ class DateRange(Func):
 
 
 class ProgramIncrementQuerySet(ARTScopedQuerySet):
+    def chronological(self) -> ProgramIncrementQuerySet:
+        """The PIs by start date, the earliest first: a train's PIs as its pages list them."""
+        return self.order_by("start_date")
+
     def containing(self, day: date) -> ProgramIncrementQuerySet:
         return self.filter(start_date__lte=day, end_date__gte=day)
 
@@ -299,7 +313,7 @@ class ProgramIncrementQuerySet(ARTScopedQuerySet):
         A train's PIs never overlap, so the first PI not yet ended is the one running today, or
         the next one when none is running.
         """
-        return self.filter(end_date__gte=today).order_by("start_date").first() or self.order_by("-start_date").first()
+        return self.filter(end_date__gte=today).chronological().first() or self.order_by("-start_date").first()
 
 
 class ProgramIncrement(models.Model):

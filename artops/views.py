@@ -45,7 +45,7 @@ def my_trains(request: HttpRequest) -> HttpResponse:
     arts = (
         ART.objects.visible_to(request.user)
         .annotate(team_count=Count("teams", distinct=True), people_count=Count("memberships__user", distinct=True))
-        .prefetch_related(Prefetch("pis", queryset=ProgramIncrement.objects.order_by("start_date")))
+        .prefetch_related(Prefetch("pis", queryset=ProgramIncrement.objects.chronological()))
     )
     trains = []
     for art in arts:
@@ -111,7 +111,7 @@ def upcoming_pis(pis: list[ProgramIncrement], after: ProgramIncrement | None, co
 def art_home(request: HttpRequest) -> HttpResponse:
     art: ART = request.art
     today = art.today()
-    pis = list(ProgramIncrement.objects.for_art(art).order_by("start_date"))
+    pis = list(ProgramIncrement.objects.for_art(art).chronological())
     current = current_pi(pis, today)
     # The roadmap horizon: the current PI and the next two.
     shown = [current, *upcoming_pis(pis, current, 2)] if current else []

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -29,14 +28,11 @@ from artops.api_base import (
     VisibleTeamField,
     version_field,
 )
-from artops.permissions import CAPABILITY_MESSAGES, has_capability
 from planning.api.fields import VisibleFeatureField
 from risks import services
 from risks.api.fields import DependencyStateField, RiskChangeSerializer, name_of, train_today
 from risks.filters import DependencyFilter
 from risks.models import Dependency, DependencyChange, Health
-
-DEPENDENCY_NOT_ALLOWED = CAPABILITY_MESSAGES["risks.update_dependency"]
 
 
 # Its schema description is the risk's (a docstring here would change it).
@@ -200,15 +196,13 @@ class DependencyViewSet(
         return DependencySerializer
 
     def _changeable(self, *, review: bool = False) -> Dependency:
-        """The dependency, once the capability is checked: before the input is read, so that a role
-        that may not change it learns nothing from validation. The RTE also reviews (ART Sync)."""
+        """The dependency, once the service's rule says this caller may change it (or review it):
+        asked before the input is read, so that a role that may not learns nothing from validation."""
         dependency = self.get_object()
-        user = self.request.user
-        allowed = services.can_update_dependency(user, dependency) or (
-            review and has_capability(user, "sync.facilitate", art=dependency.art)
-        )
-        if not allowed:
-            raise PermissionDenied(DEPENDENCY_NOT_ALLOWED)
+        if review:
+            services.require_review_dependency(self.request.user, dependency)
+        else:
+            services.require_update_dependency(self.request.user, dependency)
         return dependency
 
     @extend_schema(request=DependencyCreateSerializer, responses={201: DependencySerializer})

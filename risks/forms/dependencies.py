@@ -50,7 +50,7 @@ class DependencyOptions:
             iterations=list(
                 Iteration.objects.filter(iterations, pi__art=art).select_related("pi").order_by("start_date")
             ),
-            members=list(User.objects.filter(memberships__art=art).distinct().order_by("display_name", "email")),
+            members=list(User.objects.on_train(art)),
             features=list(Feature.objects.for_art(art).filter(features).order_by("key")),
         )
 
