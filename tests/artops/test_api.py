@@ -747,7 +747,7 @@ def test_bad_filter_values_are_refused(rte_client, art, basename, params):
 # --- query counts: constant whatever the size of the train -------------------------------
 
 
-def count_queries(client: APIClient, url: str) -> tuple[int, int]:
+def list_queries(client: APIClient, url: str) -> tuple[int, int]:
     """(number of queries, number of rows listed) of one GET of ``url``."""
     queries, response = helpers.count_queries(client.get, url)
     assert response.status_code == 200, response.content
@@ -756,9 +756,9 @@ def count_queries(client: APIClient, url: str) -> tuple[int, int]:
 
 def assert_constant_queries(client: APIClient, url: str, grow: Callable[[], None], *, expected: int) -> None:
     """The same, pinned number of queries before and after ``grow()`` adds rows to the list."""
-    small_queries, small_rows = count_queries(client, url)
+    small_queries, small_rows = list_queries(client, url)
     grow()
-    large_queries, large_rows = count_queries(client, url)
+    large_queries, large_rows = list_queries(client, url)
     assert large_rows >= small_rows + 10
     assert (small_queries, large_queries) == (expected, expected)
 

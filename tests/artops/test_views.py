@@ -27,12 +27,6 @@ def expected_status(persona: str, *, member: int, rte: int | None = None) -> int
     return member
 
 
-def client_for(client, persona):
-    if persona is not None:
-        client.force_login(persona)
-    return client
-
-
 # --- reading pages: every member of the train, nobody else --------------------------------
 
 READ_PAGES = ["art_home", "team_list", "member_list"]
@@ -42,7 +36,7 @@ READ_PAGES = ["art_home", "team_list", "member_list"]
 @pytest.mark.parametrize("page", READ_PAGES)
 def test_read_pages_permission_matrix(client, art, pi, everyone, persona, page, request):
     name = request.node.callspec.params["persona"]
-    response = client_for(client, persona).get(reverse(page, kwargs={"art_slug": art.slug}))
+    response = helpers.login(client, persona).get(reverse(page, kwargs={"art_slug": art.slug}))
     assert response.status_code == expected_status(name, member=200)
     if name == "anonymous":
         assert response["Location"].startswith(reverse("login"))
@@ -138,7 +132,7 @@ def test_manage_permission_matrix(client, art, pi, team, everyone, persona, acti
     headers = HTMX if action.endswith("_htmx") else {}
     before = snapshot(art)
 
-    response = getattr(client_for(client, persona), method)(url, data or {}, headers=headers)
+    response = getattr(helpers.login(client, persona), method)(url, data or {}, headers=headers)
 
     reading = method == "get"
     # The RTE's read answers the page; a write answers its fragment to htmx, else a redirect.
@@ -212,7 +206,8 @@ def grow_train(art, *, teams: int, people_per_team: int, pis: int) -> None:
         make_pi(art, name=f"PI from {start}", start=start)
 
 
-def count_queries(client, url) -> int:
+def page_queries(client, url) -> int:
+    """The number of queries of one GET of ``url``, which must answer 200."""
     queries, response = helpers.count_queries(client.get, url)
     assert response.status_code == 200
     return queries
@@ -223,9 +218,9 @@ def test_art_home_query_count_does_not_grow_with_the_train(client, art, rte, pi)
     url = reverse("art_home", kwargs={"art_slug": art.slug})
     client.force_login(rte)
     grow_train(art, teams=1, people_per_team=1, pis=1)
-    small = count_queries(client, url)
+    small = page_queries(client, url)
     grow_train(art, teams=8, people_per_team=6, pis=6)
-    large = count_queries(client, url)
+    large = page_queries(client, url)
     # session, user, train, own memberships, PIs, iterations, teams, memberships
     assert small == large == 8
 
@@ -235,10 +230,10 @@ def test_list_pages_query_count_does_not_grow(client, art, rte, page, expected):
     url = reverse(page, kwargs={"art_slug": art.slug})
     client.force_login(rte)
     grow_train(art, teams=1, people_per_team=1, pis=0)
-    small = count_queries(client, url)
+    small = page_queries(client, url)
     grow_train(art, teams=8, people_per_team=6, pis=0)
     # session, user, train, own memberships, the list (and the team choices of the add form)
-    assert count_queries(client, url) == small == expected
+    assert page_queries(client, url) == small == expected
 
 
 def test_my_trains_lists_only_my_trains_and_skips_to_a_single_one(client, art, rte, other_art):

@@ -263,7 +263,7 @@ def test_bad_raise_is_422_with_the_message_and_nothing_saved(
         "an owner of another train": {"owner": outsider.pk},
         "no description": {"description": "  "},
         "a team of another train": {"providing_team": TeamFactory(art=other_art).pk},
-        "planned in the IP iteration": {"planned_iteration": pi.iterations.get(is_ip=True).pk},
+        "planned in the IP iteration": {"planned_iteration": pi.iterations.ip().get().pk},
     }[case]
     response = login(client, rte).post(
         f"{url('dependency_list', art)}?pi={pi.pk}", raise_data(pi, team, other_team, rte) | overrides

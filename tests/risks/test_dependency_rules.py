@@ -360,7 +360,7 @@ def test_bad_input_is_refused_and_nothing_saved(
         "an owner of another train": {"providing_team": other_team, "owner": outsider},
         "planned in the IP iteration": {
             "providing_team": other_team,
-            "planned_iteration": pi.iterations.get(is_ip=True),
+            "planned_iteration": pi.iterations.ip().get(),
         },
     }[case]
     with pytest.raises(ValidationError) as refusal:
