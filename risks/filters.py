@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import Now
 from django.utils import timezone
+from drf_spectacular.drainage import set_override
 
 from artops.filters import ListFilterSet
 from artops.parsing import BadNumber, IdFilter, parse_int
@@ -79,6 +80,17 @@ class SeverityFilter(django_filters.Filter):
     """Risks of a severity band, or of at least the severity given."""
 
     field_class = SeverityField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The OpenAPI schema says what is accepted: a band, or a whole number from 1 to 25.
+        bands = [band for band, *_ in SEVERITY_BANDS]
+        schema = {
+            "anyOf": [{"type": "integer", "minimum": 1, "maximum": SEVERITY_MAX}, {"type": "string", "enum": bands}]
+        }
+        if kwargs.get("help_text"):
+            schema["description"] = str(kwargs["help_text"])
+        set_override(self, "field", schema)
 
     def filter(self, queryset: QuerySet, value) -> QuerySet:
         if value in (None, ""):

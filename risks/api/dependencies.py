@@ -26,6 +26,7 @@ from artops.api_base import (
     VisibleMemberField,
     VisiblePIField,
     VisibleTeamField,
+    text_field,
     version_field,
 )
 from planning.api.fields import VisibleFeatureField
@@ -48,7 +49,7 @@ class DependencySerializer(serializers.ModelSerializer):
     pi_name = serializers.CharField(source="pi.name", read_only=True)
     needing_team_name = serializers.CharField(source="needing_team.name", read_only=True)
     providing_team = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="Id of the providing team; null when an external party provides it."
+        read_only=True, allow_null=True, help_text="Id of the providing team; null when an external party provides it."
     )
     providing_team_name = name_of("providing_team.name")
     provider_name = serializers.CharField(read_only=True, help_text="The providing team or the external party.")
@@ -56,7 +57,7 @@ class DependencySerializer(serializers.ModelSerializer):
     providing_feature_key = name_of("providing_feature.key")
     needed_by_name = serializers.CharField(source="needed_by.name", read_only=True)
     planned_iteration = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="Id of the iteration it is planned for; null while not planned."
+        read_only=True, allow_null=True, help_text="Id of the iteration it is planned for; null while not planned."
     )
     planned_iteration_name = name_of("planned_iteration.name")
     owner_name = serializers.CharField(source="owner.display_name", read_only=True)
@@ -115,12 +116,16 @@ class DependencySerializer(serializers.ModelSerializer):
 
 
 class DependencyFields(serializers.Serializer):
-    description = serializers.CharField(max_length=2000, required=False, help_text="What is needed.")
+    description = text_field(Dependency, "description", required=False, help_text="What is needed.")
     providing_team = VisibleTeamField(
         required=False, allow_null=True, help_text="Id of the providing team; null when an external party provides it."
     )
-    external_party = serializers.CharField(
-        max_length=120, required=False, allow_blank=True, help_text="Another train or a vendor, instead of a team."
+    external_party = text_field(
+        Dependency,
+        "external_party",
+        required=False,
+        allow_blank=True,
+        help_text="Another train or a vendor, instead of a team.",
     )
     needing_feature = VisibleFeatureField(required=False, allow_null=True, help_text="Id of the feature that needs it.")
     providing_feature = VisibleFeatureField(
@@ -137,7 +142,7 @@ class DependencyCreateSerializer(DependencyFields):
     art = VisibleARTField()
     pi = VisiblePIField(help_text="Id of a PI of the train.")
     needing_team = VisibleTeamField(help_text="Id of the team that needs it.")
-    description = serializers.CharField(max_length=2000, help_text="What is needed.")
+    description = text_field(Dependency, "description", help_text="What is needed.")
     needed_by = VisibleIterationField(help_text="Id of the iteration of the PI it is needed by.")
     owner = VisibleMemberField(help_text="Id of the member of the train who owns it.")
 
@@ -150,12 +155,12 @@ class DependencyMoveSerializer(serializers.Serializer):
     state = DependencyStateField(
         help_text="requested → committed → delivered, or at_risk / blocked / cancelled on the way."
     )
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = text_field(DependencyChange, "note", required=False, allow_blank=True, default="")
     version = version_field()
 
 
 class DependencyReviewSerializer(serializers.Serializer):
-    next_action = serializers.CharField(max_length=300, allow_blank=True, help_text="The next step agreed.")
+    next_action = text_field(Dependency, "next_action", allow_blank=True, help_text="The next step agreed.")
     version = version_field()
 
 
