@@ -426,13 +426,15 @@ def test_impossible_date_calls_for_a_real_date(rte_client, pi):
     assert pi.start_date == date(2026, 10, 5)
 
 
-def test_start_date_at_the_end_of_the_calendar_is_refused(rte_client, art):
+@pytest.mark.parametrize("start_date", ["9999-12-01", "0146-10-05", "1999-12-31", "2101-01-01"])
+def test_a_start_date_outside_2000_to_2100_is_refused(rte_client, art, start_date):
     response = rte_client.post(
-        reverse("api-pi-list"), {"art": art.slug, "name": "PI 9999", "start_date": "9999-12-01"}, format="json"
+        reverse("api-pi-list"), {"art": art.slug, "name": "PI far", "start_date": start_date}, format="json"
     )
 
     assert response.status_code == 400
-    assert "too far in the future" in messages(response, "start_date")
+    assert "give a date from 1 January 2000 to 31 December 2100" in messages(response, "start_date")
+    assert not ProgramIncrement.objects.filter(name="PI far").exists()
 
 
 @pytest.mark.parametrize("name", ["falcons", "FALCONS", "  Falcons "])
