@@ -48,7 +48,8 @@ class ApiViewSet(viewsets.GenericViewSet):
     permission_classes = (HasCapability,)
     # Action → capability, asked by HasCapability of existing objects (the services ask it too).
     capabilities: ClassVar[dict[str, str]] = {}
-    lookup_value_regex = r"\d+"
+    # ASCII digits only: in a URL pattern \d would also match "١٢", which the id lookup then reads as 12.
+    lookup_value_regex = "[0-9]+"
 
     def validated(self, serializer_class: type[serializers.Serializer]) -> dict:
         """The request's input, checked by ``serializer_class`` (400 with its messages otherwise)."""

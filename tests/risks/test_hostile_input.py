@@ -262,3 +262,11 @@ def test_the_model_bounds_a_roam_decision(art, pi, rte, listed, to, field):
         services.roam_risk(risk, to=to, by=rte, expected_version=1, **{field: "x" * (TEXT_MAX + 1)})
     risk.refresh_from_db()
     assert (risk.state, risk.version) == (Risk.State.UNROAMED, 1)
+
+
+def test_an_id_in_the_api_path_is_written_in_ascii_digits(rte, listed):
+    risk = listed["team_risk"]
+    arabic_indic = str(risk.pk).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    client = client_for(rte)
+    assert client.get(reverse("api-risk-detail", kwargs={"pk": risk.pk})).status_code == 200
+    assert client.get(f"/api/risks/{arabic_indic}/").status_code == 404
