@@ -390,12 +390,22 @@ class ApiIdField(ApiIntegerField):
         super().__init__(**kwargs)
 
 
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+", re.ASCII)
+
+
 class ApiIdRelatedField(serializers.PrimaryKeyRelatedField):
-    """``PrimaryKeyRelatedField`` that reads the id with ``parse_id`` before looking it up (base it on this)."""
+    """``PrimaryKeyRelatedField`` that reads the id with ``parse_id`` before looking it up (base it on this).
+
+    A whole number out of an id's range (-1, 10**30) names nothing: "does not exist", as an unknown
+    id; anything else ("²", "abc", true) is of the wrong type.
+    """
 
     def to_internal_value(self, data: Any):
         try:
             data = parse_id(data, name=self.field_name or "id")
         except BadNumber:
+            is_number = isinstance(data, int) and not isinstance(data, bool)
+            if is_number or (isinstance(data, str) and _WHOLE_NUMBER.fullmatch(data)):
+                self.fail("does_not_exist", pk_value=shown(data))
             self.fail("incorrect_type", data_type=type(data).__name__)
         return super().to_internal_value(data)

@@ -152,7 +152,9 @@ def raise_risk_data(pi, **fields) -> dict:
         ({"due_date": "0146-10-05"}, "due_date", DATE_RANGE),
         ({"due_date": "2101-01-01"}, "due_date", DATE_RANGE),
         ({"probability": "²"}, "probability", "Probability is from 1 to 5."),
-        ({"team": "9" * 5000}, "team", "Incorrect type"),
+        ({"team": "9" * 5000}, "team", "There is no team with id 99999"),
+        ({"team": "²"}, "team", "Incorrect type"),
+        ({"owner": -1}, "owner", "There is no person with id -1 on your trains."),
     ],
 )
 def test_the_api_refuses_unbounded_or_unstorable_risks_and_stores_nothing(rte, art, pi, fields, field, message):
