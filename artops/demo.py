@@ -141,7 +141,7 @@ def _publish_calendar(art: ART, today: date, *, by: User) -> None:
 
 def _ensure_pis(art: ART, today: date, *, by: User) -> None:
     """A closed PI, a PI running today and the next one; later runs continue the cadence."""
-    pis = list(ProgramIncrement.objects.for_art(art).order_by("start_date"))
+    pis = list(ProgramIncrement.objects.for_art(art).chronological())
     if not pis:
         # Today falls in the second iteration of the current PI.
         current_start = _monday(today) - timedelta(weeks=art.iteration_weeks)

@@ -460,7 +460,7 @@ def test_stale_delete_is_409_and_keeps_the_objective(client, art, objective, rte
 def test_delete_without_a_version_is_refused(client, art, objective, rte):
     response = login(client, rte).post(url("objective_delete", art, objective_id=objective.pk), {}, headers=HTMX)
     assert response.status_code == 422
-    assert "The version you edited is missing: reload the page." in response.content.decode()
+    assert "The version you edited is missing or damaged: reload the page." in response.content.decode()
     assert PIObjective.objects.filter(pk=objective.pk).exists()
 
 

@@ -213,8 +213,8 @@ def test_rte_clears_an_owner(client, art, pi, item, rte):
     [
         ({"done": "maybe", "version": "1"}, "An item is done or not done."),
         # One message for a missing or mangled version on every page (artops.forms.version_field).
-        ({"done": "true"}, "The version you edited is missing: reload the page."),
-        ({"done": "true", "version": "abc"}, "The version you edited is missing: reload the page."),
+        ({"done": "true"}, "The version you edited is missing or damaged: reload the page."),
+        ({"done": "true", "version": "abc"}, "The version you edited is missing or damaged: reload the page."),
         ({"owner": "999999", "version": "1"}, "Choose a member of this train."),
         ({"version": "1"}, "Nothing to change: tick the item or choose its owner."),
     ],
