@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from artops.calendar.models import CalendarCadence, CalendarEvent, CalendarFeedToken
 from artops.models import ART, Iteration, Membership, ProgramIncrement, Team, User
 
 
@@ -60,6 +61,43 @@ class ProgramIncrementAdmin(admin.ModelAdmin):
     list_filter = ["art", "state"]
     readonly_fields = ["start_date", "end_date", "iteration_weeks", "development_iterations"]
     inlines = [IterationInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+# --- the ART calendar (support only: the RTE manages it on the calendar pages) -----------------
+
+
+@admin.register(CalendarCadence)
+class CalendarCadenceAdmin(admin.ModelAdmin):
+    list_display = ["art", "art_sync_weekday", "art_sync_second_weekday", "art_sync_time", "pi_planning_placement"]
+    readonly_fields = ["version", "updated_at"]
+
+
+@admin.register(CalendarEvent)
+class CalendarEventAdmin(admin.ModelAdmin):
+    """Read-mostly: changes made here would not raise the feed's SEQUENCE; the calendar pages do."""
+
+    list_display = ["title", "art", "kind", "starts_at", "start_date", "status", "sequence", "edited_by_hand"]
+    list_filter = ["art", "kind", "status"]
+    search_fields = ["title"]
+    list_select_related = ["art"]
+    readonly_fields = ["uid", "sequence", "source_key", "edited_by_hand", "version", "created_at", "updated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(CalendarFeedToken)
+class CalendarFeedTokenAdmin(admin.ModelAdmin):
+    """Who holds a feed link, and when it was made or revoked; the secret itself is never stored."""
+
+    list_display = ["user", "art", "created_at", "revoked_at"]
+    list_filter = ["art"]
+    list_select_related = ["user", "art"]
+    exclude = ["token_hash"]
+    readonly_fields = ["user", "art", "time_zone", "created_at"]
 
     def has_add_permission(self, request) -> bool:
         return False

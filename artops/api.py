@@ -10,7 +10,6 @@ goes through ``artops.services``, which validates the domain rules and raises
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import ClassVar
 
 from django.db import transaction
@@ -22,34 +21,23 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from artops import cadence, services
-from artops.api_base import ApiViewSet, VisibleARTField, VisibleTeamField
+from artops.api_base import ApiViewSet, ChoiceField, VisibleARTField, VisibleTeamField, date_field, text_field
 from artops.filters import IterationFilter, MembershipFilter, ProgramIncrementFilter, TeamFilter
 from artops.models import ART, Iteration, Membership, ProgramIncrement, Role, Team, User
+from artops.parsing import ApiIntegerField
 from artops.permissions import require
 
 READ = {"list": "art.view", "retrieve": "art.view"}
 MANAGE = "art.manage"
 
-# The longest PI ends this long after its start; later starts would run past the calendar.
-LONGEST_PI = timedelta(weeks=cadence.MAX_ITERATION_WEEKS * (cadence.MAX_DEVELOPMENT_ITERATIONS + 1))
-
-
 # --- fields -------------------------------------------------------------------------------
 
+DATE_ERRORS = {"invalid": "Enter a real calendar date as YYYY-MM-DD (for example 2026-02-28)."}
 
-class CalendarDateField(serializers.DateField):
-    """An ISO date that exists in the calendar and leaves room for a whole PI after it."""
 
-    default_error_messages: ClassVar[dict[str, str]] = {
-        "invalid": "Enter a real calendar date as YYYY-MM-DD (for example 2026-02-28).",
-        "too_late": "This date is too far in the future for a Planning Interval.",
-    }
-
-    def to_internal_value(self, value) -> date:
-        day = super().to_internal_value(value)
-        if day > date.max - LONGEST_PI:
-            self.fail("too_late")
-        return day
+def first_day_field(**kwargs) -> serializers.DateField:
+    """A PI's first day: a real calendar date from 2000 to 2100 (``artops.parsing.validate_sane_date``)."""
+    return date_field(help_text="First day of the first iteration.", error_messages=DATE_ERRORS, **kwargs)
 
 
 # --- serializers --------------------------------------------------------------------------
@@ -58,18 +46,18 @@ class CalendarDateField(serializers.DateField):
 class ARTSerializer(serializers.ModelSerializer):
     """A train and its settings; the cadence applies to PIs created afterwards."""
 
-    iteration_weeks = serializers.IntegerField(
+    iteration_weeks = ApiIntegerField(
         min_value=cadence.MIN_ITERATION_WEEKS,
         max_value=cadence.MAX_ITERATION_WEEKS,
         help_text="Default length of an iteration for new PIs, in weeks.",
     )
-    development_iterations = serializers.IntegerField(
+    development_iterations = ApiIntegerField(
         min_value=cadence.MIN_DEVELOPMENT_ITERATIONS,
         max_value=cadence.MAX_DEVELOPMENT_ITERATIONS,
         help_text="Default number of development iterations per PI, before the IP iteration.",
     )
     # The same bounds as the settings page.
-    wip_limit = serializers.IntegerField(min_value=1, max_value=1000, help_text="Features in progress at once.")
+    wip_limit = ApiIntegerField(min_value=1, max_value=1000, help_text="Features in progress at once.")
 
     class Meta:
         model = ART
@@ -93,7 +81,7 @@ class TeamSerializer(serializers.ModelSerializer):
 
 class TeamCreateSerializer(serializers.Serializer):
     art = VisibleARTField()
-    name = serializers.CharField(max_length=80)
+    name = text_field(Team, "name")
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -120,10 +108,10 @@ class MembershipSerializer(serializers.ModelSerializer):
 class MembershipCreateSerializer(serializers.Serializer):
     art = VisibleARTField()
     user = serializers.EmailField(help_text="Email address of the person; a new one needs display_name too.")
-    display_name = serializers.CharField(
-        max_length=120, required=False, default="", help_text="Name of a person who has no account yet."
+    display_name = text_field(
+        User, "display_name", required=False, default="", help_text="Name of a person who has no account yet."
     )
-    role = serializers.ChoiceField(choices=Role.choices)
+    role = ChoiceField(choices=Role.choices)
     team = VisibleTeamField(
         required=False, allow_null=True, default=None, help_text="Id of the team, for a team-scoped role."
     )
@@ -142,11 +130,9 @@ class ProgramIncrementSerializer(serializers.ModelSerializer):
     """A Planning Interval with its iterations, generated from its start and cadence."""
 
     art = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="Slug of the train.")
-    start_date = CalendarDateField(help_text="First day of the first iteration.")
-    iteration_weeks = serializers.IntegerField(
-        min_value=cadence.MIN_ITERATION_WEEKS, max_value=cadence.MAX_ITERATION_WEEKS
-    )
-    development_iterations = serializers.IntegerField(
+    start_date = first_day_field()
+    iteration_weeks = ApiIntegerField(min_value=cadence.MIN_ITERATION_WEEKS, max_value=cadence.MAX_ITERATION_WEEKS)
+    development_iterations = ApiIntegerField(
         min_value=cadence.MIN_DEVELOPMENT_ITERATIONS, max_value=cadence.MAX_DEVELOPMENT_ITERATIONS
     )
     iterations = IterationSerializer(many=True, read_only=True)
@@ -172,15 +158,15 @@ class ProgramIncrementSerializer(serializers.ModelSerializer):
 
 class ProgramIncrementCreateSerializer(serializers.Serializer):
     art = VisibleARTField()
-    name = serializers.CharField(max_length=60)
-    start_date = CalendarDateField(help_text="First day of the first iteration.")
-    iteration_weeks = serializers.IntegerField(
+    name = text_field(ProgramIncrement, "name")
+    start_date = first_day_field()
+    iteration_weeks = ApiIntegerField(
         min_value=cadence.MIN_ITERATION_WEEKS,
         max_value=cadence.MAX_ITERATION_WEEKS,
         required=False,
         help_text="Defaults to the train's cadence.",
     )
-    development_iterations = serializers.IntegerField(
+    development_iterations = ApiIntegerField(
         min_value=cadence.MIN_DEVELOPMENT_ITERATIONS,
         max_value=cadence.MAX_DEVELOPMENT_ITERATIONS,
         required=False,
@@ -189,7 +175,7 @@ class ProgramIncrementCreateSerializer(serializers.Serializer):
 
 
 class ProgramIncrementAdvanceSerializer(serializers.Serializer):
-    state = serializers.ChoiceField(
+    state = ChoiceField(
         choices=ProgramIncrement.State.choices,
         help_text="The next state: preparing → planning → executing → closed.",
     )

@@ -1,11 +1,15 @@
 """What every API module builds on: one base viewset, the fields that name objects of the
-caller's trains, and the version a change passes.
+caller's trains, the version a change passes, free text and dates, and the pagination of lists.
 
 Every app's endpoints (``artops.api``, ``planning.api``, ``risks.api``) extend ``ApiViewSet``
 and name trains, PIs, teams, iterations and people with the ``Visible*Field`` family, so that
-an object of another train reads as unknown (400), never as forbidden. A change of a versioned
-object passes the ``version`` it read (``version_field``); a stale one answers 409 (see
-``artops.api_errors``).
+an object of another train reads as unknown (400), never as forbidden; their ids are read by
+``artops.parsing`` (ASCII digits, within a bigint). A change of a versioned object passes the
+``version`` it read (``version_field``); a stale one answers 409 (see ``artops.api_errors``).
+Free text takes its model field's bound (``text_field``), dates the range of
+``artops.parsing.validate_sane_date`` (``date_field``). Every list is paginated by
+``artops.api_pagination.Pagination``, which refuses a page that is not one; what each operation
+may answer is documented once for all by ``artops.api_schema.ApiAutoSchema``.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils import html
 
-from artops.models import ART, Iteration, ProgramIncrement, Team, User
+from artops.models import ART, Iteration, ProgramIncrement, Team, User, max_length_of
+from artops.parsing import ApiIdRelatedField, ApiIntegerField, shown, validate_sane_date
 from artops.permissions import HasCapability
 
 VERSION_HELP = "The version you read; a newer one answers 409."
@@ -43,7 +48,8 @@ class ApiViewSet(viewsets.GenericViewSet):
     permission_classes = (HasCapability,)
     # Action → capability, asked by HasCapability of existing objects (the services ask it too).
     capabilities: ClassVar[dict[str, str]] = {}
-    lookup_value_regex = r"\d+"
+    # ASCII digits only: in a URL pattern \d would also match "١٢", which the id lookup then reads as 12.
+    lookup_value_regex = "[0-9]+"
 
     def validated(self, serializer_class: type[serializers.Serializer]) -> dict:
         """The request's input, checked by ``serializer_class`` (400 with its messages otherwise)."""
@@ -59,9 +65,13 @@ class ApiViewSet(viewsets.GenericViewSet):
 # --- versions -------------------------------------------------------------------------------------
 
 
-def version_field(**kwargs) -> serializers.IntegerField:
+# A version is a PositiveIntegerField: it never grows past this.
+VERSION_MAX = 2_147_483_647
+
+
+def version_field(**kwargs) -> ApiIntegerField:
     """The version of the object the caller read, which a change passes back."""
-    return serializers.IntegerField(min_value=1, help_text=VERSION_HELP, **kwargs)
+    return ApiIntegerField(min_value=1, max_value=VERSION_MAX, help_text=VERSION_HELP, **kwargs)
 
 
 class VersionSerializer(serializers.Serializer):
@@ -80,6 +90,32 @@ def version_of(request: Request) -> int:
 
 # The ``version`` query parameter of a DELETE, for the schema.
 VERSION_PARAMETER = OpenApiParameter("version", OpenApiTypes.INT, required=True, description=VERSION_HELP)
+
+
+# --- free text and dates ----------------------------------------------------------------------
+
+
+def text_field(model: type[models.Model], name: str, **kwargs) -> serializers.CharField:
+    """The free text ``model.name``, bounded as the model bounds it (DRF refuses NUL and lone surrogates)."""
+    kwargs.setdefault("max_length", max_length_of(model, name))
+    return serializers.CharField(**kwargs)
+
+
+def date_field(**kwargs) -> serializers.DateField:
+    """A date a caller gives, from 2000 to 2100 (``artops.parsing.validate_sane_date``)."""
+    kwargs.setdefault("validators", [validate_sane_date])
+    return serializers.DateField(**kwargs)
+
+
+class ChoiceField(serializers.ChoiceField):
+    """One of ``choices``; anything else is refused, quoting what was sent made safe (``shown``)."""
+
+    def to_internal_value(self, data):
+        if data == "" and self.allow_blank:
+            return ""
+        if str(data) in self.choice_strings_to_values:
+            return self.choice_strings_to_values[str(data)]
+        self.fail("invalid_choice", input=shown(data))
 
 
 # --- form posts -----------------------------------------------------------------------------------
@@ -121,7 +157,7 @@ class VisibleARTField(serializers.SlugRelatedField):
         return ART.objects.visible_to(user) if user is not None else ART.objects.none()
 
 
-class VisibleObjectField(serializers.PrimaryKeyRelatedField):
+class VisibleObjectField(ApiIdRelatedField):
     """An object by id, among those of the requesting user's trains; any other id reads as unknown.
 
     A subclass names its ``model`` (whose manager has ``visible_to``) and the message of an

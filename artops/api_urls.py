@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from artops import api
+from artops.calendar import api as calendar_api
+from metrics import api as metrics_api
 from metrics.ia import api as ia_api
 from planning import api as planning_api
 from risks import api as risks_api
@@ -17,6 +19,8 @@ router.register("pis", api.ProgramIncrementViewSet, basename="api-pi")
 router.register("iterations", api.IterationViewSet, basename="api-iteration")
 planning_api.register(router)
 risks_api.register(router)
+calendar_api.register(router)
+metrics_api.register(router)
 ia_api.register(router)
 
 urlpatterns = [

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from django.db import transaction
 
 from artops import services
+from artops.calendar.services import generate_calendar
 from artops.models import ART, Membership, ProgramIncrement, Role, Team, User
 
 DEMO_PASSWORD = "artops-demo"  # noqa: S105 - published demo credentials, documented in the README
@@ -128,12 +129,19 @@ def seed(today: date | None = None) -> ART:
             services.add_membership(art, user=user, role=role, team=team, by=rte)
 
     _ensure_pis(art, today, by=rte)
+    _publish_calendar(art, today, by=rte)
     return art
+
+
+def _publish_calendar(art: ART, today: date, *, by: User) -> None:
+    """The running and the next PI's events, generated from the default cadence (a rerun changes nothing)."""
+    for pi in ProgramIncrement.objects.for_art(art).filter(end_date__gte=today).order_by("start_date"):
+        generate_calendar(pi, by=by)
 
 
 def _ensure_pis(art: ART, today: date, *, by: User) -> None:
     """A closed PI, a PI running today and the next one; later runs continue the cadence."""
-    pis = list(ProgramIncrement.objects.for_art(art).order_by("start_date"))
+    pis = list(ProgramIncrement.objects.for_art(art).chronological())
     if not pis:
         # Today falls in the second iteration of the current PI.
         current_start = _monday(today) - timedelta(weeks=art.iteration_weeks)

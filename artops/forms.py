@@ -1,8 +1,11 @@
 """Forms of the core pages, and what every app's forms share.
 
 Forms check shape; the services check the rules. Shared here: the hidden version field of an
-edit (the version the editor read, checked by the service: an older one is a conflict), the
-messages of an invalid form as one text, and a service's ``ValidationError`` shown on a form.
+edit (the version the editor read, checked by the service: an older one is a conflict), free
+text bounded as its model field is (``text_field``), the messages of an invalid form as one
+text, and a service's ``ValidationError`` shown on a form. Numbers and ids are read by
+``artops.parsing`` (``BoundedIntegerField``, ``IdChoiceField``); dates a person types fall in
+the range of ``artops.parsing.validate_sane_date``.
 """
 
 from __future__ import annotations
@@ -12,19 +15,52 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from artops import cadence
-from artops.models import ART, Role, Team, validate_time_zone
+from artops.models import ART, ProgramIncrement, Role, Team, User, max_length_of, validate_time_zone
+from artops.parsing import BoundedIntegerField, IdChoiceField, validate_sane_date, validate_storable_text
 
-VERSION_MISSING = "The version you edited is missing: reload the page."
+VERSION_MISSING = "The version you edited is missing or damaged: reload the page."
+# A version is a PositiveIntegerField: it never grows past this.
+VERSION_MAX = 2_147_483_647
 
 
-def version_field(*, required: bool = True) -> forms.IntegerField:
+class VersionField(BoundedIntegerField):
+    """The hidden version an editor read: a whole number from 1, else the one message ``VERSION_MISSING``.
+
+    Whatever is wrong with it (missing, empty, "abc", "²", 5,000 digits) the person can do one
+    thing only, reload the page; ``templates/artops/_form_fields.html`` shows the message at the
+    top of the form, and ``error_text`` puts it in a refused write's answer.
+    """
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("error_messages", {"required": VERSION_MISSING, "invalid": VERSION_MISSING})
+        super().__init__(min_value=1, max_value=VERSION_MAX, **kwargs)
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise ValidationError(VERSION_MISSING, code="invalid") from None
+
+
+def version_field(*, required: bool = True) -> VersionField:
     """The hidden version the editor read. Not ``required`` where a first entry has none yet."""
-    return forms.IntegerField(
-        widget=forms.HiddenInput,
-        min_value=1,
-        required=required,
-        error_messages=dict.fromkeys(("required", "invalid", "min_value"), VERSION_MISSING),
-    )
+    return VersionField(required=required)
+
+
+def text_field(model, name: str, **kwargs) -> forms.CharField:
+    """A form field for the free text ``model.name``: its max length, and only text PostgreSQL can store."""
+    kwargs.setdefault("max_length", max_length_of(model, name))
+    kwargs.setdefault("validators", [validate_storable_text])
+    return forms.CharField(**kwargs)
+
+
+def date_field(**kwargs) -> forms.DateField:
+    """A date a person types, from 2000 to 2100 (``validate_sane_date``), with a date picker."""
+    kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
+    kwargs.setdefault("validators", [validate_sane_date])
+    return forms.DateField(**kwargs)
 
 
 def error_text(form: forms.Form) -> str:
@@ -47,30 +83,48 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
 
 
 class LoginForm(AuthenticationForm):
+    """Sign in with the email address, whatever case it is typed in (emails are stored in lower case)."""
+
     username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True}))
+
+    def clean_username(self) -> str:
+        return login_email(self.cleaned_data["username"])
+
+
+def login_email(email: str) -> str:
+    """An email as it is stored: ``Riley@Payments.Example`` signs in as ``riley@payments.example``."""
+    return User.objects.normalize_email((email or "").strip()).lower()
+
+
+def login_username(request, credentials: dict | None) -> str:
+    """The name a failed sign-in is counted under (django-axes): the stored form of the email, so that
+    typing it in other cases does not escape the lockout."""
+    if credentials and credentials.get("username"):
+        return login_email(credentials["username"])
+    return login_email(request.POST.get("username", "")) if request is not None else ""
 
 
 class ARTSettingsForm(forms.Form):
-    name = forms.CharField(max_length=120)
+    name = text_field(ART, "name")
     time_zone = forms.CharField(max_length=64, validators=[validate_time_zone], help_text="For example Europe/Berlin.")
-    iteration_weeks = forms.IntegerField(
+    iteration_weeks = BoundedIntegerField(
         min_value=cadence.MIN_ITERATION_WEEKS, max_value=cadence.MAX_ITERATION_WEEKS, label="Iteration length (weeks)"
     )
-    development_iterations = forms.IntegerField(
+    development_iterations = BoundedIntegerField(
         min_value=cadence.MIN_DEVELOPMENT_ITERATIONS,
         max_value=cadence.MAX_DEVELOPMENT_ITERATIONS,
         label="Development iterations per PI",
     )
-    wip_limit = forms.IntegerField(min_value=1, max_value=1000, label="WIP limit (features)")
+    wip_limit = BoundedIntegerField(min_value=1, max_value=1000, label="WIP limit (features)")
 
 
 class PIForm(forms.Form):
-    name = forms.CharField(max_length=60, help_text="For example PI 2027.1")
-    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="First day")
-    iteration_weeks = forms.IntegerField(
+    name = text_field(ProgramIncrement, "name", help_text="For example PI 2027.1")
+    start_date = date_field(label="First day")
+    iteration_weeks = BoundedIntegerField(
         min_value=cadence.MIN_ITERATION_WEEKS, max_value=cadence.MAX_ITERATION_WEEKS, label="Iteration length (weeks)"
     )
-    development_iterations = forms.IntegerField(
+    development_iterations = BoundedIntegerField(
         min_value=cadence.MIN_DEVELOPMENT_ITERATIONS,
         max_value=cadence.MAX_DEVELOPMENT_ITERATIONS,
         label="Development iterations",
@@ -89,15 +143,15 @@ class PIForm(forms.Form):
 
 
 class TeamForm(forms.Form):
-    name = forms.CharField(max_length=80)
+    name = text_field(Team, "name")
     active = forms.BooleanField(required=False, initial=True)
 
 
 class MembershipForm(forms.Form):
     email = forms.EmailField()
-    display_name = forms.CharField(max_length=120, required=False, label="Name", help_text="Needed for a new person.")
+    display_name = text_field(User, "display_name", required=False, label="Name", help_text="Needed for a new person.")
     role = forms.ChoiceField(choices=Role.choices)
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="— whole train —")
+    team = IdChoiceField(queryset=Team.objects.none(), required=False, empty_label="— whole train —")
 
     def __init__(self, *args, art: ART, **kwargs):
         super().__init__(*args, **kwargs)
@@ -117,4 +171,4 @@ class MembershipForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(max_length=120, label="Name")
+    display_name = text_field(User, "display_name", label="Name")

@@ -14,7 +14,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Lower
@@ -22,12 +22,42 @@ from django.urls import reverse
 from django.utils import timezone
 
 from artops import cadence
+from artops.parsing import shown, validate_sane_date, validate_storable_text
+
+# --- free text ------------------------------------------------------------------------------
+
+
+def bounded_text(verbose_name: str | None = None, *, max_length: int, **kwargs) -> models.TextField:
+    """Free text of at most ``max_length`` characters that PostgreSQL can store (no NUL, no lone surrogate).
+
+    A ``TextField`` does not check its ``max_length`` itself (it only sizes the form's box): the
+    validator does, with the limit in its message, for every service (``save_validated``), and
+    forms and serializers take the same limit from the field (``max_length_of``).
+    """
+    validators = [MaxLengthValidator(max_length), validate_storable_text, *kwargs.pop("validators", [])]
+    return models.TextField(verbose_name, max_length=max_length, validators=validators, **kwargs)
+
+
+def max_length_of(model: type[models.Model], name: str) -> int:
+    """The most characters ``model.name`` takes: forms and serializers use the model's own bound."""
+    return model._meta.get_field(name).max_length
+
 
 # --- people -------------------------------------------------------------------------------
 
 
-class UserManager(BaseUserManager["User"]):
+class UserQuerySet(models.QuerySet["User"]):
+    def on_train(self, art: ART) -> UserQuerySet:
+        """The members of ``art``, each once whatever the number of roles they hold, by name."""
+        return self.filter(memberships__art=art).distinct().order_by("display_name", "email")
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
+
+    def get_by_natural_key(self, username: str) -> User:
+        """The person whose email this is, whatever its case: emails are stored in lower case."""
+        return self.get(email=self.normalize_email(username or "").lower())
 
     def create_user(self, email: str, password: str | None = None, **extra) -> User:
         if not email:
@@ -47,7 +77,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person on one or more trains. Logs in with their email address."""
 
     email = models.EmailField(unique=True)
-    display_name = models.CharField(max_length=120)
+    display_name = models.CharField(max_length=120, validators=[validate_storable_text])
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May log in to the Django admin.")
     date_joined = models.DateTimeField(default=timezone.now)
@@ -83,7 +113,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"“{value}” is not a known time zone (for example Europe/Berlin).")
+        raise ValidationError(f"“{shown(value)}” is not a known time zone (for example Europe/Berlin).")
 
 
 class ARTQuerySet(models.QuerySet["ART"]):
@@ -97,7 +127,7 @@ class ARTQuerySet(models.QuerySet["ART"]):
 class ART(models.Model):
     """An Agile Release Train: 5–12 agile teams that plan, sync and demo together on one cadence."""
 
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, validators=[validate_storable_text])
     slug = models.SlugField(max_length=60, unique=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     iteration_weeks = models.PositiveSmallIntegerField(
@@ -176,7 +206,7 @@ class Team(models.Model):
     """An agile team of the train (5–11 people) with its Scrum Master and Product Owner."""
 
     art = models.ForeignKey(ART, on_delete=models.CASCADE, related_name="teams")
-    name = models.CharField(max_length=80)
+    name = models.CharField(max_length=80, validators=[validate_storable_text])
     active = models.BooleanField(default=True, help_text="Inactive teams keep their history but get no new work.")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -289,6 +319,10 @@ class DateRange(Func):
 
 
 class ProgramIncrementQuerySet(ARTScopedQuerySet):
+    def chronological(self) -> ProgramIncrementQuerySet:
+        """The PIs by start date, the earliest first: a train's PIs as its pages list them."""
+        return self.order_by("start_date")
+
     def containing(self, day: date) -> ProgramIncrementQuerySet:
         return self.filter(start_date__lte=day, end_date__gte=day)
 
@@ -299,7 +333,7 @@ class ProgramIncrementQuerySet(ARTScopedQuerySet):
         A train's PIs never overlap, so the first PI not yet ended is the one running today, or
         the next one when none is running.
         """
-        return self.filter(end_date__gte=today).order_by("start_date").first() or self.order_by("-start_date").first()
+        return self.filter(end_date__gte=today).chronological().first() or self.order_by("-start_date").first()
 
 
 class ProgramIncrement(models.Model):
@@ -323,8 +357,8 @@ class ProgramIncrement(models.Model):
     }
 
     art = models.ForeignKey(ART, on_delete=models.CASCADE, related_name="pis")
-    name = models.CharField(max_length=60)
-    start_date = models.DateField()
+    name = models.CharField(max_length=60, validators=[validate_storable_text])
+    start_date = models.DateField(validators=[validate_sane_date])
     # Derived from start and cadence (last day of the IP iteration); stored for the no-overlap constraint.
     end_date = models.DateField(editable=False)
     iteration_weeks = models.PositiveSmallIntegerField(

@@ -36,6 +36,7 @@ from django_filters import FilterSet
 
 from artops.forms import add_service_errors, error_text
 from artops.models import ART, ProgramIncrement, Team
+from artops.parsing import id_or_nothing
 from artops.services import StaleVersion
 
 OK = 200
@@ -62,9 +63,10 @@ def pi_of_query(art: ART, value: str | None) -> ProgramIncrement | None:
     """The PI a ``?pi=`` names (404 when it is not one of this train's), else the train's current PI."""
     if not value:
         return ProgramIncrement.objects.for_art(art).current(art.today())
-    if not value.isdigit():
+    pi_id = id_or_nothing(value)
+    if pi_id is None:
         raise Http404("No such PI on this train.")
-    return pi_of(art, int(value))
+    return pi_of(art, pi_id)
 
 
 def team_of(art: ART, team_id: int) -> Team:

@@ -20,6 +20,9 @@ input. Pages catch it and answer 400, 404 or "nothing matches", whichever is the
 Text PostgreSQL cannot store (a NUL character, a lone UTF-16 surrogate) is refused by
 ``validate_storable_text``; ``shown`` makes any refused value safe to quote back in a message.
 
+A date a person types (a PI's first day, a risk's due date) falls between ``EARLIEST_DAY`` and
+``LATEST_DAY``: ``validate_sane_date``, on the model field and in forms and serializers alike.
+
 The adapters at the end put the same rules in a form field (``IdField``, ``BoundedIntegerField``,
 ``IdChoiceField``), a django-filter filter (``IdFilter``), DRF serializer fields (``ApiIntegerField``,
 ``ApiIdField``) and a URL converter (``StorableSegmentConverter``).
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 import django_filters
@@ -169,7 +173,7 @@ def is_storable(value: str) -> bool:
     return unstorable_reason(value) is None
 
 
-@deconstructible(path="artops.parsing.validate_storable_text")
+@deconstructible(path="artops.parsing.StorableTextValidator")
 class StorableTextValidator:
     """Refuses text PostgreSQL cannot store, with a clear message. Usable on model, form and DRF fields."""
 
@@ -220,6 +224,40 @@ class StorableSegmentConverter:
 
     def to_url(self, value: str) -> str:
         return value
+
+
+# --- dates ----------------------------------------------------------------------------------------
+
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2100, 12, 31)
+"""The range of every date a person types in ARTops: a PI in the year 146 is a typing mistake."""
+
+DATE_RANGE_TEXT = f"from {EARLIEST_DAY.day} January {EARLIEST_DAY.year} to {LATEST_DAY.day} December {LATEST_DAY.year}"
+
+
+@deconstructible(path="artops.parsing.SaneDateValidator")
+class SaneDateValidator:
+    """Refuses a date outside ``EARLIEST_DAY``–``LATEST_DAY``, saying the range. For model, form and DRF fields."""
+
+    code = "date_out_of_range"
+
+    def __call__(self, value: Any) -> None:
+        if value is None:
+            return
+        if not EARLIEST_DAY <= value <= LATEST_DAY:
+            raise ValidationError(
+                f"{value.isoformat()} is out of range: give a date {DATE_RANGE_TEXT}.", code=self.code
+            )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SaneDateValidator)
+
+    def __hash__(self) -> int:
+        return hash(self.code)
+
+
+validate_sane_date = SaneDateValidator()
+"""``validators=[validate_sane_date]`` on a model, form or serializer date field."""
 
 
 # --- forms ----------------------------------------------------------------------------------------
@@ -352,12 +390,22 @@ class ApiIdField(ApiIntegerField):
         super().__init__(**kwargs)
 
 
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+", re.ASCII)
+
+
 class ApiIdRelatedField(serializers.PrimaryKeyRelatedField):
-    """``PrimaryKeyRelatedField`` that reads the id with ``parse_id`` before looking it up (base it on this)."""
+    """``PrimaryKeyRelatedField`` that reads the id with ``parse_id`` before looking it up (base it on this).
+
+    A whole number out of an id's range (-1, 10**30) names nothing: "does not exist", as an unknown
+    id; anything else ("²", "abc", true) is of the wrong type.
+    """
 
     def to_internal_value(self, data: Any):
         try:
             data = parse_id(data, name=self.field_name or "id")
         except BadNumber:
+            is_number = isinstance(data, int) and not isinstance(data, bool)
+            if is_number or (isinstance(data, str) and _WHOLE_NUMBER.fullmatch(data)):
+                self.fail("does_not_exist", pk_value=shown(data))
             self.fail("incorrect_type", data_type=type(data).__name__)
         return super().to_internal_value(data)

@@ -16,6 +16,7 @@ from rest_framework.authtoken.models import Token
 
 from artops import cadence
 from artops.models import ART, Iteration, Membership, ProgramIncrement, Role, Team, User
+from artops.parsing import shown, validate_sane_date
 from artops.permissions import forget_memberships, require
 from artops.signals import pi_created
 
@@ -223,6 +224,14 @@ def _validate_cadence(iteration_weeks: int, development_iterations: int) -> None
         raise ValidationError(errors)
 
 
+def _validate_start(start_date: date) -> None:
+    """A PI starts from 2000 to 2100: a year such as 146 is a typing mistake, refused before any date is computed."""
+    try:
+        validate_sane_date(start_date)
+    except ValidationError as error:
+        raise ValidationError({"start_date": error.messages}) from None
+
+
 def _end_date(start_date: date, *, iteration_weeks: int, development_iterations: int) -> date:
     try:
         return cadence.pi_end_date(
@@ -264,6 +273,7 @@ def create_pi(
     require(by, "art.manage", art=art)
     iteration_weeks = art.iteration_weeks if iteration_weeks is None else iteration_weeks
     development_iterations = art.development_iterations if development_iterations is None else development_iterations
+    _validate_start(start_date)
     _validate_cadence(iteration_weeks, development_iterations)
     pi = ProgramIncrement(
         art=art,
@@ -311,6 +321,7 @@ def update_pi(
                 "Work is already planned into this PI's iterations, so its dates and cadence can no longer "
                 "change. Move that work out first."
             )
+        _validate_start(schedule["start_date"])
         _validate_cadence(schedule["iteration_weeks"], schedule["development_iterations"])
         for field, value in schedule.items():
             setattr(pi, field, value)
@@ -334,7 +345,7 @@ def advance_pi(pi: ProgramIncrement, *, to: ProgramIncrement.State | str, by: Us
     pi = ProgramIncrement.objects.select_for_update().get(pk=pi.pk)
     expected = pi.next_state
     if to not in ProgramIncrement.State.values:
-        raise ValidationError({"state": f"“{to}” is not a PI state."})
+        raise ValidationError({"state": f"“{shown(to)}” is not a PI state."})
     if to != expected:
         current = ProgramIncrement.State(pi.state).label
         allowed = f"only to {expected.label}" if expected else "nowhere: it is closed"

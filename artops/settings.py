@@ -132,6 +132,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # The login form posts the email as "username", which is also what authenticate() receives.
 AXES_USERNAME_FORM_FIELD = "username"
+# Counted under the email as stored (lower case), so that another case does not escape the lockout.
+AXES_USERNAME_CALLABLE = "artops.forms.login_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -189,13 +191,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "artops.api_pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Documents what every operation may answer (401, 403, 404, 400, 409) once for the whole API.
+    "DEFAULT_SCHEMA_CLASS": "artops.api_schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "artops.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {

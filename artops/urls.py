@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from artops import views
+from artops.calendar import feed_links
 from artops.forms import LoginForm
 
 art_patterns = [
@@ -30,6 +31,8 @@ account_patterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/token/", views.token_create, name="token_create"),
     path("profile/token/revoke/", views.token_revoke, name="token_revoke"),
+    path("profile/calendar-feeds/", feed_links.feed_link_create, name="feed_link_create"),
+    path("profile/calendar-feeds/<int:token_id>/revoke/", feed_links.feed_link_revoke, name="feed_link_revoke"),
 ]
 
 urlpatterns = [
@@ -37,6 +40,8 @@ urlpatterns = [
     path("arts/<slug:art_slug>/", include(art_patterns)),
     path("arts/<slug:art_slug>/planning/", include("planning.urls")),
     path("arts/<slug:art_slug>/risks/", include("risks.urls")),
+    path("arts/<slug:art_slug>/calendar/", include("artops.calendar.page_urls")),
+    path("arts/<slug:art_slug>/metrics/", include("metrics.urls")),
     path("arts/<slug:art_slug>/ia/", include("metrics.ia.urls")),
     path("accounts/", include(account_patterns)),
     path("calendar/", include("artops.calendar.urls")),

@@ -3,13 +3,17 @@
 Trains are named by slug, everything else by id, as in ``artops.filters``: the queryset
 being filtered is already limited to the user's trains, so an id of another train simply
 matches nothing. A few filters also take ``none`` (not yet planned, no feature) or ``me``.
+Ids are read by ``artops.parsing`` (``IdFilter``): a value that is not an id makes the
+FilterSet invalid, which the API answers with 400 and the pages with "nothing matches".
 """
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from drf_spectacular.drainage import set_override
 
+from artops.parsing import BIGINT_MAX, BadNumber, IdField, IdFilter, id_or_nothing, parse_id, shown
 from planning.models import (
     Feature,
     FeaturePlacement,
@@ -30,13 +34,46 @@ ALL_STATES = "all"
 
 
 def id_or_none(queryset: QuerySet, field: str, value: str) -> QuerySet:
-    """Rows whose ``field`` is the id ``value``, or empty when ``value`` is “none”."""
+    """Rows whose ``field`` is the id ``value``, or empty when ``value`` is “none”; nothing for a non-id.
+
+    Read by ``artops.parsing``. Kept for ``risks.filters``, which still filters this way; the
+    FilterSets here use ``IdFilter``.
+    """
     if value == UNPLANNED:
         return queryset.filter(**{f"{field}__isnull": True})
-    if value.isdigit():
-        return queryset.filter(**{f"{field}_id": int(value)})
-    # Not an id: nothing matches, rather than an error about a filter.
-    return queryset.none()
+    found = id_or_nothing(value)
+    return queryset.none() if found is None else queryset.filter(**{f"{field}_id": found})
+
+
+class Myself(str):
+    """The word “me” of an owner filter: the person asking."""
+
+
+class OwnerField(IdField):
+    """An owner's id, “none” (nobody) or “me” (the person asking)."""
+
+    def to_python(self, value):
+        if value == MYSELF:
+            return Myself(MYSELF)
+        return super().to_python(value)
+
+
+class OwnerFilter(IdFilter):
+    """Rows of the owner given by id, of nobody (“none”) or of the person asking (“me”)."""
+
+    field_class = OwnerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, none=UNPLANNED, **kwargs)
+        id_schema = {"type": "integer", "format": "int64", "minimum": 1, "maximum": BIGINT_MAX}
+        words = {"type": "string", "enum": [UNPLANNED, MYSELF]}
+        set_override(self, "field", {"anyOf": [id_schema, words], "description": str(self.extra.get("help_text", ""))})
+
+    def filter(self, qs, value):
+        if isinstance(value, Myself):
+            user = getattr(self.parent.request, "user", None)
+            return qs.filter(**{self.field_name: user}) if user is not None and user.is_authenticated else qs.none()
+        return super().filter(qs, value)
 
 
 class FeatureFilter(django_filters.FilterSet):
@@ -53,16 +90,15 @@ class FeatureFilter(django_filters.FilterSet):
         method="filter_state",
         help_text=f"A state, “{LIVE}” for features neither done nor cancelled, or “{ALL_STATES}”.",
     )
-    pi = django_filters.CharFilter(
-        method="filter_pi", help_text="Id of the Planning Interval, or “none” for features not yet planned."
+    pi = IdFilter(
+        field_name="pi",
+        none=UNPLANNED,
+        help_text="Id of the Planning Interval, or “none” for features not yet planned.",
     )
 
     class Meta:
         model = Feature
         fields = ("art", "type", "state", "pi")
-
-    def filter_pi(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return id_or_none(queryset, "pi", value)
 
     def filter_state(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == LIVE:
@@ -76,12 +112,12 @@ class TeamPlanFilter(django_filters.FilterSet):
     """What every list of a team's plan is filtered by: the train and the team."""
 
     art = django_filters.CharFilter(field_name="team__art__slug", help_text="Slug of the train.")
-    team = django_filters.NumberFilter(field_name="team", help_text="Id of the team.")
+    team = IdFilter(field_name="team", help_text="Id of the team.")
 
 
 class CapacityFilter(TeamPlanFilter):
-    pi = django_filters.NumberFilter(field_name="iteration__pi", help_text="Id of the Planning Interval.")
-    iteration = django_filters.NumberFilter(field_name="iteration", help_text="Id of the iteration.")
+    pi = IdFilter(field_name="iteration__pi", help_text="Id of the Planning Interval.")
+    iteration = IdFilter(field_name="iteration", help_text="Id of the iteration.")
 
     class Meta:
         model = TeamCapacity
@@ -89,16 +125,18 @@ class CapacityFilter(TeamPlanFilter):
 
 
 class StoryFilter(TeamPlanFilter):
-    pi = django_filters.NumberFilter(field_name="pi", help_text="Id of the Planning Interval.")
-    iteration = django_filters.CharFilter(
-        method="filter_iteration", help_text="Id of the iteration, or “none” for stories not yet planned."
+    pi = IdFilter(field_name="pi", help_text="Id of the Planning Interval.")
+    iteration = IdFilter(
+        field_name="iteration",
+        none=UNPLANNED,
+        help_text="Id of the iteration, or “none” for stories not yet planned.",
     )
-    feature = django_filters.CharFilter(
-        method="filter_feature", help_text="Id of the feature, or “none” for stories of no feature."
+    feature = IdFilter(
+        field_name="feature", none=UNPLANNED, help_text="Id of the feature, or “none” for stories of no feature."
     )
     state = django_filters.ChoiceFilter(choices=Story.State.choices)
-    owner = django_filters.CharFilter(
-        method="filter_owner",
+    owner = OwnerFilter(
+        field_name="owner",
         help_text="Id of the owner, “me” for your own stories, or “none” for stories nobody owns.",
     )
 
@@ -106,23 +144,11 @@ class StoryFilter(TeamPlanFilter):
         model = Story
         fields = ("art", "pi", "team", "iteration", "feature", "state", "owner")
 
-    def filter_iteration(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return id_or_none(queryset, "iteration", value)
-
-    def filter_feature(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return id_or_none(queryset, "feature", value)
-
-    def filter_owner(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        if value == MYSELF:
-            user = getattr(self.request, "user", None)
-            return queryset.filter(owner=user) if user is not None and user.is_authenticated else queryset.none()
-        return id_or_none(queryset, "owner", value)
-
 
 class PlacementFilter(TeamPlanFilter):
-    pi = django_filters.NumberFilter(field_name="iteration__pi", help_text="Id of the Planning Interval.")
-    iteration = django_filters.NumberFilter(field_name="iteration", help_text="Id of the iteration.")
-    feature = django_filters.NumberFilter(field_name="feature", help_text="Id of the feature.")
+    pi = IdFilter(field_name="iteration__pi", help_text="Id of the Planning Interval.")
+    iteration = IdFilter(field_name="iteration", help_text="Id of the iteration.")
+    feature = IdFilter(field_name="feature", help_text="Id of the feature.")
 
     class Meta:
         model = FeaturePlacement
@@ -130,7 +156,7 @@ class PlacementFilter(TeamPlanFilter):
 
 
 class ObjectiveFilter(TeamPlanFilter):
-    pi = django_filters.NumberFilter(field_name="pi", help_text="Id of the Planning Interval.")
+    pi = IdFilter(field_name="pi", help_text="Id of the Planning Interval.")
     committed = django_filters.BooleanFilter(help_text="Only committed (true) or uncommitted, stretch (false) ones.")
 
     class Meta:
@@ -140,7 +166,7 @@ class ObjectiveFilter(TeamPlanFilter):
 
 class MilestoneFilter(django_filters.FilterSet):
     art = django_filters.CharFilter(field_name="pi__art__slug", help_text="Slug of the train.")
-    pi = django_filters.NumberFilter(field_name="pi", help_text="Id of the Planning Interval.")
+    pi = IdFilter(field_name="pi", help_text="Id of the Planning Interval.")
 
     class Meta:
         model = Milestone
@@ -149,9 +175,9 @@ class MilestoneFilter(django_filters.FilterSet):
 
 class VoteRoundFilter(django_filters.FilterSet):
     art = django_filters.CharFilter(field_name="pi__art__slug", help_text="Slug of the train.")
-    pi = django_filters.NumberFilter(field_name="pi", help_text="Id of the Planning Interval.")
-    team = django_filters.CharFilter(
-        method="filter_team", help_text="Id of the team, or “none” for the rounds of the whole train."
+    pi = IdFilter(field_name="pi", help_text="Id of the Planning Interval.")
+    team = IdFilter(
+        field_name="team", none=UNPLANNED, help_text="Id of the team, or “none” for the rounds of the whole train."
     )
     open = django_filters.BooleanFilter(
         field_name="closed_at", lookup_expr="isnull", help_text="Only open (true) or closed (false) rounds."
@@ -161,13 +187,10 @@ class VoteRoundFilter(django_filters.FilterSet):
         model = VoteRound
         fields = ("art", "pi", "team", "open")
 
-    def filter_team(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return id_or_none(queryset, "team", value)
-
 
 class ReadinessFilter(django_filters.FilterSet):
     art = django_filters.CharFilter(field_name="pi__art__slug", help_text="Slug of the train.")
-    pi = django_filters.NumberFilter(field_name="pi", help_text="Id of the Planning Interval.")
+    pi = IdFilter(field_name="pi", help_text="Id of the Planning Interval.")
     done = django_filters.BooleanFilter(help_text="Only done (true) or open (false) items.")
 
     class Meta:
@@ -188,10 +211,17 @@ class TeamIdsField(forms.Field):
 
     def to_python(self, value) -> list[int]:
         values = value if isinstance(value, list | tuple) else [value] if value else []
-        errors = [f"“{item}” is not a team." for item in values if item and not str(item).isdecimal()]
+        ids, errors = set(), []
+        for item in values:
+            if item in ("", None):
+                continue
+            try:
+                ids.add(parse_id(item, name="teams"))
+            except BadNumber:
+                errors.append(f"“{shown(item)}” is not a team.")
         if errors:
             raise ValidationError(errors)
-        return sorted({int(item) for item in values if item})
+        return sorted(ids)
 
 
 class TickedField(forms.Field):

@@ -10,9 +10,9 @@ Column mapping (the import page shows the same table):
     title                 required, at most 200 characters
     type                  business or enabler (also "Business feature" / "Enabler");
                           empty = business
-    description           free text
-    benefit_hypothesis    free text
-    acceptance_criteria   free text
+    description           free text, at most 10,000 characters
+    benefit_hypothesis    free text, at most 10,000 characters
+    acceptance_criteria   free text, at most 10,000 characters
     pi                    name of one of this train's PIs; empty = not yet planned
     user_business_value   modified Fibonacci scale 1, 2, 3, 5, 8, 13, 20; empty = 1
     time_criticality      same scale; empty = 1
@@ -44,13 +44,17 @@ from django.core.exceptions import PermissionDenied
 
 from artops.models import ART, ProgramIncrement, User
 from artops.pages import FORMULA_STARTS
+from artops.parsing import BadNumber, is_storable, parse_int, shown, unstorable_reason
 from artops.permissions import has_capability
 from planning import services
-from planning.models import FIBONACCI, OFF_SCALE_MESSAGE, WSJF_INPUTS, Feature
+from planning.models import FEATURE_TEXT_MAX_LENGTH, FIBONACCI, OFF_SCALE_MESSAGE, WSJF_INPUTS, Feature
 
 MAX_BYTES = 1_000_000
 MAX_ROWS = 1000
 TITLE_MAX_LENGTH = Feature._meta.get_field("title").max_length
+# The free text of a feature, bounded as the model bounds it.
+TEXT_COLUMNS = ("description", "benefit_hypothesis", "acceptance_criteria")
+TEXT_MAX_LENGTHS = {name: Feature._meta.get_field(name).max_length for name in TEXT_COLUMNS}
 
 
 @dataclass(frozen=True)
@@ -66,9 +70,9 @@ class Column:
 COLUMNS = (
     Column("title", "Title", f"Required, at most {TITLE_MAX_LENGTH} characters.", required=True),
     Column("type", "Type", "business or enabler (also “Business feature” or “Enabler”). Empty: business."),
-    Column("description", "Description", "Free text."),
-    Column("benefit_hypothesis", "Benefit hypothesis", "Free text."),
-    Column("acceptance_criteria", "Acceptance criteria", "Free text."),
+    Column("description", "Description", f"Free text, at most {FEATURE_TEXT_MAX_LENGTH:,} characters."),
+    Column("benefit_hypothesis", "Benefit hypothesis", f"Free text, at most {FEATURE_TEXT_MAX_LENGTH:,} characters."),
+    Column("acceptance_criteria", "Acceptance criteria", f"Free text, at most {FEATURE_TEXT_MAX_LENGTH:,} characters."),
     Column("pi", "PI", "Name of one of this train's PIs. Empty: not yet planned."),
     Column("user_business_value", "User-business value", "1, 2, 3, 5, 8, 13 or 20. Empty: 1."),
     Column("time_criticality", "Time criticality", "1, 2, 3, 5, 8, 13 or 20. Empty: 1."),
@@ -236,12 +240,36 @@ def _check_header(cells: list[str]) -> tuple[list[str], list[str], list[str]]:
     return names, ignored, errors
 
 
-def _fibonacci(name: str, cell: str, errors: list[str]) -> int | None:
+def _fibonacci(row: ImportRow, name: str) -> int | None:
+    """A WSJF input, read by ``artops.parsing`` (ASCII digits only) and checked against the scale."""
+    cell = row.cells.get(name, "")
     if not cell:
         return 1
-    if cell.isdigit() and int(cell) in FIBONACCI:
-        return int(cell)
-    errors.append(f"{LABELS[name]} “{cell}”: {OFF_SCALE_MESSAGE}")
+    try:
+        value = parse_int(cell, name=name)
+    except BadNumber:
+        value = None
+    if value in FIBONACCI:
+        return value
+    row.errors.append(f"{LABELS[name]} “{shown(cell)}”: {OFF_SCALE_MESSAGE}")
+    # The preview shows the refused cell's beginning, never all of it.
+    row.cells[name] = shown(cell)
+    return None
+
+
+def _text(row: ImportRow, name: str) -> str | None:
+    """A free-text cell within the model's bounds; None for a refused one, an error of its row (nothing is cut)."""
+    cell = row.cells.get(name, "")
+    limit = TEXT_MAX_LENGTHS[name]
+    reason = unstorable_reason(cell)
+    if reason is not None:
+        row.errors.append(f"{LABELS[name]}: {reason}")
+    elif len(cell) > limit:
+        row.errors.append(f"{LABELS[name]} has {len(cell):,} characters; at most {limit:,} are allowed.")
+    else:
+        return cell
+    # The preview shows the refused cell's beginning, never all of it.
+    row.cells[name] = shown(cell)
     return None
 
 
@@ -251,11 +279,17 @@ def _row(line: int, cells: dict[str, str], *, pis: dict[str, ProgramIncrement], 
     values = row.values
 
     title = cells.get("title", "")
-    values["title"] = title
     if not title:
         errors.append("The title is required.")
     elif len(title) > TITLE_MAX_LENGTH:
         errors.append(f"The title has {len(title)} characters; at most {TITLE_MAX_LENGTH} are allowed.")
+    elif not is_storable(title):
+        errors.append(f"Title: {unstorable_reason(title)}")
+    if errors:
+        # The preview shows the refused title's beginning, never all of it.
+        row.cells["title"] = shown(title)
+    else:
+        values["title"] = title
 
     type_cell = cells.get("type", "")
     feature_type = TYPE_ALIASES.get(type_cell.casefold()) if type_cell else Feature.Type.BUSINESS
@@ -266,8 +300,10 @@ def _row(line: int, cells: dict[str, str], *, pis: dict[str, ProgramIncrement], 
         if feature_type not in editable:
             errors.append(f"Your role on this train does not allow adding {Feature.Type(feature_type).label.lower()}s.")
 
-    for name in ("description", "benefit_hypothesis", "acceptance_criteria"):
-        values[name] = cells.get(name, "")
+    for name in TEXT_COLUMNS:
+        text = _text(row, name)
+        if text is not None:
+            values[name] = text
 
     pi_cell = cells.get("pi", "")
     values["pi"] = None
@@ -280,7 +316,7 @@ def _row(line: int, cells: dict[str, str], *, pis: dict[str, ProgramIncrement], 
             values["pi"] = pi
 
     for name in WSJF_INPUTS:
-        value = _fibonacci(name, cells.get(name, ""), errors)
+        value = _fibonacci(row, name)
         if value is not None:
             values[name] = value
     return row

@@ -13,7 +13,8 @@ Anchors (where a line starts and ends):
 - needing end: the placement of the needing feature by the needing team; without one, the
   needing team's row at the iteration the dependency is needed by.
 
-A line's colour compares when the provider delivers with when it is needed. The provider
+A line's colour compares when the provider delivers with when it is needed, by the one health
+rule of ``planning.models.Health`` (which the dependency pages and filters use too). The provider
 delivers in its card's iteration (or, without a card, the dependency's planned iteration); it
 is needed by the earlier of the dependency's needed-by iteration and the needing card's
 iteration: a needing card moved earlier than the recorded need needs it earlier too. Green
@@ -33,13 +34,16 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from artops.models import Team
-from planning.models import Feature
+from planning.models import Feature, Health
 
-GREEN = "green"
-AMBER = "amber"
-RED = "red"
-UNPLANNED = "unplanned"
+# The colour of a line is ``planning.models.Health``'s rule, the same as the dependency pages'.
+# The board draws open dependencies only, so a line is never "closed".
+GREEN = Health.GREEN.value
+AMBER = Health.AMBER.value
+RED = Health.RED.value
+UNPLANNED = Health.UNPLANNED.value
 HEALTHS = (GREEN, AMBER, RED, UNPLANNED)
+# How the board's legend and a line's title say them (longer than ``Health``'s labels).
 HEALTH_LABELS = {
     GREEN: "On track: delivered before it is needed",
     AMBER: "Same iteration as it is needed",

@@ -16,17 +16,11 @@ instances: at ten times the reference size that spares some 10,000 objects per r
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.db.models import QuerySet
 
 from artops.models import ProgramIncrement, Team
-from planning.models import FeaturePlacement
+from planning.models import FeaturePlacement, Health
 from planning.program_board import (
-    AMBER,
-    GREEN,
-    RED,
-    UNPLANNED,
     Anchor,
     BoardFilters,
     Card,
@@ -60,16 +54,6 @@ DEPENDENCY_COLUMNS = (
     "planned_iteration__start_date",
     "planned_iteration__pi__name",
 )
-
-
-def _health(planned: date | None, needed: date) -> str:
-    if planned is None:
-        return UNPLANNED
-    if planned < needed:
-        return GREEN
-    if planned == needed:
-        return AMBER
-    return RED
 
 
 def program_board(pi: ProgramIncrement, *, dependencies: QuerySet, filters: BoardFilters | None = None) -> ProgramBoard:
@@ -295,7 +279,7 @@ def _line(dep: dict, card_at: dict, by_id: dict, party_key: dict, team_by_id: di
         dependency_id=dep["pk"],
         description=dep["description"],
         state=dep["state"],
-        health=_health(planned_start, need),
+        health=Health.of(dep["state"], planned_start, need).value,
         source=source,
         target=target,
         needing_team_id=needing_team_id,

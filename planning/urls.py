@@ -1,7 +1,8 @@
 """Pages of PI Planning, under arts/<art_slug>/planning/."""
 
-from django.urls import path
+from django.urls import path, register_converter
 
+from artops.parsing import StorableSegmentConverter
 from planning.views import (
     backlog,
     backlog_import,
@@ -17,14 +18,17 @@ from planning.views import (
 
 TEAM = "pis/<int:pi_id>/teams/<int:team_id>"
 
+# A feature key in a URL: any text but a NUL or a lone surrogate (which PostgreSQL cannot compare), 404.
+register_converter(StorableSegmentConverter, "feature_key")
+
 urlpatterns = [
     # The ART backlog and the roadmap.
     path("backlog/", backlog.backlog, name="backlog"),
     path("backlog.csv", backlog.backlog_csv, name="backlog_csv"),
     path("backlog/import/", backlog_import.backlog_import, name="backlog_import"),
     path("roadmap/", roadmap.roadmap, name="roadmap"),
-    path("features/<str:key>/", backlog.feature_detail, name="feature_detail"),
-    path("features/<str:key>/wsjf/", backlog.feature_wsjf, name="feature_wsjf"),
+    path("features/<feature_key:key>/", backlog.feature_detail, name="feature_detail"),
+    path("features/<feature_key:key>/wsjf/", backlog.feature_wsjf, name="feature_wsjf"),
     # The train's PI plan and the team team_board.
     path("", pi_plan.planning_home, name="planning_home"),
     path("pis/<int:pi_id>/plan/", pi_plan.pi_plan, name="pi_plan"),

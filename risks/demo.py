@@ -109,7 +109,7 @@ def seed_demo(art: ART, today: date) -> None:
         return
     rte = User.objects.get(email="rte@payments.example")
     teams = {team.name: team for team in Team.objects.for_art(art)}
-    people = {user.email.split("@")[0]: user for user in User.objects.filter(memberships__art=art).distinct()}
+    people = {user.email.split("@")[0]: user for user in User.objects.on_train(art)}
     _seed_risks(art, pi, teams, people, today, by=rte)
     _seed_dependencies(art, pi, teams, people, today, by=rte)
 

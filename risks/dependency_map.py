@@ -17,11 +17,6 @@ from risks.models import Health
 SEVERITY = {Health.RED: 0, Health.UNPLANNED: 1, Health.AMBER: 2, Health.GREEN: 3, Health.CLOSED: 4}
 
 
-def health_of(state: str, planned_start: date | None, needed_start: date) -> Health:
-    """``Dependency.health`` from plain values (state, planned and needed iterations' first days)."""
-    return Health.of(state, planned_start, needed_start)
-
-
 def worst(healths: Iterable[Health]) -> Health | None:
     return min(healths, key=SEVERITY.__getitem__, default=None)
 
@@ -116,7 +111,7 @@ def build_map(teams: list[Team], values: Iterable[MapValues], link: Callable[[in
     for needing_id, providing_id, external, planned_start, needed_start, state in values:
         cell = cells.get((needing_id, _column_key(providing_id, external)))
         if cell is not None:
-            cell.healths.append(health_of(state, planned_start, needed_start))
+            cell.healths.append(Health.of(state, planned_start, needed_start))
     return DependencyMap(columns, rows)
 
 

@@ -22,11 +22,14 @@ from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 
-from artops.models import ART, ARTScopedQuerySet, Iteration, ProgramIncrement, Team
+from artops.models import ART, ARTScopedQuerySet, Iteration, ProgramIncrement, Team, bounded_text
+from artops.parsing import shown, validate_sane_date, validate_storable_text
 from planning.models import IP_REFUSAL, Feature, Health
 
 # A risk open and untouched for this long is flagged as aging quietly.
 QUIET_DAYS = 14
+# The longest free text of a risk or a dependency (what is needed, a rationale, a plan, a note).
+TEXT_MAX = 2000
 
 
 class InvalidTransition(ValidationError):
@@ -94,8 +97,8 @@ class Risk(models.Model):
         related_name="risks",
         help_text="Empty for a risk to the whole train.",
     )
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    title = models.CharField(max_length=200, validators=[validate_storable_text])
+    description = bounded_text(blank=True, max_length=TEXT_MAX)
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="raised_risks")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="owned_risks"
@@ -105,10 +108,10 @@ class Risk(models.Model):
     severity = models.GeneratedField(
         expression=F("probability") * F("impact"), output_field=models.PositiveSmallIntegerField(), db_persist=True
     )
-    due_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True, validators=[validate_sane_date])
     state = models.CharField(max_length=16, choices=State.choices, default=State.UNROAMED)
-    rationale = models.TextField(blank=True, help_text="Why the risk is accepted.")
-    mitigation_plan = models.TextField(blank=True, help_text="How the risk is reduced.")
+    rationale = bounded_text(blank=True, max_length=TEXT_MAX, help_text="Why the risk is accepted.")
+    mitigation_plan = bounded_text(blank=True, max_length=TEXT_MAX, help_text="How the risk is reduced.")
     # Checked on every write: a change based on an older version is refused, never silently applied.
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -180,7 +183,7 @@ class Risk(models.Model):
     def check_transition(self, to: str) -> None:
         """Raise InvalidTransition unless the rules allow moving from the current state to ``to``."""
         if to not in self.State.values:
-            raise InvalidTransition({"state": f"“{to}” is not a ROAM state."})
+            raise InvalidTransition({"state": f"“{shown(to)}” is not a ROAM state."})
         allowed = self.TRANSITIONS[self.State(self.state)]
         if to not in allowed:
             current = self.State(self.state).label
@@ -335,9 +338,12 @@ class Dependency(models.Model):
         Team, on_delete=models.PROTECT, null=True, blank=True, related_name="provided_dependencies"
     )
     external_party = models.CharField(
-        max_length=120, blank=True, help_text="Another train or a vendor, when no team of this train provides it."
+        max_length=120,
+        blank=True,
+        validators=[validate_storable_text],
+        help_text="Another train or a vendor, when no team of this train provides it.",
     )
-    description = models.TextField("what is needed", max_length=2000)
+    description = bounded_text("what is needed", max_length=TEXT_MAX)
     needing_feature = models.ForeignKey(
         Feature, on_delete=models.SET_NULL, null=True, blank=True, related_name="needed_dependencies"
     )
@@ -357,7 +363,7 @@ class Dependency(models.Model):
     )
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_dependencies")
     state = models.CharField(max_length=16, choices=State.choices, default=State.REQUESTED)
-    next_action = models.CharField(max_length=300, blank=True)
+    next_action = models.CharField(max_length=300, blank=True, validators=[validate_storable_text])
     reviewed_on = models.DateField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField()
@@ -453,7 +459,7 @@ class Dependency(models.Model):
 
     def check_transition(self, to: str) -> None:
         if to not in self.State.values:
-            raise InvalidTransition({"state": f"“{to}” is not a dependency state."})
+            raise InvalidTransition({"state": f"“{shown(to)}” is not a dependency state."})
         allowed = self.TRANSITIONS[self.State(self.state)]
         if to not in allowed:
             current = self.State(self.state).label
@@ -472,7 +478,7 @@ class Change(models.Model):
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     changes = models.JSONField(default=dict, blank=True)
-    note = models.TextField(blank=True)
+    note = bounded_text(blank=True, max_length=TEXT_MAX)
     at = models.DateTimeField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
 

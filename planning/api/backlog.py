@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from artops.api_base import ApiViewSet, VisibleARTField, VisiblePIField, version_field
 from planning import services
+from planning.api.fields import api_text
 from planning.filters import FeatureFilter
 from planning.models import FIBONACCI, FIBONACCI_CHOICES, OFF_SCALE_MESSAGE, Feature
 
@@ -54,6 +55,14 @@ class FeatureSerializer(serializers.ModelSerializer):
     time_criticality = fibonacci(read_only=True)
     risk_reduction = fibonacci(read_only=True)
     job_size = fibonacci(read_only=True)
+    # A number in the answer, so a number in the schema too (not the string a decimal defaults to).
+    wsjf = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        coerce_to_string=False,
+        read_only=True,
+        help_text="Weighted Shortest Job First: Cost of Delay / job size, to two decimals.",
+    )
 
     class Meta:
         model = Feature
@@ -82,13 +91,18 @@ class FeatureSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def feature_text(name: str, **kwargs) -> serializers.CharField:
+    """A feature's free text, bounded as the model bounds it."""
+    return api_text(Feature._meta.get_field(name), **kwargs)
+
+
 class FeatureWriteFields(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
+    title = feature_text("title")
     type = serializers.ChoiceField(choices=Feature.Type.choices, default=Feature.Type.BUSINESS)
     pi = VisiblePIField(required=False, allow_null=True, help_text="Id of the PI; null while not yet planned.")
-    description = serializers.CharField(required=False, allow_blank=True)
-    benefit_hypothesis = serializers.CharField(required=False, allow_blank=True)
-    acceptance_criteria = serializers.CharField(required=False, allow_blank=True)
+    description = feature_text("description", required=False)
+    benefit_hypothesis = feature_text("benefit_hypothesis", required=False)
+    acceptance_criteria = feature_text("acceptance_criteria", required=False)
     user_business_value = fibonacci(required=False)
     time_criticality = fibonacci(required=False)
     risk_reduction = fibonacci(required=False)
@@ -100,7 +114,7 @@ class FeatureCreateSerializer(FeatureWriteFields):
 
 
 class FeatureUpdateSerializer(FeatureWriteFields):
-    title = serializers.CharField(max_length=200, required=False)
+    title = feature_text("title", required=False)
     type = serializers.ChoiceField(choices=Feature.Type.choices, required=False)
     version = version_field()
 

@@ -18,7 +18,6 @@ from typing import ClassVar
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
@@ -35,21 +34,23 @@ from artops.api_base import (
     version_of,
 )
 from artops.models import ProgramIncrement, Team
-from artops.permissions import require
+from artops.parsing import BIGINT_MAX, BadNumber, read_id
 from planning import services
-from planning.api.fields import VisibleFeatureField
+from planning.api.fields import RangeIntegerField, VisibleFeatureField, api_text
 from planning.filters import ObjectiveFilter
 from planning.models import ACTUAL_BV_RANGE, PLANNED_BV_RANGE, Feature, ObjectiveChange, PIObjective
 
+# A field of the API → the argument of ``services.set_business_value`` it is.
 BUSINESS_VALUE_FIELDS = {"planned_business_value": "planned", "actual_business_value": "actual"}
-OBJECTIVE_FIELDS = ("statement", "committed", "features")
+OBJECTIVE_FIELDS = services.OBJECTIVE_FIELDS
+OBJECTIVE_AND_VALUE_FIELDS = frozenset({*services.OBJECTIVE_FIELDS, *services.BUSINESS_VALUE_FIELDS})
 
 
-def business_value_field(name: str, value_range: tuple[int, int], **kwargs) -> serializers.IntegerField:
+def business_value_field(name: str, value_range: tuple[int, int], **kwargs) -> RangeIntegerField:
     """A business value field with the model's range and messages; null clears it."""
     errors = PIObjective._meta.get_field(name).error_messages
     low, high = value_range
-    return serializers.IntegerField(
+    return RangeIntegerField(
         min_value=low,
         max_value=high,
         allow_null=True,
@@ -109,8 +110,11 @@ class ObjectiveDetailSerializer(ObjectiveSerializer):
         read_only_fields = fields
 
 
+STATEMENT = PIObjective._meta.get_field("statement")
+
+
 class ObjectiveUpdateSerializer(serializers.Serializer):
-    statement = serializers.CharField(max_length=1000, required=False)
+    statement = api_text(STATEMENT, required=False)
     committed = KeptBooleanField(required=False, help_text="False: an uncommitted (stretch) objective.")
     features = VisibleFeatureField(many=True, required=False, help_text="Ids of the features it relies on.")
     planned_business_value = business_value_field("planned_business_value", PLANNED_BV_RANGE)
@@ -125,10 +129,16 @@ class ObjectiveUpdateSerializer(serializers.Serializer):
         return attrs
 
 
+class ObjectiveTeamSerializer(serializers.Serializer):
+    """The team of a new objective, read first: who may write its objectives is asked before the rest."""
+
+    team = VisibleTeamField(help_text="Id of the team.")
+
+
 class ObjectiveCreateSerializer(serializers.Serializer):
     team = VisibleTeamField(help_text="Id of the team.")
     pi = VisiblePIField(help_text="Id of the PI.")
-    statement = serializers.CharField(max_length=1000)
+    statement = api_text(STATEMENT)
     committed = KeptBooleanField(default=True, help_text="False: an uncommitted (stretch) objective.")
     features = VisibleFeatureField(many=True, default=list, help_text="Ids of the features it relies on.")
     planned_business_value = business_value_field("planned_business_value", PLANNED_BV_RANGE)
@@ -172,6 +182,7 @@ class ObjectiveTotalsSerializer(serializers.Serializer):
     art = TotalsSerializer(help_text="The whole train: Σ actual of every team / Σ planned committed of every team.")
 
 
+ID_SCHEMA = {"type": "integer", "format": "int64", "minimum": 1, "maximum": BIGINT_MAX}
 NO_TOTALS = {"planned_committed": 0, "planned_stretch": 0, "actual": 0, "assessed": 0, "predictability": None}
 
 
@@ -224,22 +235,20 @@ class ObjectiveViewSet(
     def _saved(self, objective: PIObjective, status_code: int = status.HTTP_200_OK) -> Response:
         return self.answer(self.get_queryset().get(pk=objective.pk), ObjectiveDetailSerializer, status_code)
 
-    def _require_fields(self, objective: PIObjective, fields) -> None:
-        """Field-level capabilities, asked before the input is read and before anything is written."""
-        team = objective.team
-        if set(fields) & set(BUSINESS_VALUE_FIELDS):
-            require(self.request.user, "planning.set_business_value", art=team.art)
-        if set(fields) & set(OBJECTIVE_FIELDS):
-            require(self.request.user, "planning.write_objectives", art=team.art, team=team)
+    def _require_fields(self, team: Team, *, always=()) -> None:
+        """The capabilities of the fields the request names (and of ``always``), asked before its input is read."""
+        named = set(self.request.data.keys() if hasattr(self.request.data, "keys") else ())
+        services.require_change_objective(self.request.user, team, {*always, *(named & OBJECTIVE_AND_VALUE_FIELDS)})
 
     @extend_schema(request=ObjectiveCreateSerializer, responses={201: ObjectiveDetailSerializer})
     def create(self, request: Request, *args, **kwargs) -> Response:
         """Write an objective; naming its business value too needs a Business Owner who also writes objectives."""
+        # The team first, then who may write its objectives (and their business value), then the rest.
+        # A new objective has a statement, a commitment and features, whatever the request names.
+        self._require_fields(self.validated(ObjectiveTeamSerializer)["team"], always=OBJECTIVE_FIELDS)
         data = self.validated(ObjectiveCreateSerializer)
         team, pi = data.pop("team"), data.pop("pi")
         values = business_values(data)
-        if values:
-            require(request.user, "planning.set_business_value", art=team.art)
         with transaction.atomic():
             objective = services.create_objective(team, pi, by=request.user, **data)
             if values:
@@ -251,7 +260,7 @@ class ObjectiveViewSet(
         """Change the statement, commitment or features (writers of the team's objectives) and the
         business value (Business Owners); a field the caller may not change refuses the whole request."""
         objective = self.get_object()
-        self._require_fields(objective, request.data.keys() if hasattr(request.data, "keys") else ())
+        self._require_fields(objective.team)
         data = self.validated(ObjectiveUpdateSerializer)
         version = data.pop("version")
         values = business_values(data)
@@ -282,7 +291,7 @@ class ObjectiveViewSet(
         return self._saved(objective)
 
     @extend_schema(
-        parameters=[OpenApiParameter("pi", OpenApiTypes.INT, required=True, description="Id of the PI.")],
+        parameters=[OpenApiParameter("pi", ID_SCHEMA, required=True, description="Id of the PI.")],
         responses=ObjectiveTotalsSerializer,
         filters=False,
     )
@@ -293,10 +302,11 @@ class ObjectiveViewSet(
         Predictability = Σ actual business value (all objectives) / Σ planned business value
         (committed objectives) × 100; null while nothing is committed or nothing assessed yet.
         """
-        pi_id = request.query_params.get("pi", "")
-        if not pi_id.isdigit():
-            raise exceptions.ValidationError({"pi": ["Name the PI by its id: ?pi=<id>."]})
-        pi = get_object_or_404(ProgramIncrement.objects.visible_to(request.user), pk=int(pi_id))
+        try:
+            pi_id = read_id(request.query_params, "pi", required=True)
+        except BadNumber as error:
+            raise exceptions.ValidationError({"pi": [f"Name the PI by its id: ?pi=<id> ({error.reason})"]}) from None
+        pi = get_object_or_404(ProgramIncrement.objects.visible_to(request.user), pk=pi_id)
         objectives = PIObjective.objects.for_pi(pi)
         # Active teams, and teams since deactivated whose objectives of this PI count all the same.
         teams = (

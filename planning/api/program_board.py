@@ -17,9 +17,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from django.db import models
-from django.db.models import OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import OuterRef, QuerySet, Subquery
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status
@@ -37,9 +35,10 @@ from artops.api_base import (
     version_of,
 )
 from artops.models import ART, Iteration, ProgramIncrement
+from artops.parsing import BIGINT_MAX, SINCE_MAX, BadNumber, parse_since
 from artops.permissions import require
 from planning import services
-from planning.api.fields import VisibleFeatureField
+from planning.api.fields import VisibleFeatureField, api_text
 from planning.filters import MilestoneFilter, PlacementFilter, ProgramBoardFilter
 from planning.models import BoardClock, Feature, FeaturePlacement, Milestone, PlacementChange
 from planning.program_board import HEALTHS
@@ -199,12 +198,6 @@ class PlacementViewSet(
 # --- the program board ----------------------------------------------------------------------------
 
 
-def with_board_version(pis: QuerySet) -> QuerySet:
-    """Each PI with its board clock (0 before the first change), read in the same statement."""
-    clock = BoardClock.objects.filter(pi_id=OuterRef("pk")).values("version")[:1]
-    return pis.annotate(board_version=Coalesce(Subquery(clock), Value(0), output_field=models.BigIntegerField()))
-
-
 # The board is answered as ``ProgramBoard.as_json()`` builds it: running a thousand cards and
 # lines through DRF fields would cost more than building the board. These serializers describe
 # that shape for the schema (a test checks that the answer and the description agree).
@@ -328,11 +321,14 @@ class BoardSerializer(serializers.Serializer):
 BOARD_PARAMETERS = [
     OpenApiParameter(
         "since",
-        OpenApiTypes.INT,
+        {"type": "integer", "format": "int64", "minimum": 0, "maximum": SINCE_MAX},
         description="The board version you have: an unchanged board answers 204 at once, with no body.",
     ),
     OpenApiParameter(
-        "teams", OpenApiTypes.INT, many=True, description="Ids of teams to show (repeat the parameter for several)."
+        "teams",
+        {"type": "array", "items": {"type": "integer", "format": "int64", "minimum": 1, "maximum": BIGINT_MAX}},
+        description="Ids of teams to show (repeat the parameter for several).",
+        explode=True,
     ),
     OpenApiParameter("type", OpenApiTypes.STR, description="Only cards of this feature type: business or enabler."),
     OpenApiParameter("only_red", OpenApiTypes.BOOL, description="Only the lines planned too late or not at all."),
@@ -362,7 +358,8 @@ class BoardViewSet(mixins.RetrieveModelMixin, ApiViewSet):
     http_method_names = ("get", "head", "options")
 
     def get_queryset(self):
-        return with_board_version(ProgramIncrement.objects.visible_to(self.request.user).select_related("art"))
+        pis = ProgramIncrement.objects.visible_to(self.request.user).select_related("art")
+        return pis.annotate(board_version=BoardClock.version_of())
 
     @extend_schema(
         parameters=BOARD_PARAMETERS,
@@ -372,13 +369,15 @@ class BoardViewSet(mixins.RetrieveModelMixin, ApiViewSet):
         },
     )
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        since = request.query_params.get("since")
-        if since is not None:
-            if not since.isdecimal():
-                raise exceptions.ValidationError({"since": ["Name the board version you have: ?since=<number>."]})
+        if "since" in request.query_params:
+            try:
+                since = parse_since(request.query_params["since"])
+            except BadNumber as error:
+                message = f"Name the board version you have: ?since=<number> ({error.reason})"
+                raise exceptions.ValidationError({"since": [message]}) from None
             # Being a member of the PI's train is all that reading needs, and ``visible_to`` checks it.
             version = self.get_queryset().filter(pk=kwargs["pk"]).values_list("board_version", flat=True).first()
-            if version is not None and version == int(since):
+            if version is not None and version == since:
                 return board_answer(None, version)
         filters = ProgramBoardFilter(request.query_params)
         if filters.error_text:
@@ -403,6 +402,8 @@ def with_iteration(milestones: QuerySet) -> QuerySet:
     )
 
 
+MILESTONE_NAME = Milestone._meta.get_field("name")
+MILESTONE_DESCRIPTION = Milestone._meta.get_field("description")
 MILESTONE_DATE_ERRORS = {"invalid": "Enter a date like 2026-11-20.", "required": "Give the milestone its date."}
 
 
@@ -434,15 +435,15 @@ class MilestoneSerializer(serializers.ModelSerializer):
 
 class MilestoneCreateSerializer(serializers.Serializer):
     pi = VisiblePIField(help_text="Id of the PI.")
-    name = serializers.CharField(max_length=120)
+    name = api_text(MILESTONE_NAME)
     date = serializers.DateField(help_text="A day within the PI.", error_messages=MILESTONE_DATE_ERRORS)
-    description = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    description = api_text(MILESTONE_DESCRIPTION, required=False, default="")
 
 
 class MilestoneUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=120, required=False)
+    name = api_text(MILESTONE_NAME, required=False)
     date = serializers.DateField(required=False, help_text="A day within the PI.", error_messages=MILESTONE_DATE_ERRORS)
-    description = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    description = api_text(MILESTONE_DESCRIPTION, required=False)
     version = version_field()
 
     def validate(self, attrs: dict) -> dict:

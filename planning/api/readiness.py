@@ -5,18 +5,20 @@ from __future__ import annotations
 from typing import ClassVar
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, mixins, serializers, status
+from rest_framework import mixins, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from artops.api_base import ApiViewSet, KeptBooleanField, VisibleMemberField, VisiblePIField, version_field
-from artops.models import ART, ProgramIncrement
+from artops.models import ART
 from artops.permissions import require
 from planning import services
+from planning.api.fields import api_text
 from planning.filters import ReadinessFilter
 from planning.models import ReadinessItem
 
-DUPLICATE_ITEM = "This checklist already has that item."
+# What a change of an item may name (besides the version it read).
+ITEM_FIELDS = frozenset({"done", "owner", "title"})
 
 
 class ReadinessSerializer(serializers.ModelSerializer):
@@ -30,14 +32,17 @@ class ReadinessSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+TITLE = ReadinessItem._meta.get_field("title")
+
+
 class ReadinessCreateSerializer(serializers.Serializer):
     pi = VisiblePIField(help_text="Id of the PI.")
-    title = serializers.CharField(max_length=200)
+    title = api_text(TITLE)
     owner = VisibleMemberField(required=False, allow_null=True, default=None, help_text="Id of a member of the train.")
 
 
 class ReadinessUpdateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200, required=False)
+    title = api_text(TITLE, required=False)
     owner = VisibleMemberField(required=False, allow_null=True, help_text="Id of a member of the train; null: nobody.")
     done = KeptBooleanField(required=False)
     version = version_field()
@@ -48,14 +53,6 @@ class ReadinessUpdateSerializer(serializers.Serializer):
         return attrs
 
 
-def _refuse_duplicate(pi: ProgramIncrement, title: str, item: ReadinessItem | None = None) -> None:
-    others = ReadinessItem.objects.filter(pi=pi, title__iexact=title.strip())
-    if item is not None:
-        others = others.exclude(pk=item.pk)
-    if others.exists():
-        raise exceptions.ValidationError({"title": [DUPLICATE_ITEM]})
-
-
 class ReadinessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ApiViewSet):
     """PI readiness checklists of your trains, in checklist order.
 
@@ -64,7 +61,7 @@ class ReadinessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
     """
 
     filterset_class = ReadinessFilter
-    # Reading needs membership; who may change an item is asked of the item (_require_edit).
+    # Reading needs membership; who may change an item is asked of the item (services' rule).
     capabilities: ClassVar[dict[str, str]] = {}
     ordering_fields = ("position", "title", "done")
     http_method_names = ("get", "post", "patch", "head", "options")
@@ -81,17 +78,15 @@ class ReadinessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         return ReadinessSerializer
 
     def _require_edit(self, item: ReadinessItem) -> None:
-        """The rule of ``services.update_readiness_item``, asked before the input is read."""
-        named = set(self.request.data.keys() if hasattr(self.request.data, "keys") else ()) - {"version"}
-        if item.owner_id != self.request.user.pk or not named <= {"done"}:
-            require(self.request.user, "planning.facilitate", art=item.pi.art)
+        """Who may make the change the request names (``services``' rule), asked before its input is read."""
+        named = set(self.request.data.keys() if hasattr(self.request.data, "keys") else ())
+        services.require_update_readiness_item(self.request.user, item, named & ITEM_FIELDS)
 
     @extend_schema(request=ReadinessCreateSerializer, responses={201: ReadinessSerializer})
     def create(self, request: Request, *args, **kwargs) -> Response:
         data = self.validated(ReadinessCreateSerializer)
         pi = data.pop("pi")
         require(request.user, "planning.facilitate", art=pi.art)
-        _refuse_duplicate(pi, data["title"])
         item = services.add_readiness_item(pi, by=request.user, **data)
         return self.answer(self.get_queryset().get(pk=item.pk), ReadinessSerializer, status.HTTP_201_CREATED)
 
@@ -101,7 +96,5 @@ class ReadinessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         self._require_edit(item)
         data = self.validated(ReadinessUpdateSerializer)
         version = data.pop("version")
-        if "title" in data:
-            _refuse_duplicate(item.pi, data["title"], item)
         item = services.update_readiness_item(item, by=request.user, expected_version=version, **data)
         return self.answer(self.get_queryset().get(pk=item.pk), ReadinessSerializer)

@@ -8,12 +8,8 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 from typing import ClassVar
 
-from django.db import models
-from django.db.models import OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -30,34 +26,26 @@ from artops.api_base import (
     version_field,
     version_of,
 )
+from artops.parsing import ApiIntegerField
 from planning import services
-from planning.api.fields import VisibleFeatureField
+from planning.api.fields import RangeIntegerField, VisibleFeatureField, api_text
 from planning.filters import CapacityFilter, StoryFilter
-from planning.models import Story, TeamCapacity
+from planning.models import (
+    DAYS_OFF_RANGE,
+    FTE_MAX_MESSAGE,
+    FTE_RANGE,
+    HOLIDAY_MAX_MESSAGE,
+    NEGATIVE_MESSAGE,
+    VACATION_MAX_MESSAGE,
+    Story,
+    TeamCapacity,
+)
 
 # --- capacity ------------------------------------------------------------------------------------
 
 
-def with_load(capacities: QuerySet) -> QuerySet:
-    """Each capacity with its load: the points of its team's stories planned into its iteration.
-
-    One correlated subquery in the same statement, whatever the number of rows.
-    """
-    planned = (
-        Story.objects.filter(team=OuterRef("team"), iteration=OuterRef("iteration"))
-        .order_by()
-        .values("team")
-        .annotate(points=Sum("points"))
-        .values("points")
-    )
-    return capacities.annotate(load=Coalesce(Subquery(planned), 0, output_field=models.IntegerField()))
-
-
-def percent_of(load: int, capacity: Decimal) -> int | None:
-    """Load as a whole percentage of capacity; undefined (None) when the capacity is zero."""
-    if not capacity:
-        return None
-    return int((Decimal(100) * Decimal(load) / Decimal(capacity)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+VACATION_ERRORS = {"min_value": NEGATIVE_MESSAGE, "max_value": VACATION_MAX_MESSAGE}
+HOLIDAY_ERRORS = {"min_value": NEGATIVE_MESSAGE, "max_value": HOLIDAY_MAX_MESSAGE}
 
 
 def decimal_field(max_digits: int, decimal_places: int, **kwargs) -> serializers.DecimalField:
@@ -109,18 +97,19 @@ class CapacitySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_load_percent(self, capacity: TeamCapacity) -> int | None:
-        return percent_of(capacity.load, capacity.capacity)
+        return capacity.load_percent
 
     def get_overloaded(self, capacity: TeamCapacity) -> bool:
-        return capacity.load > capacity.capacity
+        return capacity.overloaded
 
 
 def fte_field(**kwargs) -> serializers.DecimalField:
     return decimal_field(
         4,
         2,
-        min_value=Decimal(0),
-        max_value=Decimal(50),
+        min_value=FTE_RANGE[0],
+        max_value=FTE_RANGE[1],
+        error_messages={"min_value": NEGATIVE_MESSAGE, "max_value": FTE_MAX_MESSAGE},
         help_text="Full-time developers and testers; part-timers count their fraction, the PO and Scrum Master "
         "only if they also develop.",
         **kwargs,
@@ -129,23 +118,25 @@ def fte_field(**kwargs) -> serializers.DecimalField:
 
 class CapacityUpdateSerializer(serializers.Serializer):
     fte = fte_field(required=False)
-    vacation_days = decimal_field(5, 1, min_value=Decimal(0), max_value=Decimal(500), required=False)
+    vacation_days = decimal_field(
+        5, 1, min_value=DAYS_OFF_RANGE[0], max_value=DAYS_OFF_RANGE[1], required=False, error_messages=VACATION_ERRORS
+    )
     holiday_days = decimal_field(
         5,
         1,
-        min_value=Decimal(0),
-        max_value=Decimal(500),
+        min_value=DAYS_OFF_RANGE[0],
+        max_value=DAYS_OFF_RANGE[1],
         required=False,
+        error_messages=HOLIDAY_ERRORS,
         help_text="Public holidays times the people they apply to.",
     )
-    velocity = serializers.IntegerField(
-        min_value=0,
-        max_value=999,
+    velocity = RangeIntegerField.of_model(
+        TeamCapacity._meta.get_field("velocity"),
         required=False,
         allow_null=True,
         help_text="Measured velocity, used instead of the normalised capacity; null to use the normalised one.",
     )
-    version = serializers.IntegerField(
+    version = ApiIntegerField(
         min_value=1, required=False, help_text="The version you read; a newer one answers 409. Without it, last wins."
     )
 
@@ -171,7 +162,7 @@ class CapacityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
 
     def get_queryset(self):
         capacities = TeamCapacity.objects.visible_to(self.request.user).select_related("team__art", "iteration")
-        return with_load(capacities).order_by("team__name", "team_id", "iteration__start_date", "id")
+        return capacities.with_load().order_by("team__name", "team_id", "iteration__start_date", "id")
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -219,8 +210,8 @@ class StoryStateField(serializers.ChoiceField):
 POINTS_ERRORS = {code: Story._meta.get_field("points").error_messages[code] for code in ("min_value", "max_value")}
 
 
-def story_points(**kwargs) -> serializers.IntegerField:
-    return serializers.IntegerField(min_value=0, max_value=Story.MAX_POINTS, error_messages=POINTS_ERRORS, **kwargs)
+def story_points(**kwargs) -> RangeIntegerField:
+    return RangeIntegerField(min_value=0, max_value=Story.MAX_POINTS, error_messages=POINTS_ERRORS, **kwargs)
 
 
 class StorySerializer(serializers.ModelSerializer):
@@ -256,7 +247,7 @@ class StorySerializer(serializers.ModelSerializer):
 
 
 class StoryFields(serializers.Serializer):
-    title = serializers.CharField(max_length=200, required=False)
+    title = api_text(Story._meta.get_field("title"), required=False)
     points = story_points(required=False)
     state = StoryStateField(required=False)
     iteration = VisibleIterationField(
@@ -273,7 +264,7 @@ class StoryFields(serializers.Serializer):
 class StoryCreateSerializer(StoryFields):
     team = VisibleTeamField(help_text="Id of the team.")
     pi = VisiblePIField(help_text="Id of the PI.")
-    title = serializers.CharField(max_length=200)
+    title = api_text(Story._meta.get_field("title"))
 
 
 class StoryUpdateSerializer(StoryFields):

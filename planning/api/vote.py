@@ -9,11 +9,8 @@ reads back their own vote only (``my-vote``).
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import ClassVar
 
-from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Count, Q, QuerySet, Value
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
@@ -23,29 +20,12 @@ from rest_framework.response import Response
 from artops.api_base import ApiViewSet, VisiblePIField, VisibleTeamField
 from artops.permissions import require
 from planning import services
+from planning.api.fields import RangeIntegerField, api_text
 from planning.filters import VoteRoundFilter
 from planning.models import VOTE_VALUES, Vote, VoteRound
 
 VOTE_MESSAGE = Vote._meta.get_field("value").error_messages["max_value"]
 VOTE_ERRORS = dict.fromkeys(("invalid", "required", "null", "min_value", "max_value"), VOTE_MESSAGE)
-
-
-def with_tally(rounds: QuerySet) -> QuerySet:
-    """Each round with its votes counted per value and its concerns (sorted by text): one statement."""
-    counts = {f"votes_{value}": Count("votes", filter=Q(votes__value=value)) for value in VOTE_VALUES}
-    concerns = ArrayAgg("votes__concern", filter=~Q(votes__concern=""), order_by="votes__concern", default=Value([]))
-    return rounds.annotate(**counts, concern_texts=concerns)
-
-
-def tally_of(vote_round: VoteRound) -> dict:
-    """The tally of a round read ``with_tally``: the same numbers as ``services.tally``."""
-    counts = {str(value): getattr(vote_round, f"votes_{value}") for value in VOTE_VALUES}
-    votes = sum(counts.values())
-    average = None
-    if votes:
-        total = sum(int(value) * count for value, count in counts.items())
-        average = (Decimal(total) / votes).quantize(Decimal("0.01"))
-    return {"counts": counts, "votes": votes, "average": average, "concerns": list(vote_round.concern_texts)}
 
 
 class TallySerializer(serializers.Serializer):
@@ -94,7 +74,7 @@ class VoteRoundSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(TallySerializer)
     def get_tally(self, vote_round: VoteRound) -> dict:
-        return TallySerializer(tally_of(vote_round)).data
+        return TallySerializer(vote_round.tally.as_dict()).data
 
 
 class VoteRoundCreateSerializer(serializers.Serializer):
@@ -105,11 +85,11 @@ class VoteRoundCreateSerializer(serializers.Serializer):
 
 
 class CastVoteSerializer(serializers.Serializer):
-    value = serializers.IntegerField(
+    value = RangeIntegerField(
         min_value=VOTE_VALUES[0], max_value=VOTE_VALUES[-1], error_messages=VOTE_ERRORS, help_text="Fist of five: 1–5."
     )
-    concern = serializers.CharField(
-        max_length=1000,
+    concern = api_text(
+        Vote._meta.get_field("concern"),
         required=False,
         allow_blank=True,
         default="",
@@ -146,8 +126,8 @@ class VoteRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
     http_method_names = ("get", "post", "head", "options")
 
     def get_queryset(self):
-        rounds = VoteRound.objects.visible_to(self.request.user).select_related("pi__art", "team", "opened_by")
-        return with_tally(rounds).order_by("-opened_at", "-id")
+        rounds = VoteRound.objects.visible_to(self.request.user).with_tally()
+        return rounds.select_related("pi__art", "team", "opened_by").order_by("-opened_at", "-id")
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -182,8 +162,7 @@ class VoteRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         """Vote 1–5 in an open round you belong to; voting again replaces your vote."""
         vote_round = self.get_object()
         # Who may vote before the input: a person outside the round learns nothing from validation.
-        if not services.can_vote_in(request.user, vote_round):
-            raise exceptions.PermissionDenied(f"This round is for the members of {vote_round.scope_name}.")
+        services.require_vote_in(request.user, vote_round)
         data = self.validated(CastVoteSerializer)
         existed = Vote.objects.filter(round=vote_round, voter=request.user).exists()
         vote = services.cast_vote(vote_round, by=request.user, **data)

@@ -6,6 +6,8 @@ from django import forms
 
 from artops.forms import version_field
 from artops.models import ProgramIncrement
+from artops.parsing import IdChoiceField
+from planning.forms.fields import text_field
 from planning.models import FIBONACCI_CHOICES, OFF_SCALE_MESSAGE, WSJF_INPUTS, Feature
 
 SCALE_ERRORS = {"invalid_choice": OFF_SCALE_MESSAGE, "required": OFF_SCALE_MESSAGE}
@@ -18,18 +20,22 @@ def fibonacci_choice(label: str) -> forms.TypedChoiceField:
 class FeatureForm(forms.Form):
     """A feature's content and WSJF inputs, to add one (no version) or to edit one (its version)."""
 
-    title = forms.CharField(max_length=200)
+    title = text_field(Feature._meta.get_field("title"))
     type = forms.ChoiceField(choices=Feature.Type.choices)
-    pi = forms.ModelChoiceField(
+    pi = IdChoiceField(
         queryset=ProgramIncrement.objects.none(), required=False, empty_label="— not yet planned —", label="PI"
     )
     user_business_value = fibonacci_choice("User-business value")
     time_criticality = fibonacci_choice("Time criticality")
     risk_reduction = fibonacci_choice("Risk reduction / opportunity enablement")
     job_size = fibonacci_choice("Job size")
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    benefit_hypothesis = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    acceptance_criteria = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = text_field(Feature._meta.get_field("description"), widget=forms.Textarea(attrs={"rows": 3}))
+    benefit_hypothesis = text_field(
+        Feature._meta.get_field("benefit_hypothesis"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    acceptance_criteria = text_field(
+        Feature._meta.get_field("acceptance_criteria"), widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, pis: list[ProgramIncrement], **kwargs):
         super().__init__(*args, **kwargs)

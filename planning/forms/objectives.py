@@ -9,15 +9,16 @@ from __future__ import annotations
 from django import forms
 
 from artops.forms import version_field
-from planning.models import ACTUAL_BV_RANGE, PLANNED_BV_RANGE, Feature
+from planning.forms.fields import IdMultipleChoiceField, WholeNumberField, text_field
+from planning.models import ACTUAL_BV_RANGE, PLANNED_BV_RANGE, Feature, PIObjective
 
 PLANNED_MESSAGE = "Planned business value is from 1 to 10."
 ACTUAL_MESSAGE = "Actual business value is from 0 to 10."
 
 
-def business_value_field(label: str, bounds: tuple[int, int], message: str) -> forms.IntegerField:
+def business_value_field(label: str, bounds: tuple[int, int], message: str) -> WholeNumberField:
     """A business value: a whole number within ``bounds``, or empty (not given yet)."""
-    return forms.IntegerField(
+    return WholeNumberField(
         label=label,
         required=False,
         min_value=bounds[0],
@@ -29,17 +30,17 @@ def business_value_field(label: str, bounds: tuple[int, int], message: str) -> f
 class ObjectiveForm(forms.Form):
     """A new PI objective: its statement, whether the team commits to it, the features it delivers."""
 
-    statement = forms.CharField(
-        max_length=1000,
+    statement = text_field(
+        PIObjective._meta.get_field("statement"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={
+        messages={
             "required": "Write what the team intends to achieve.",
             "max_length": "Keep the statement under 1000 characters.",
         },
     )
     # Unticked: an uncommitted (stretch) objective, planned but not counted in the commitment.
     committed = forms.BooleanField(required=False, initial=True, label="Committed (untick for a stretch objective)")
-    features = forms.ModelMultipleChoiceField(
+    features = IdMultipleChoiceField(
         queryset=Feature.objects.none(),
         required=False,
         label="Linked features",

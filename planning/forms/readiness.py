@@ -10,6 +10,8 @@ from django import forms
 
 from artops.forms import version_field
 from artops.models import User
+from planning.forms.fields import text_field
+from planning.models import ReadinessItem
 
 
 class MemberChoiceField(forms.TypedChoiceField):
@@ -33,12 +35,9 @@ class MemberChoiceField(forms.TypedChoiceField):
 class ReadinessAddForm(forms.Form):
     """A new item of the readiness checklist, with its owner."""
 
-    title = forms.CharField(
-        max_length=200,
-        error_messages={
-            "required": "Say what must be ready.",
-            "max_length": "Keep the item under 200 characters.",
-        },
+    title = text_field(
+        ReadinessItem._meta.get_field("title"),
+        messages={"required": "Say what must be ready.", "max_length": "Keep the item under 200 characters."},
     )
     owner = MemberChoiceField(label="Owner")
 

@@ -15,13 +15,25 @@ from django.db.models import Q
 
 from artops.forms import version_field
 from artops.models import Iteration, ProgramIncrement
-from planning.models import Feature, Story
+from artops.parsing import IdChoiceField
+from planning.forms.fields import WholeNumberField, text_field
+from planning.models import (
+    DAYS_OFF_RANGE,
+    FTE_MAX_MESSAGE,
+    FTE_RANGE,
+    HOLIDAY_MAX_MESSAGE,
+    NEGATIVE_MESSAGE,
+    VACATION_MAX_MESSAGE,
+    VELOCITY_MAX_MESSAGE,
+    VELOCITY_MIN_MESSAGE,
+    VELOCITY_RANGE,
+    Feature,
+    Story,
+)
 
-NEGATIVE_DAYS = "People and days off cannot be negative."
 
-
-def points_field() -> forms.IntegerField:
-    return forms.IntegerField(
+def points_field() -> WholeNumberField:
+    return WholeNumberField(
         min_value=0,
         max_value=Story.MAX_POINTS,
         error_messages={
@@ -33,7 +45,15 @@ def points_field() -> forms.IntegerField:
     )
 
 
-class IterationChoiceField(forms.ModelChoiceField):
+def story_title() -> forms.CharField:
+    return text_field(
+        Story._meta.get_field("title"),
+        strip=True,
+        messages={"required": "A story needs a title.", "max_length": "Keep the title under 200 characters."},
+    )
+
+
+class IterationChoiceField(IdChoiceField):
     def label_from_instance(self, obj: Iteration) -> str:
         return obj.name
 
@@ -48,7 +68,7 @@ def iteration_field(pi: ProgramIncrement, *, required: bool) -> IterationChoiceF
     )
 
 
-class FeatureChoiceField(forms.ModelChoiceField):
+class FeatureChoiceField(IdChoiceField):
     def label_from_instance(self, obj: Feature) -> str:
         return f"{obj.key} {obj.title}"
 
@@ -72,24 +92,24 @@ def feature_field(queryset, *, required: bool, pi: ProgramIncrement) -> FeatureC
 
 
 class CapacityForm(forms.Form):
-    """A team's capacity for one development iteration (DESIGN.md, "Capacity")."""
+    """A team's capacity for one development iteration (DESIGN.md, "Capacity"); its bounds are the model's."""
 
-    iteration = forms.ModelChoiceField(queryset=Iteration.objects.none())
+    iteration = IdChoiceField(queryset=Iteration.objects.none())
     # The version corrected; empty when the capacity is entered for the first time.
     version = version_field(required=False)
     fte = forms.DecimalField(
         label="Full-time developers and testers",
         max_digits=4,
         decimal_places=2,
-        min_value=0,
-        max_value=50,
+        min_value=FTE_RANGE[0],
+        max_value=FTE_RANGE[1],
         error_messages={
             "required": "Enter the full-time developers and testers (0 if none).",
             "invalid": "Full-time developers and testers is a number, such as 4.5.",
-            "min_value": NEGATIVE_DAYS,
-            "max_value": "A team has at most 50 full-time developers and testers.",
+            "min_value": NEGATIVE_MESSAGE,
+            "max_value": FTE_MAX_MESSAGE,
             "max_decimal_places": "Use at most two decimals for part-timers, such as 0.25.",
-            "max_digits": "A team has at most 50 full-time developers and testers.",
+            "max_digits": FTE_MAX_MESSAGE,
         },
     )
     vacation_days = forms.DecimalField(
@@ -97,14 +117,14 @@ class CapacityForm(forms.Form):
         required=False,
         max_digits=5,
         decimal_places=1,
-        min_value=0,
-        max_value=500,
+        min_value=DAYS_OFF_RANGE[0],
+        max_value=DAYS_OFF_RANGE[1],
         error_messages={
             "invalid": "Vacation person-days is a number, such as 3 or 2.5.",
-            "min_value": NEGATIVE_DAYS,
-            "max_value": "At most 500 vacation person-days.",
+            "min_value": NEGATIVE_MESSAGE,
+            "max_value": VACATION_MAX_MESSAGE,
             "max_decimal_places": "Count days off in halves or whole days, such as 2.5.",
-            "max_digits": "At most 500 vacation person-days.",
+            "max_digits": VACATION_MAX_MESSAGE,
         },
     )
     holiday_days = forms.DecimalField(
@@ -112,25 +132,25 @@ class CapacityForm(forms.Form):
         required=False,
         max_digits=5,
         decimal_places=1,
-        min_value=0,
-        max_value=500,
+        min_value=DAYS_OFF_RANGE[0],
+        max_value=DAYS_OFF_RANGE[1],
         error_messages={
             "invalid": "Holiday person-days is a number, such as 5.",
-            "min_value": NEGATIVE_DAYS,
-            "max_value": "At most 500 holiday person-days.",
+            "min_value": NEGATIVE_MESSAGE,
+            "max_value": HOLIDAY_MAX_MESSAGE,
             "max_decimal_places": "Count days off in halves or whole days, such as 2.5.",
-            "max_digits": "At most 500 holiday person-days.",
+            "max_digits": HOLIDAY_MAX_MESSAGE,
         },
     )
-    velocity = forms.IntegerField(
+    velocity = WholeNumberField(
         label="Measured velocity",
         required=False,
-        min_value=0,
-        max_value=999,
+        min_value=VELOCITY_RANGE[0],
+        max_value=VELOCITY_RANGE[1],
         error_messages={
             "invalid": "Measured velocity is a whole number of points.",
-            "min_value": "Measured velocity cannot be negative.",
-            "max_value": "Measured velocity is at most 999 points.",
+            "min_value": VELOCITY_MIN_MESSAGE,
+            "max_value": VELOCITY_MAX_MESSAGE,
         },
     )
 
@@ -148,14 +168,10 @@ class CapacityForm(forms.Form):
 class StoryCreateForm(forms.Form):
     """Quick add of a story in a column of the board: title, points, optional feature."""
 
-    title = forms.CharField(
-        max_length=200,
-        strip=True,
-        error_messages={"required": "A story needs a title.", "max_length": "Keep the title under 200 characters."},
-    )
+    title = story_title()
     points = points_field()
-    iteration = forms.ModelChoiceField(queryset=Iteration.objects.none(), required=False)
-    feature = forms.ModelChoiceField(queryset=Feature.objects.none(), required=False)
+    iteration = IdChoiceField(queryset=Iteration.objects.none(), required=False)
+    feature = IdChoiceField(queryset=Feature.objects.none(), required=False)
 
     def __init__(self, *args, pi: ProgramIncrement, **kwargs):
         super().__init__(*args, **kwargs)
@@ -166,17 +182,13 @@ class StoryCreateForm(forms.Form):
 class StoryEditForm(forms.Form):
     """Inline edit of a story's title, points, state and feature."""
 
-    title = forms.CharField(
-        max_length=200,
-        strip=True,
-        error_messages={"required": "A story needs a title.", "max_length": "Keep the title under 200 characters."},
-    )
+    title = story_title()
     points = points_field()
     state = forms.ChoiceField(
         choices=Story.State.choices,
         error_messages={"required": "Choose a state.", "invalid_choice": "A story is to do, in progress or done."},
     )
-    feature = forms.ModelChoiceField(queryset=Feature.objects.none(), required=False)
+    feature = IdChoiceField(queryset=Feature.objects.none(), required=False)
     version = version_field()
 
     def __init__(self, *args, story: Story, **kwargs):
@@ -189,7 +201,7 @@ class StoryEditForm(forms.Form):
 class StoryMoveForm(forms.Form):
     """Move a story to another iteration of its PI (empty: back to unplanned)."""
 
-    iteration = forms.ModelChoiceField(queryset=Iteration.objects.none(), required=False)
+    iteration = IdChoiceField(queryset=Iteration.objects.none(), required=False)
     version = version_field()
 
     def __init__(self, *args, pi: ProgramIncrement, **kwargs):
@@ -213,8 +225,8 @@ def placement_features(pi: ProgramIncrement, team):
 class PlacementForm(forms.Form):
     """Place a feature in an iteration (no version) or move this team's placement (its version)."""
 
-    feature = forms.ModelChoiceField(queryset=Feature.objects.none())
-    iteration = forms.ModelChoiceField(queryset=Iteration.objects.none())
+    feature = IdChoiceField(queryset=Feature.objects.none())
+    iteration = IdChoiceField(queryset=Iteration.objects.none())
     version = version_field(required=False)
 
     def __init__(self, *args, pi: ProgramIncrement, team, **kwargs):
@@ -224,7 +236,7 @@ class PlacementForm(forms.Form):
 
 
 class PlacementRemoveForm(forms.Form):
-    feature = forms.ModelChoiceField(queryset=Feature.objects.none())
+    feature = IdChoiceField(queryset=Feature.objects.none())
     version = version_field()
 
     def __init__(self, *args, pi: ProgramIncrement, team, **kwargs):

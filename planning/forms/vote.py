@@ -8,7 +8,8 @@ from __future__ import annotations
 from django import forms
 
 from artops.models import Team
-from planning.models import VOTE_VALUES
+from planning.forms.fields import text_field
+from planning.models import VOTE_VALUES, Vote
 
 VOTE_MESSAGE = "Vote from 1 to 5."
 CONCERN_LABEL = "If you vote 1 or 2, tell us your concern (optional)"
@@ -31,12 +32,11 @@ class VoteForm(forms.Form):
         coerce=int,
         error_messages={"required": VOTE_MESSAGE, "invalid_choice": VOTE_MESSAGE},
     )
-    concern = forms.CharField(
+    concern = text_field(
+        Vote._meta.get_field("concern"),
         label=CONCERN_LABEL,
-        required=False,
-        max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"max_length": "Keep the concern under 1000 characters."},
+        messages={"max_length": "Keep the concern under 1000 characters."},
     )
 
 

@@ -23,7 +23,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from artops import extensions
 from artops.models import ART, ProgramIncrement
-from artops.pages import OK, UNPROCESSABLE, answer, attempt, csv_response, csv_safe, partial
+from artops.pages import OK, UNPROCESSABLE, answer, attempt, bad_filters, csv_response, csv_safe, partial
+from artops.parsing import filtered_or_nothing
 from artops.permissions import art_capability_required, has_capability
 from planning import services
 from planning.filters import ALL_STATES, LIVE, UNPLANNED, FeatureFilter
@@ -91,7 +92,8 @@ def _backlog_context(
 ) -> dict:
     """The ranked table, the filters and (for the whole page) the form to add a feature."""
     editable = _editable_types(request.user, art)
-    features = list(_ranked_backlog(request, art).qs)
+    # A filter value that is no id (``?pi=²``) matches nothing, as an unknown id does.
+    features = list(filtered_or_nothing(_ranked_backlog(request, art)))
     for feature in features:
         feature.editable = feature.type in editable
         feature.inputs = [(field, INPUT_LABELS[field], getattr(feature, field)) for field in WSJF_INPUTS]
@@ -175,8 +177,15 @@ def feature_wsjf(request: HttpRequest, key: str) -> HttpResponse:
 @art_capability_required("art.view")
 @require_GET
 def backlog_csv(request: HttpRequest) -> HttpResponse:
-    """The (filtered) ranked backlog as CSV, one row per feature: live features unless ``?state=`` says otherwise."""
+    """The (filtered) ranked backlog as CSV, one row per feature: live features unless ``?state=`` says otherwise.
+
+    A filter value that is not one (``?pi=²``) answers 400 with the reason.
+    """
     art: ART = request.art
+    filterset = _ranked_backlog(request, art)
+    if not filterset.is_valid():
+        # An export asked with a filter value that is not one exports nothing: 400 with the reason.
+        return bad_filters(filterset)
     rows = (
         [
             rank,
@@ -189,7 +198,7 @@ def backlog_csv(request: HttpRequest) -> HttpResponse:
             feature.cost_of_delay,
             feature.wsjf,
         ]
-        for rank, feature in enumerate(_ranked_backlog(request, art).qs, start=1)
+        for rank, feature in enumerate(filterset.qs, start=1)
     )
     return csv_response(f"{art.slug}-backlog.csv", CSV_COLUMNS, rows)
 

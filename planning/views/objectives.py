@@ -32,7 +32,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from artops.models import ART, ProgramIncrement, Team
 from artops.pages import OK, UNPROCESSABLE, Outcome, answer, attempt, csv_response, csv_safe, partial, pi_of, team_of
-from artops.permissions import art_capability_required, has_capability, require
+from artops.permissions import art_capability_required
 from planning import services
 from planning.forms.objectives import BusinessValueForm, ObjectiveEditForm, ObjectiveForm, VersionForm
 from planning.models import Feature, ObjectiveChange, PIObjective
@@ -178,8 +178,8 @@ def _team_context(
 ) -> dict:
     """What the team page and its fragment show; ``bound`` holds refused forms per objective id."""
     user = request.user
-    can_write = has_capability(user, "planning.write_objectives", art=art, team=team)
-    can_set_business_value = has_capability(user, "planning.set_business_value", art=art)
+    can_write = services.can_change_objective(user, team, services.OBJECTIVE_FIELDS)
+    can_set_business_value = services.can_change_objective(user, team, services.BUSINESS_VALUE_FIELDS)
     bound = bound or {}
     if can_write and features is None:
         features = _feature_choices(art, pi, team)
@@ -361,7 +361,7 @@ def objective_create(request: HttpRequest, pi_id: int, team_id: int) -> HttpResp
     art: ART = request.art
     pi, team = pi_of(art, pi_id), team_of(art, team_id)
     # The capability before the input: a role that may not write learns nothing from validation.
-    require(request.user, "planning.write_objectives", art=art, team=team)
+    services.require_change_objective(request.user, team, services.OBJECTIVE_FIELDS)
     features = _feature_choices(art, pi, team)
     form = ObjectiveForm(request.POST, features=features, auto_id="new-objective-%s")
     outcome = attempt(form, lambda: services.create_objective(team, pi, by=request.user, **form.cleaned_data))
@@ -382,7 +382,7 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
     art: ART = request.art
     objective = _objective_of(art, objective_id)
     pi, team = objective.pi, objective.team
-    require(request.user, "planning.write_objectives", art=art, team=team)
+    services.require_change_objective(request.user, team, services.OBJECTIVE_FIELDS)
     features = _feature_choices(art, pi, team)
     form = ObjectiveEditForm(request.POST, features=features, auto_id=f"objective-{objective.pk}-%s")
 
@@ -415,7 +415,7 @@ def objective_business_value(request: HttpRequest, objective_id: int) -> HttpRes
     art: ART = request.art
     objective = _objective_of(art, objective_id)
     pi, team = objective.pi, objective.team
-    require(request.user, "planning.set_business_value", art=art)
+    services.require_change_objective(request.user, team, services.BUSINESS_VALUE_FIELDS)
     form = BusinessValueForm(request.POST, auto_id=f"objective-{objective.pk}-bv-%s")
 
     def save():
@@ -446,7 +446,7 @@ def objective_delete(request: HttpRequest, objective_id: int) -> HttpResponse:
     art: ART = request.art
     objective = _objective_of(art, objective_id)
     pi, team = objective.pi, objective.team
-    require(request.user, "planning.write_objectives", art=art, team=team)
+    services.require_change_objective(request.user, team, services.OBJECTIVE_FIELDS)
     form = VersionForm(request.POST)
     outcome = attempt(
         form,

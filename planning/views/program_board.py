@@ -18,12 +18,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django import forms
-from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,12 +27,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from artops.forms import add_service_errors
-from artops.models import ART, Iteration, Membership, ProgramIncrement, Team
-from artops.pages import CONFLICT, UNPROCESSABLE, partial, pi_of
+from artops.models import ART, ProgramIncrement, Team
+from artops.pages import UNPROCESSABLE, Outcome, answer, attempt, partial, pi_of, refused
+from artops.parsing import BadNumber, id_or_nothing, parse_since
 from artops.permissions import CAPABILITY_MESSAGES, art_capability_required, has_capability, require, teams_where
 from planning import services
 from planning.filters import ProgramBoardFilter
+from planning.forms.program_board import MilestoneDeleteForm, MilestoneForm, MoveForm
 from planning.models import BoardClock, FeaturePlacement, Milestone
 from planning.program_board import BoardFilters
 from planning.program_board_html import BoardLinks
@@ -47,7 +44,7 @@ NAV_SECTION = "board"
 
 TEMPLATE = "planning/program_board.html"
 MOVE_CAPABILITY = "planning.edit_team_plan"
-VERSION_MISSING = "The version of the card you moved is missing: reload the board."
+SINCE_MISSING = "Say which version of the board you have: ?since=<number>."
 
 
 # --- filters ---------------------------------------------------------------------------------
@@ -71,70 +68,6 @@ def filter_query(filters: BoardFilters) -> str:
 
 def _with_query(url: str, query: str) -> str:
     return f"{url}?{query}" if query else url
-
-
-# --- forms -----------------------------------------------------------------------------------
-
-
-class MoveForm(forms.Form):
-    """A card's move: the iteration and (optionally) the team, with the version the mover saw.
-
-    The choices are the board's own PI and train: an iteration of another PI or a team of
-    another train is "not one of the choices" (422). The IP iteration is a choice, so that
-    the service refuses it with its own message.
-    """
-
-    version = forms.IntegerField(
-        min_value=1,
-        widget=forms.HiddenInput,
-        error_messages={"required": VERSION_MISSING, "invalid": VERSION_MISSING, "min_value": VERSION_MISSING},
-    )
-    iteration = forms.ModelChoiceField(queryset=Iteration.objects.none(), required=False)
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
-
-    def __init__(self, *args, pi: ProgramIncrement, art: ART, **kwargs):
-        super().__init__(*args, **kwargs)
-        iteration_message = f"Choose an iteration of {pi.name}."
-        self.fields["iteration"].queryset = Iteration.objects.filter(pi=pi)
-        self.fields["iteration"].error_messages["invalid_choice"] = iteration_message
-        self.fields["team"].queryset = Team.objects.for_art(art)
-        self.fields["team"].error_messages["invalid_choice"] = "Choose a team of this train."
-
-    def clean_team(self):
-        team = self.cleaned_data["team"]
-        if team is not None and not team.active:
-            raise ValidationError(f"{team.name} is inactive: it takes no new work.")
-        return team
-
-
-class MilestoneForm(forms.Form):
-    name = forms.CharField(max_length=120, error_messages={"required": "Give the milestone a name."})
-    date = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"required": "Give the milestone its date.", "invalid": "Enter a date like 2026-11-20."},
-    )
-    description = forms.CharField(max_length=300, required=False)
-
-
-class MilestoneDeleteForm(forms.Form):
-    version = forms.IntegerField(
-        min_value=1,
-        error_messages={
-            "required": "The version of the milestone is missing: reload the board.",
-            "invalid": "The version of the milestone is missing: reload the board.",
-            "min_value": "The version of the milestone is missing: reload the board.",
-        },
-    )
-
-
-def error_text(form: forms.Form) -> str:
-    """Every message of an invalid form, once each (the form-wide ones first)."""
-    found: list[str] = []
-    for field_errors in [form.non_field_errors(), *(form.errors.get(name, []) for name in form.fields)]:
-        for message in field_errors:
-            if message not in found:
-                found.append(message)
-    return " ".join(found)
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -202,32 +135,28 @@ def _board(request: HttpRequest, art: ART, pi: ProgramIncrement, filters: BoardF
     # Read before the board: a change made in between shows again at the next poll, never lost.
     version = BoardClock.read(pi.pk)
     context = _context(request, art, pi, filters, version=version, **extra)
-    template = f"{TEMPLATE}#board" if request.htmx else TEMPLATE
-    response = render(request, template, context, status=status)
+    response = render(request, partial(request, TEMPLATE, "board"), context, status=status)
     response["X-Board-Version"] = str(version)
     return response
 
 
-def _done(request: HttpRequest, art: ART, pi: ProgramIncrement, filters: BoardFilters, notice: str) -> HttpResponse:
-    """A change went through: the fresh board fragment for htmx, a redirect with a message otherwise."""
-    if not request.htmx:
-        messages.success(request, notice)
-        return redirect(_with_query(board_url(art, pi), filter_query(filters)))
-    return _board(request, art, pi, filters, board_notice=notice)
-
-
-def _refused(
+def _answer(
     request: HttpRequest,
     art: ART,
     pi: ProgramIncrement,
     filters: BoardFilters,
-    error: str,
-    *,
-    status=UNPROCESSABLE,
+    outcome: Outcome,
+    notice="",
     **extra,
 ) -> HttpResponse:
-    """Nothing changed: the board with the reason (fragment for htmx, whole page otherwise), 422 or 409."""
-    return _board(request, art, pi, filters, status=status, board_error=error, **extra)
+    """A write's answer (``artops.pages.answer``): the board with the notice or the reason (the
+    fragment for htmx, the whole page otherwise), or a redirect to the filtered board."""
+
+    def show(status: int, *, error: str = "", notice: str = "") -> HttpResponse:
+        return _board(request, art, pi, filters, status=status, board_error=error, board_notice=notice, **extra)
+
+    redirect_to = _with_query(board_url(art, pi), filter_query(filters))
+    return answer(request, outcome, show=show, redirect_to=redirect_to, notice=notice)
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
@@ -266,13 +195,17 @@ def program_board_page(request: HttpRequest, pi_id: int) -> HttpResponse:
     return response
 
 
-# --- moves -----------------------------------------------------------------------------------
+# --- moves ---------------------------------------------------------------------------------------
 
 
 def _placement_of(art: ART, pi: ProgramIncrement, value: str) -> FeaturePlacement:
-    """A card of this PI's board (404 otherwise), with its feature, team and iteration."""
+    """A card of this PI's board, with its feature, team and iteration; 404 for anything else
+    (an id of no card here, or a value that is no id at all)."""
+    placement_id = id_or_nothing(value)
+    if placement_id is None:
+        raise Http404("No such card on this board.")
     placements = FeaturePlacement.objects.for_art(art).for_pi(pi).select_related("feature", "team__art", "iteration")
-    return get_object_or_404(placements, pk=int(value))
+    return get_object_or_404(placements, pk=placement_id)
 
 
 @art_capability_required("art.view")
@@ -282,7 +215,8 @@ def program_board_move(request: HttpRequest, pi_id: int) -> HttpResponse:
     """Move a card to another iteration, or hand it to another team.
 
     GET shows the card's move menu (a small page, or the menu fragment for htmx); POST moves
-    it through the same service as the team board.
+    it through the same service as the team board and the API. A move to the cell the card is
+    already in changes nothing, and says so.
     """
     art: ART = request.art
     pi = pi_of(art, pi_id)
@@ -293,10 +227,10 @@ def program_board_move(request: HttpRequest, pi_id: int) -> HttpResponse:
         return _forbidden(request, CAPABILITY_MESSAGES[MOVE_CAPABILITY])
     data = request.POST if request.method == "POST" else request.GET
     value = data.get("placement", "")
-    if not value.isdecimal():
+    if not value:
         if request.method == "GET":
             raise Http404("Choose a card to move.")
-        return _refused(request, art, pi, filters, "Choose a card to move: reload the board.")
+        return _answer(request, art, pi, filters, refused("Choose a card to move: reload the board."))
     placement = _placement_of(art, pi, value)
     if not has_capability(user, MOVE_CAPABILITY, art=art, team=placement.team):
         return _forbidden(request, CAPABILITY_MESSAGES[MOVE_CAPABILITY])
@@ -306,33 +240,26 @@ def program_board_move(request: HttpRequest, pi_id: int) -> HttpResponse:
 
     label = f"{placement.feature.key} ({placement.team.name})"
     form = MoveForm(request.POST, pi=pi, art=art)
-    if not form.is_valid():
-        return _refused(request, art, pi, filters, f"{label} was not moved: {error_text(form)}")
-    version = form.cleaned_data["version"]
-    iteration = form.cleaned_data["iteration"] or placement.iteration
-    team = form.cleaned_data["team"] or placement.team
-    if iteration == placement.iteration and team == placement.team:
-        if version != placement.version:
-            stale = services.StaleVersion(placement, f"the placement of {placement.feature.key} by {team.name}")
-            return _refused(request, art, pi, filters, str(stale), status=CONFLICT)
-        return _done(request, art, pi, filters, f"{label} is already in {iteration.name}.")
-    try:
-        moved = services.move_placement(
-            placement,
-            by=user,
-            expected_version=version,
-            iteration=iteration if iteration != placement.iteration else None,
-            team=team if team != placement.team else None,
+
+    def move() -> FeaturePlacement:
+        data = form.cleaned_data
+        return services.move_placement(
+            placement, by=user, expected_version=data["version"], iteration=data["iteration"], team=data["team"]
         )
-    except services.StaleVersion as stale:
-        return _refused(request, art, pi, filters, str(stale), status=CONFLICT)
+
+    def moved(result: FeaturePlacement) -> str:
+        if not result.moved:
+            return f"{label} is already in {result.iteration.name}."
+        same_team = result.team_id == placement.team_id
+        where = result.iteration.name if same_team else f"{result.team.name}, {result.iteration.name}"
+        return f"{result.feature.key} moved to {where}."
+
+    try:
+        outcome = attempt(form, move, refusal=f"{label} was not moved")
     except PermissionDenied as denied:
+        # Handing the card to a team whose plan the mover may not change.
         return _forbidden(request, str(denied))
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return _refused(request, art, pi, filters, f"{label} was not moved: {error_text(form)}")
-    where = moved.iteration.name if moved.team == placement.team else f"{moved.team.name}, {moved.iteration.name}"
-    return _done(request, art, pi, filters, f"{moved.feature.key} moved to {where}.")
+    return _answer(request, art, pi, filters, outcome, moved)
 
 
 def _move_menu(
@@ -354,7 +281,7 @@ def _move_menu(
         "art": art,
         "pi": pi,
         "placement": placement,
-        "iterations": pi.iterations.filter(is_ip=False).order_by("number"),
+        "iterations": pi.iterations.development().order_by("number"),
         "teams": teams,
         "move_url": _with_query(reverse("program_board_move", kwargs={"art_slug": art.slug, "pi_id": pi.pk}), query),
         "board_url_filtered": _with_query(board_url(art, pi), query),
@@ -363,7 +290,16 @@ def _move_menu(
     return render(request, partial(request, TEMPLATE, "move-form"), context)
 
 
-# --- milestones ------------------------------------------------------------------------------
+# --- milestones ----------------------------------------------------------------------------------
+
+
+def _milestone_editor(request: HttpRequest, art: ART) -> HttpResponse | None:
+    """403 (text for htmx) unless the person edits the board's milestones (Product Management, the RTE)."""
+    try:
+        require(request.user, "planning.edit_backlog", art=art)
+    except PermissionDenied as denied:
+        return _forbidden(request, str(denied))
+    return None
 
 
 @art_capability_required("art.view")
@@ -373,33 +309,33 @@ def program_board_milestone_create(request: HttpRequest, pi_id: int) -> HttpResp
     art: ART = request.art
     pi = pi_of(art, pi_id)
     filters, _ = board_filters(request.GET)
-    try:
-        require(request.user, "planning.edit_backlog", art=art)
-    except PermissionDenied as denied:
-        return _forbidden(request, str(denied))
+    forbidden = _milestone_editor(request, art)
+    if forbidden is not None:
+        return forbidden
     form = MilestoneForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            milestone = services.create_milestone(
-                pi, by=request.user, name=data["name"], date=data["date"], description=data["description"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            notice = f"Milestone “{milestone.name}” added on {milestone.date:%d %b %Y}."
-            if not request.htmx:
-                messages.success(request, notice)
-                return redirect(_with_query(board_url(art, pi), filter_query(filters)))
-            return _board(request, art, pi, filters, board_notice=notice, milestone_added=True)
-    if request.htmx:
-        version = BoardClock.read(pi.pk)
-        context = _context(request, art, pi, filters, version=version, milestone_form=form)
+    outcome = attempt(
+        form,
+        lambda: services.create_milestone(pi, by=request.user, **form.cleaned_data),
+        refusal="The milestone was not added",
+    )
+    if outcome.status == UNPROCESSABLE and request.htmx:
+        # A refused milestone stays in its form, with the reasons beside the fields.
+        context = _context(request, art, pi, filters, version=BoardClock.read(pi.pk), milestone_form=form)
         response = render(request, f"{TEMPLATE}#milestone-form", context, status=UNPROCESSABLE)
         response["HX-Retarget"] = "#milestone-form"
         response["HX-Reswap"] = "outerHTML"
         return response
-    return _refused(request, art, pi, filters, f"The milestone was not added: {error_text(form)}", milestone_form=form)
+    return _answer(
+        request,
+        art,
+        pi,
+        filters,
+        outcome,
+        lambda milestone: f"Milestone “{milestone.name}” added on {milestone.date:%d %b %Y}.",
+        # After an added milestone the fragment also carries a fresh, empty form.
+        milestone_added=outcome.done,
+        milestone_form=None if outcome.done else form,
+    )
 
 
 @art_capability_required("art.view")
@@ -409,36 +345,21 @@ def program_board_milestone_delete(request: HttpRequest, pi_id: int, milestone_i
     art: ART = request.art
     pi = pi_of(art, pi_id)
     filters, _ = board_filters(request.GET)
-    try:
-        require(request.user, "planning.edit_backlog", art=art)
-    except PermissionDenied as denied:
-        return _forbidden(request, str(denied))
+    forbidden = _milestone_editor(request, art)
+    if forbidden is not None:
+        return forbidden
     milestone = get_object_or_404(Milestone.objects.filter(pi=pi), pk=milestone_id)
     milestone.pi = pi
     form = MilestoneDeleteForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, art, pi, filters, f"“{milestone.name}” was not deleted: {error_text(form)}")
-    try:
-        services.delete_milestone(milestone, by=request.user, expected_version=form.cleaned_data["version"])
-    except services.StaleVersion as stale:
-        return _refused(request, art, pi, filters, str(stale), status=CONFLICT)
-    return _done(request, art, pi, filters, f"Milestone “{milestone.name}” deleted.")
-
-
-# --- the live check --------------------------------------------------------------------------
-
-
-def _visible_clock(user, art_slug: str, pi_id: int) -> int | None:
-    """The PI's board clock if ``user`` is a member of its train (``None`` otherwise): one query."""
-    clock = BoardClock.objects.filter(pi_id=OuterRef("pk")).values("version")[:1]
-    member = Membership.objects.filter(user=user, art_id=OuterRef("art_id"))
-    return (
-        ProgramIncrement.objects.filter(pk=pi_id, art__slug=art_slug)
-        .filter(Exists(member))
-        .annotate(board_version=Coalesce(Subquery(clock), Value(0)))
-        .values_list("board_version", flat=True)
-        .first()
+    outcome = attempt(
+        form,
+        lambda: services.delete_milestone(milestone, by=request.user, expected_version=form.cleaned_data["version"]),
+        refusal=f"“{milestone.name}” was not deleted",
     )
+    return _answer(request, art, pi, filters, outcome, f"Milestone “{milestone.name}” deleted.")
+
+
+# --- the live check ------------------------------------------------------------------------------
 
 
 @never_cache
@@ -446,8 +367,8 @@ def _visible_clock(user, art_slug: str, pi_id: int) -> int | None:
 def program_board_changes(request: HttpRequest, art_slug: str, pi_id: int) -> HttpResponse:
     """Has the board changed since the version the browser shows? 204 if not, the fresh board if so.
 
-    Unchanged costs three queries (session, user, membership and clock together) and no
-    rendering, so that a room full of people watching a quiet board costs next to nothing.
+    Unchanged costs three queries (session, user, and one for membership and clock together)
+    and no rendering, so that a room full of people watching a quiet board costs next to nothing.
     """
     if not request.user.is_authenticated:
         login = redirect_to_login(request.get_full_path())
@@ -457,17 +378,21 @@ def program_board_changes(request: HttpRequest, art_slug: str, pi_id: int) -> Ht
             response["HX-Redirect"] = login["Location"]
             return response
         return login
-    since = request.GET.get("since", "")
-    if not since.isdecimal():
-        return HttpResponse(
-            "Say which version of the board you have: ?since=<number>.",
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
-    version = _visible_clock(request.user, art_slug, pi_id)
+    try:
+        since = parse_since(request.GET.get("since", ""))
+    except BadNumber:
+        return HttpResponse(SINCE_MISSING, status=400, content_type="text/plain; charset=utf-8")
+    # Membership of the PI's train and the clock, in one query.
+    version = (
+        ProgramIncrement.objects.visible_to(request.user)
+        .filter(pk=pi_id, art__slug=art_slug)
+        .annotate(board_version=BoardClock.version_of())
+        .values_list("board_version", flat=True)
+        .first()
+    )
     if version is None:
         raise Http404("No such board on your trains.")
-    if version == int(since):
+    if version == since:
         response = HttpResponse(status=204)
         response["X-Board-Version"] = str(version)
         return response

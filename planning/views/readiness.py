@@ -81,10 +81,6 @@ def _members(art: ART) -> list[User]:
     return list(User.objects.filter(memberships__art=art).distinct().order_by("display_name", "email"))
 
 
-def _may_tick(user: User, item: ReadinessItem, can_facilitate: bool) -> bool:
-    return can_facilitate or item.owner_id == user.pk
-
-
 def _checklist_context(
     request: HttpRequest,
     art: ART,
@@ -105,7 +101,8 @@ def _checklist_context(
     members = _members(art) if can_facilitate else []
     refused = refused or {}
     for item in items:
-        item.may_tick = _may_tick(user, item, can_facilitate)
+        item.pi = pi
+        item.may_tick = services.can_update_readiness_item(user, item, ("done",))
         refused_form, item.error = refused.get(item.pk, (None, ""))
         if can_facilitate:
             item.owner_form = refused_form or ReadinessItemForm(
@@ -170,11 +167,9 @@ def readiness_add(request: HttpRequest, pi_id: int) -> HttpResponse:
     form = ReadinessAddForm(request.POST, members=_members(art), auto_id="new-item-%s")
 
     def add():
-        title = form.cleaned_data["title"].strip()
-        # The database keeps titles unique per PI whatever their case; say so before it refuses.
-        if ReadinessItem.objects.filter(pi=pi, title__iexact=title).exists():
-            raise ValidationError({"title": "This checklist already has that item."})
-        return services.add_readiness_item(pi, by=request.user, title=title, owner=form.cleaned_data["owner"])
+        data = form.cleaned_data
+        # The service refuses a title the checklist already has (whatever its case), with the reason.
+        return services.add_readiness_item(pi, by=request.user, title=data["title"], owner=data["owner"])
 
     def show(status: int, *, error: str = "", notice: str = "") -> HttpResponse:
         # A refused item keeps what was typed, with the reasons, in the form to add it.
@@ -204,9 +199,8 @@ def readiness_update(request: HttpRequest, item_id: int) -> HttpResponse:
     pi = item.pi
     user = request.user
     changes_owner = "owner" in request.POST
-    # The capability before the input: the RTE changes anything, an item's owner may tick it.
-    if changes_owner or item.owner_id != user.pk:
-        require(user, "planning.facilitate", art=art)
+    # Who may make the change before the input: the RTE changes anything, an item's owner may tick it.
+    services.require_update_readiness_item(user, item, {"done", "owner"} & set(request.POST))
     members = _members(art) if changes_owner else []
     form = ReadinessItemForm(request.POST, members=members, auto_id=f"item-{item.pk}-%s")
     changes = {}

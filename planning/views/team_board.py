@@ -23,6 +23,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from artops.models import ART, ProgramIncrement, Team
 from artops.pages import OK, Outcome, answer, attempt, conflict, partial, pi_of, team_of
+from artops.parsing import shown
 from artops.permissions import art_capability_required, has_capability, require
 from planning import services
 from planning.boards import points_text
@@ -198,8 +199,10 @@ def board_story_create(request: HttpRequest, pi_id: int, team_id: int) -> HttpRe
     # A refused quick add shows what was typed again, in the column it was typed in.
     typed = None
     if not outcome.done:
-        typed = {name: request.POST.get(name, "") for name in ("title", "points", "feature")}
-        typed["column"] = request.POST.get("iteration", "")
+        # Shown again escaped and cut (``shown``): a refused value never comes back raw, nor 100,000 characters long.
+        limits = {"title": Story._meta.get_field("title").max_length, "points": 20, "feature": 20}
+        typed = {name: shown(request.POST.get(name, ""), limit) for name, limit in limits.items()}
+        typed["column"] = shown(request.POST.get("iteration", ""), 20)
     return _answer(
         request,
         art,

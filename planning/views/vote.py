@@ -17,11 +17,9 @@ but the RTE 403; another train's PI or round 404.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,10 +28,10 @@ from django.views.decorators.vary import vary_on_headers
 
 from artops.models import ART, ProgramIncrement, Team, User
 from artops.pages import OK, answer, attempt, partial, pi_of, refused
-from artops.permissions import art_capability_required, has_capability, memberships_of, require
+from artops.permissions import art_capability_required, has_capability, require
 from planning import services
 from planning.forms.vote import VOTE_MEANINGS, OpenRoundForm, VoteForm
-from planning.models import VOTE_VALUES, Vote, VoteRound
+from planning.models import VOTE_VALUES, Tally, Vote, VoteRound
 
 NAV_SECTION = "plan"
 
@@ -52,34 +50,13 @@ class Bar:
     percent: int
 
 
-@dataclass
-class Tally:
-    """A round's result: counts per value and the average; concerns without their authors."""
-
-    counts: dict[int, int]
-    average: Decimal | None
-    concerns: list[str] = field(default_factory=list)
-
-    @classmethod
-    def of(cls, counts: dict[int, int], concerns: list[str] = ()) -> Tally:
-        full = {value: counts.get(value, 0) for value in VOTE_VALUES}
-        total = sum(full.values())
-        average = None
-        if total:
-            average = (Decimal(sum(value * count for value, count in full.items())) / total).quantize(Decimal("0.01"))
-        return cls(counts=full, average=average, concerns=sorted(concerns))
-
-    @property
-    def votes(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def bars(self) -> list[Bar]:
-        total = self.votes
-        return [
-            Bar(value, VOTE_MEANINGS[value], count, round(100 * count / total) if total else 0)
-            for value, count in self.counts.items()
-        ]
+def bars(tally: Tally) -> list[Bar]:
+    """The tally as the round's page draws it: one bar per value, its share of the votes."""
+    total = tally.votes
+    return [
+        Bar(value, VOTE_MEANINGS[value], count, round(100 * count / total) if total else 0)
+        for value, count in tally.counts.items()
+    ]
 
 
 @dataclass
@@ -105,45 +82,17 @@ def _buttons() -> list[tuple[int, str]]:
     return [(value, VOTE_MEANINGS[value]) for value in VOTE_VALUES]
 
 
-def _tallies(round_ids: list[int]) -> dict[int, Tally]:
-    """The tally of each round, counts only, in one query."""
-    counts: dict[int, dict[int, int]] = {round_id: {} for round_id in round_ids}
-    rows = (
-        Vote.objects.filter(round_id__in=round_ids)
-        .order_by()
-        .values_list("round_id", "value")
-        .annotate(count=Count("id"))
-    )
-    for round_id, value, count in rows:
-        counts[round_id][value] = count
-    return {round_id: Tally.of(by_value) for round_id, by_value in counts.items()}
-
-
-def _my_team_ids(user: User, art: ART) -> set[int]:
-    """The teams whose rounds ``user`` votes in (their memberships, already read for the permission check)."""
-    return {membership.team_id for membership in memberships_of(user, art) if membership.team_id}
-
-
-def _can_vote(user: User, art: ART, vote_round: VoteRound, team_ids: set[int]) -> bool:
-    """The rule of ``services.can_vote_in``, answered from the memberships already read."""
-    if not has_capability(user, "planning.vote", art=art):
-        return False
-    return vote_round.team_id is None or vote_round.team_id in team_ids
-
-
 def _ballot(
     user: User,
-    art: ART,
     vote_round: VoteRound,
     *,
     tally: Tally | None = None,
     my_vote: tuple[int, str] | None,
-    team_ids: set[int],
     form: VoteForm | None = None,
     error: str = "",
     notice: str = "",
 ) -> Ballot:
-    can_vote = vote_round.is_open and _can_vote(user, art, vote_round, team_ids)
+    can_vote = vote_round.is_open and services.can_vote_in(user, vote_round)
     my_value, my_concern = my_vote or (None, "")
     if can_vote and form is None:
         form = VoteForm(initial={"concern": my_concern}, auto_id=f"round-{vote_round.pk}-%s")
@@ -170,24 +119,22 @@ def _home_context(
     """What the vote page shows; ``refused`` holds a refused ballot's form and message per round id."""
     user = request.user
     can_facilitate = has_capability(user, "planning.facilitate", art=art)
-    rounds = list(VoteRound.objects.filter(pi=pi).select_related("team"))
-    tallies = _tallies([vote_round.pk for vote_round in rounds])
+    rounds = list(VoteRound.objects.filter(pi=pi).with_tally().select_related("team"))
+    for vote_round in rounds:
+        vote_round.pi = pi
     mine = {
         round_id: (value, concern)
         for round_id, value, concern in Vote.objects.filter(round__pi=pi, voter=user).values_list(
             "round_id", "value", "concern"
         )
     }
-    team_ids = _my_team_ids(user, art)
     refused = refused or {}
     ballots = [
         _ballot(
             user,
-            art,
             vote_round,
-            tally=tallies[vote_round.pk],
+            tally=vote_round.tally,
             my_vote=mine.get(vote_round.pk),
-            team_ids=team_ids,
             **refused.get(vote_round.pk, {}),
         )
         for vote_round in rounds
@@ -200,7 +147,7 @@ def _home_context(
         "pi": pi,
         "mine": [ballot for ballot in ballots if ballot.can_vote],
         "others": [ballot for ballot in ballots if not ballot.can_vote],
-        "past": [(vote_round, tallies[vote_round.pk]) for vote_round in rounds if not vote_round.is_open],
+        "past": [(vote_round, vote_round.tally) for vote_round in rounds if not vote_round.is_open],
         "values": VOTE_VALUES,
         "can_facilitate": can_facilitate,
         "open_form": open_form,
@@ -212,10 +159,9 @@ def _active_teams(art: ART) -> list[Team]:
 
 
 def _round_of(art: ART, round_id: int) -> VoteRound:
-    """A round of this train (404 otherwise), with its PI and team."""
-    return get_object_or_404(
-        VoteRound.objects.filter(pi__art=art).select_related("pi__art", "team", "opened_by"), pk=round_id
-    )
+    """A round of this train (404 otherwise), with its PI, team and tally."""
+    rounds = VoteRound.objects.filter(pi__art=art).with_tally().select_related("pi__art", "team", "opened_by")
+    return get_object_or_404(rounds, pk=round_id)
 
 
 @art_capability_required("art.view")
@@ -250,14 +196,13 @@ def _round_context(
     request: HttpRequest, art: ART, vote_round: VoteRound, *, error: str = "", ballot: Ballot | None = None
 ) -> dict:
     user = request.user
-    result = services.tally(vote_round)
-    tally = Tally.of(result["counts"], result["concerns"])
     can_facilitate = has_capability(user, "planning.facilitate", art=art)
     return {
         "art": art,
         "pi": vote_round.pi,
         "round": vote_round,
-        "tally": tally,
+        "tally": vote_round.tally,
+        "bars": bars(vote_round.tally),
         "can_facilitate": can_facilitate,
         "poll_seconds": POLL_SECONDS,
         "error": error,
@@ -268,11 +213,10 @@ def _round_context(
 def _round_ballot(request: HttpRequest, art: ART, vote_round: VoteRound) -> Ballot | None:
     """The person's ballot on the round's page, when the round is open and theirs to vote in."""
     user = request.user
-    team_ids = _my_team_ids(user, art)
-    if not (vote_round.is_open and _can_vote(user, art, vote_round, team_ids)):
+    if not (vote_round.is_open and services.can_vote_in(user, vote_round)):
         return None
     mine = Vote.objects.filter(round=vote_round, voter=user).values_list("value", "concern").first()
-    return _ballot(user, art, vote_round, my_vote=mine, team_ids=team_ids)
+    return _ballot(user, vote_round, my_vote=mine)
 
 
 @art_capability_required("art.view")
@@ -314,11 +258,12 @@ def vote_cast(request: HttpRequest, round_id: int) -> HttpResponse:
     user = request.user
     vote_round = _round_of(art, round_id)
     # Who may vote before the input: someone outside the team learns nothing from validation.
-    if not services.can_vote_in(user, vote_round):
-        message = f"This round is for the members of {vote_round.scope_name}."
+    try:
+        services.require_vote_in(user, vote_round)
+    except PermissionDenied as denied:
         if request.htmx:
-            return HttpResponse(message, status=403, content_type="text/plain; charset=utf-8")
-        raise PermissionDenied(message)
+            return HttpResponse(str(denied), status=403, content_type="text/plain; charset=utf-8")
+        raise
     form = VoteForm(request.POST, auto_id=f"round-{vote_round.pk}-%s")
 
     def cast() -> Vote:
@@ -339,10 +284,8 @@ def vote_cast(request: HttpRequest, round_id: int) -> HttpResponse:
                 my_vote = Vote.objects.filter(round=vote_round, voter=user).values_list("value", "concern").first()
             ballot = _ballot(
                 user,
-                art,
                 vote_round,
                 my_vote=my_vote,
-                team_ids=_my_team_ids(user, art),
                 form=form if error and vote_round.is_open else None,
                 error=error,
                 notice=notice,
@@ -368,7 +311,8 @@ def vote_close(request: HttpRequest, round_id: int) -> HttpResponse:
 
     def show(status: int = OK, *, error: str = "", notice: str = "") -> HttpResponse:
         """The tally (for htmx) or the round's page; a refused close reads the round again."""
-        shown = outcome.result if outcome.done else _round_of(art, round_id)
+        # Read again, with the tally (and, once closed, the kept average).
+        shown = _round_of(art, round_id)
         template = partial(request, ROUND_TEMPLATE, "vote-tally")
         return render(request, template, _round_context(request, art, shown, error=error), status=status)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -27,16 +26,14 @@ from artops.api_base import (
     VisibleMemberField,
     VisiblePIField,
     VisibleTeamField,
+    text_field,
     version_field,
 )
-from artops.permissions import CAPABILITY_MESSAGES, has_capability
 from planning.api.fields import VisibleFeatureField
 from risks import services
 from risks.api.fields import DependencyStateField, RiskChangeSerializer, name_of, train_today
 from risks.filters import DependencyFilter
 from risks.models import Dependency, DependencyChange, Health
-
-DEPENDENCY_NOT_ALLOWED = CAPABILITY_MESSAGES["risks.update_dependency"]
 
 
 # Its schema description is the risk's (a docstring here would change it).
@@ -52,7 +49,7 @@ class DependencySerializer(serializers.ModelSerializer):
     pi_name = serializers.CharField(source="pi.name", read_only=True)
     needing_team_name = serializers.CharField(source="needing_team.name", read_only=True)
     providing_team = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="Id of the providing team; null when an external party provides it."
+        read_only=True, allow_null=True, help_text="Id of the providing team; null when an external party provides it."
     )
     providing_team_name = name_of("providing_team.name")
     provider_name = serializers.CharField(read_only=True, help_text="The providing team or the external party.")
@@ -60,7 +57,7 @@ class DependencySerializer(serializers.ModelSerializer):
     providing_feature_key = name_of("providing_feature.key")
     needed_by_name = serializers.CharField(source="needed_by.name", read_only=True)
     planned_iteration = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="Id of the iteration it is planned for; null while not planned."
+        read_only=True, allow_null=True, help_text="Id of the iteration it is planned for; null while not planned."
     )
     planned_iteration_name = name_of("planned_iteration.name")
     owner_name = serializers.CharField(source="owner.display_name", read_only=True)
@@ -119,12 +116,16 @@ class DependencySerializer(serializers.ModelSerializer):
 
 
 class DependencyFields(serializers.Serializer):
-    description = serializers.CharField(max_length=2000, required=False, help_text="What is needed.")
+    description = text_field(Dependency, "description", required=False, help_text="What is needed.")
     providing_team = VisibleTeamField(
         required=False, allow_null=True, help_text="Id of the providing team; null when an external party provides it."
     )
-    external_party = serializers.CharField(
-        max_length=120, required=False, allow_blank=True, help_text="Another train or a vendor, instead of a team."
+    external_party = text_field(
+        Dependency,
+        "external_party",
+        required=False,
+        allow_blank=True,
+        help_text="Another train or a vendor, instead of a team.",
     )
     needing_feature = VisibleFeatureField(required=False, allow_null=True, help_text="Id of the feature that needs it.")
     providing_feature = VisibleFeatureField(
@@ -141,7 +142,7 @@ class DependencyCreateSerializer(DependencyFields):
     art = VisibleARTField()
     pi = VisiblePIField(help_text="Id of a PI of the train.")
     needing_team = VisibleTeamField(help_text="Id of the team that needs it.")
-    description = serializers.CharField(max_length=2000, help_text="What is needed.")
+    description = text_field(Dependency, "description", help_text="What is needed.")
     needed_by = VisibleIterationField(help_text="Id of the iteration of the PI it is needed by.")
     owner = VisibleMemberField(help_text="Id of the member of the train who owns it.")
 
@@ -154,12 +155,12 @@ class DependencyMoveSerializer(serializers.Serializer):
     state = DependencyStateField(
         help_text="requested → committed → delivered, or at_risk / blocked / cancelled on the way."
     )
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = text_field(DependencyChange, "note", required=False, allow_blank=True, default="")
     version = version_field()
 
 
 class DependencyReviewSerializer(serializers.Serializer):
-    next_action = serializers.CharField(max_length=300, allow_blank=True, help_text="The next step agreed.")
+    next_action = text_field(Dependency, "next_action", allow_blank=True, help_text="The next step agreed.")
     version = version_field()
 
 
@@ -200,15 +201,13 @@ class DependencyViewSet(
         return DependencySerializer
 
     def _changeable(self, *, review: bool = False) -> Dependency:
-        """The dependency, once the capability is checked: before the input is read, so that a role
-        that may not change it learns nothing from validation. The RTE also reviews (ART Sync)."""
+        """The dependency, once the service's rule says this caller may change it (or review it):
+        asked before the input is read, so that a role that may not learns nothing from validation."""
         dependency = self.get_object()
-        user = self.request.user
-        allowed = services.can_update_dependency(user, dependency) or (
-            review and has_capability(user, "sync.facilitate", art=dependency.art)
-        )
-        if not allowed:
-            raise PermissionDenied(DEPENDENCY_NOT_ALLOWED)
+        if review:
+            services.require_review_dependency(self.request.user, dependency)
+        else:
+            services.require_update_dependency(self.request.user, dependency)
         return dependency
 
     @extend_schema(request=DependencyCreateSerializer, responses={201: DependencySerializer})

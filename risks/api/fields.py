@@ -8,13 +8,14 @@ from typing import ClassVar
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from artops.api_base import ChoiceField
 from artops.models import ART
 from risks.models import Change, Dependency, Risk, RiskChange
 
 
 # Plain schemas rather than enums, as in ``planning.api.backlog``: risks, dependencies and the planning
 # objects all have a ``state``, which drf-spectacular would otherwise report as enum naming collisions.
-class StateField(serializers.ChoiceField):
+class StateField(ChoiceField):
     """A state among ``choices_of``; anything else is refused with the list of the states there are."""
 
     choices_of: ClassVar[list[tuple[str, str]]] = []

@@ -24,8 +24,11 @@ from artops.api_base import (
     VisibleMemberField,
     VisiblePIField,
     VisibleTeamField,
+    date_field,
+    text_field,
     version_field,
 )
+from artops.parsing import ApiIntegerField
 from artops.permissions import CAPABILITY_MESSAGES
 from risks import services
 from risks.api.fields import RiskChangeSerializer, RiskStateField, name_of, train_today
@@ -40,9 +43,21 @@ SCALE_ERRORS = {
 }
 
 
-def scale(name: str, **kwargs) -> serializers.IntegerField:
-    """Probability or impact, 1 to 5, with the model's message (“Probability is from 1 to 5.”)."""
-    return serializers.IntegerField(min_value=1, max_value=5, error_messages=SCALE_ERRORS[name], **kwargs)
+class ScaleField(ApiIntegerField):
+    """Probability or impact, 1 to 5 in ASCII digits, with the model's message (“Probability is from 1 to 5.”)."""
+
+    def __init__(self, name: str, **kwargs):
+        super().__init__(min_value=1, max_value=5, error_messages=SCALE_ERRORS[name], **kwargs)
+
+    def to_internal_value(self, data) -> int:
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            self.fail("invalid")
+
+
+def scale(name: str, **kwargs) -> ScaleField:
+    return ScaleField(name, **kwargs)
 
 
 class RiskSerializer(serializers.ModelSerializer):
@@ -50,7 +65,9 @@ class RiskSerializer(serializers.ModelSerializer):
 
     art = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="Slug of the train.")
     pi_name = serializers.CharField(source="pi.name", read_only=True)
-    team = serializers.PrimaryKeyRelatedField(read_only=True, help_text="Id of the team; null for the whole train.")
+    team = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="Id of the team; null for the whole train."
+    )
     team_name = name_of("team.name")
     raised_by_name = name_of("raised_by.display_name")
     owner_name = name_of("owner.display_name")
@@ -93,19 +110,19 @@ class RiskSerializer(serializers.ModelSerializer):
 
 
 class RiskFields(serializers.Serializer):
-    title = serializers.CharField(max_length=200, required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
+    title = text_field(Risk, "title", required=False)
+    description = text_field(Risk, "description", required=False, allow_blank=True)
     team = VisibleTeamField(required=False, allow_null=True, help_text="Id of the team; null for the whole train.")
     owner = VisibleMemberField(required=False, allow_null=True, help_text="Id of a member of the train; null: nobody.")
     probability = scale("probability", required=False)
     impact = scale("impact", required=False)
-    due_date = serializers.DateField(required=False, allow_null=True)
+    due_date = date_field(required=False, allow_null=True)
 
 
 class RiskCreateSerializer(RiskFields):
     art = VisibleARTField()
     pi = VisiblePIField(help_text="Id of a PI of the train.")
-    title = serializers.CharField(max_length=200)
+    title = text_field(Risk, "title")
 
 
 class RiskUpdateSerializer(RiskFields):
@@ -115,11 +132,13 @@ class RiskUpdateSerializer(RiskFields):
 class RoamSerializer(serializers.Serializer):
     state = RiskStateField(help_text=f"The state to move the risk to. One of: {', '.join(Risk.State.values)}.")
     owner = VisibleMemberField(required=False, allow_null=True, help_text="Needed to move it to owned.")
-    rationale = serializers.CharField(required=False, allow_blank=True, help_text="Needed to move it to accepted.")
-    mitigation_plan = serializers.CharField(
-        required=False, allow_blank=True, help_text="Needed to move it to mitigated."
+    rationale = text_field(
+        Risk, "rationale", required=False, allow_blank=True, help_text="Needed to move it to accepted."
     )
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    mitigation_plan = text_field(
+        Risk, "mitigation_plan", required=False, allow_blank=True, help_text="Needed to move it to mitigated."
+    )
+    note = text_field(RiskChange, "note", required=False, allow_blank=True, default="")
     version = version_field()
 
 

@@ -14,10 +14,11 @@ from itertools import groupby
 from django import forms
 from django.db.models import Q
 
-from artops.forms import version_field
+from artops.forms import text_field, version_field
 from artops.models import ART, Iteration, ProgramIncrement, Team, User
+from artops.parsing import IdChoiceField
 from planning.models import Feature
-from risks.models import Dependency
+from risks.models import Dependency, DependencyChange
 
 
 @dataclass
@@ -50,7 +51,7 @@ class DependencyOptions:
             iterations=list(
                 Iteration.objects.filter(iterations, pi__art=art).select_related("pi").order_by("start_date")
             ),
-            members=list(User.objects.filter(memberships__art=art).distinct().order_by("display_name", "email")),
+            members=list(User.objects.on_train(art)),
             features=list(Feature.objects.for_art(art).filter(features).order_by("key")),
         )
 
@@ -64,9 +65,9 @@ def _ids(dependency: Dependency, *fields: str) -> list[int]:
     return [value for value in (getattr(dependency, f"{name}_id") for name in fields) if value is not None]
 
 
-def _choice(model, items: list, choices: list, *, required: bool, label: str, messages: dict) -> forms.ModelChoiceField:
-    """A choice among ``items`` (already read: rendering ``choices`` costs no query)."""
-    field = forms.ModelChoiceField(
+def _choice(model, items: list, choices: list, *, required: bool, label: str, messages: dict) -> IdChoiceField:
+    """A choice among ``items`` (already read: rendering ``choices`` costs no query), by an id ``parse_id`` reads."""
+    field = IdChoiceField(
         queryset=model.objects.filter(pk__in=[item.pk for item in items]),
         required=required,
         label=label,
@@ -106,14 +107,16 @@ def _member_label(member: User) -> str:
 class DependencyFieldsForm(forms.Form):
     """What a dependency says: who provides what, needed by and planned for which iteration, its owner."""
 
-    external_party = forms.CharField(
-        max_length=120,
+    external_party = text_field(
+        Dependency,
+        "external_party",
         required=False,
         help_text="Another train or a vendor, when no team of this train provides it.",
     )
-    description = forms.CharField(
+    description = text_field(
+        Dependency,
+        "description",
         label="What is needed",
-        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say what is needed."},
     )
@@ -244,15 +247,16 @@ class MoveForm(forms.Form):
             "invalid_choice": "“%(value)s” is not a dependency state.",
         },
     )
-    note = forms.CharField(max_length=500, required=False)
+    note = text_field(DependencyChange, "note", required=False)
     version = version_field()
 
 
 class ReviewForm(forms.Form):
     """The weekly review of one dependency: the next action (the day is the train's today)."""
 
-    next_action = forms.CharField(
-        max_length=300,
+    next_action = text_field(
+        Dependency,
+        "next_action",
         error_messages={
             "required": "Write the next action agreed in the review.",
             "max_length": "Keep the next action to %(limit_value)d characters.",

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from django import forms
 
-from artops.forms import version_field
+from artops.forms import date_field, text_field, version_field
 from artops.models import Team, User
-from risks.models import Risk
+from artops.parsing import IdChoiceField
+from risks.models import Risk, RiskChange
 
 SCALE = [(value, str(value)) for value in range(1, 6)]
 # Where a ROAM move made without JavaScript returns to.
@@ -31,7 +32,7 @@ def scale_choice(label: str) -> forms.TypedChoiceField:
     )
 
 
-class MemberChoiceField(forms.ModelChoiceField):
+class MemberChoiceField(IdChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return obj.display_name
 
@@ -45,9 +46,9 @@ def _limit(field: forms.ModelChoiceField, objects: list, empty_label: str, label
 class RiskForm(forms.Form):
     """A risk's content: to raise one, or (with its version) to correct one."""
 
-    title = forms.CharField(max_length=200, error_messages={"required": "Give the risk a title."})
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    team = forms.ModelChoiceField(
+    title = text_field(Risk, "title", error_messages={"required": "Give the risk a title."})
+    description = text_field(Risk, "description", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    team = IdChoiceField(
         queryset=Team.objects.none(),
         required=False,
         empty_label="Whole train",
@@ -62,11 +63,7 @@ class RiskForm(forms.Form):
         empty_label="— nobody yet —",
         error_messages={"invalid_choice": "Choose the owner among the train's members."},
     )
-    due_date = forms.DateField(
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter the due date as YYYY-MM-DD."},
-    )
+    due_date = date_field(required=False, error_messages={"invalid": "Enter the due date as YYYY-MM-DD."})
 
     def __init__(self, *args, teams: list[Team], members: list[User], **kwargs):
         super().__init__(*args, **kwargs)
@@ -94,9 +91,9 @@ class RoamForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": "Choose the owner among the train's members."},
     )
-    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    mitigation_plan = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    rationale = text_field(Risk, "rationale", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    mitigation_plan = text_field(Risk, "mitigation_plan", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    note = text_field(RiskChange, "note", widget=forms.Textarea(attrs={"rows": 2}), required=False)
     version = version_field()
     return_to = forms.ChoiceField(choices=RETURN_TO, required=False)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,19 +35,11 @@ from artops.pages import (
     partial,
     pi_of_query,
 )
-from artops.permissions import CAPABILITY_MESSAGES, art_capability_required, has_capability, memberships_of
+from artops.parsing import id_or_nothing
+from artops.permissions import art_capability_required, has_capability, memberships_of
 from risks import services
 from risks.dependency_map import MapColumn, build_map
-from risks.filters import (
-    AGE_CHOICES,
-    OLDEST,
-    OPEN,
-    SORT_CHOICES,
-    STATUS_CHOICES,
-    DependencyFilter,
-    age_bucket_counts,
-    with_age,
-)
+from risks.filters import AGE_CHOICES, OLDEST, OPEN, SORT_CHOICES, STATUS_CHOICES, DependencyFilter
 from risks.forms.dependencies import DependencyEditForm, DependencyOptions, MoveForm, RaiseDependencyForm, ReviewForm
 from risks.history import dependency_change_lines
 from risks.models import Dependency, Health
@@ -60,8 +51,6 @@ DETAIL_TEMPLATE = "risks/dependency.html"
 REVIEW_TEMPLATE = "risks/review.html"
 MAP_TEMPLATE = "risks/map.html"
 
-UPDATE_REFUSAL = CAPABILITY_MESSAGES["risks.update_dependency"]
-REVIEW_REFUSAL = services.REVIEW_REFUSAL
 # The map's colours, worst first.
 LEGEND = [(health.value, health.label) for health in (Health.RED, Health.UNPLANNED, Health.AMBER, Health.GREEN)]
 FILTERS = ("needing_team", "providing_team", "external_party", "team", "state", "status", "health", "age", "sort")
@@ -86,11 +75,6 @@ CSV_COLUMNS = (
 )
 
 
-def may_review(user, dependency: Dependency) -> bool:
-    """Those who may change it, and the RTE who runs the weekly review."""
-    return services.can_review_dependency(user, dependency)
-
-
 def list_url(art: ART, **query) -> str:
     url = reverse("dependency_list", kwargs={"art_slug": art.slug})
     query = {key: value for key, value in query.items() if value not in (None, "")}
@@ -103,7 +87,7 @@ def _dependency_of(art: ART, dependency_id: int) -> Dependency:
 
 
 def _pis(art: ART) -> list[ProgramIncrement]:
-    return list(ProgramIncrement.objects.for_art(art).order_by("start_date"))
+    return list(ProgramIncrement.objects.for_art(art).chronological())
 
 
 def _no_pi(request: HttpRequest, art: ART, template: str) -> HttpResponse:
@@ -120,7 +104,7 @@ def _list_context(request: HttpRequest, art: ART, pi: ProgramIncrement) -> dict:
     data["pi"] = str(pi.pk)
     if not data.get("sort"):
         data["sort"] = OLDEST
-    queryset = with_age(Dependency.objects.for_art(art).with_related(), now=now)
+    queryset = Dependency.objects.for_art(art).with_related().with_age(now)
     filterset = DependencyFilter(data, queryset=queryset, request=request, now=now)
     filters = {name: data.get(name, "") for name in FILTERS}
     query = {"pi": pi.pk, **filters}
@@ -132,7 +116,7 @@ def _list_context(request: HttpRequest, art: ART, pi: ProgramIncrement) -> dict:
             "url": list_url(art, pi=pi.pk, status=OPEN, age=bucket.key),
             "current": filters["age"] == bucket.key and filters["status"] == OPEN,
         }
-        for bucket in age_bucket_counts(Dependency.objects.for_art(art).for_pi(pi), now=now)
+        for bucket in Dependency.objects.for_art(art).for_pi(pi).age_bucket_counts(now)
     ]
     return {
         "art": art,
@@ -152,8 +136,8 @@ def _list_context(request: HttpRequest, art: ART, pi: ProgramIncrement) -> dict:
 def _raise_initial(request: HttpRequest, art: ART, options: DependencyOptions) -> dict:
     """The needing team from ``?needing_team=`` (the team board's link), else the user's own team."""
     team_ids = {team.pk for team in options.teams}
-    wanted = request.GET.get("needing_team", "")
-    needing = int(wanted) if wanted.isdigit() and int(wanted) in team_ids else None
+    wanted = id_or_nothing(request.GET.get("needing_team", ""))
+    needing = wanted if wanted in team_ids else None
     if needing is None:
         own = [m.team_id for m in memberships_of(request.user, art) if m.team_id in team_ids]
         needing = own[0] if own else None
@@ -268,8 +252,7 @@ def dependency_detail(request: HttpRequest, dependency_id: int) -> HttpResponse:
     if request.method == "GET":
         return _detail(request, art, dependency)
     # The capability before the input: a role that may not change it learns nothing from validation.
-    if not services.can_update_dependency(request.user, dependency):
-        raise PermissionDenied(UPDATE_REFUSAL)
+    services.require_update_dependency(request.user, dependency)
     form = DependencyEditForm(request.POST, options=DependencyOptions.load(art, dependency.pi, keep=dependency))
 
     def save() -> Dependency:
@@ -300,8 +283,7 @@ def dependency_move(request: HttpRequest, dependency_id: int) -> HttpResponse:
     """Move a dependency to another state: requested → committed → delivered, or at risk, blocked, cancelled."""
     art: ART = request.art
     dependency = _dependency_of(art, dependency_id)
-    if not services.can_update_dependency(request.user, dependency):
-        raise PermissionDenied(UPDATE_REFUSAL)
+    services.require_update_dependency(request.user, dependency)
     form = MoveForm(request.POST)
 
     def move() -> Dependency:
@@ -332,17 +314,17 @@ def dependency_move(request: HttpRequest, dependency_id: int) -> HttpResponse:
 
 def _review_rows(request: HttpRequest, art: ART, pi: ProgramIncrement) -> list[Dependency]:
     """The PI's open dependencies, oldest first, each knowing whether this user may review it."""
-    queryset = with_age(Dependency.objects.for_art(art).for_pi(pi).open().with_related())
+    queryset = Dependency.objects.for_art(art).for_pi(pi).open().with_related().with_age()
     rows = list(queryset.order_by("-age_days", "created_at", "id"))
     for row in rows:
-        row.can_review = may_review(request.user, row)
+        row.can_review = services.can_review_dependency(request.user, row)
     return rows
 
 
 def _review_row(request: HttpRequest, art: ART, dependency: Dependency, **extra) -> Dependency:
     """One row of the review as it is now (age from the model, the same as the list's SQL)."""
     dependency.age_days = dependency.age(art.today())
-    dependency.can_review = may_review(request.user, dependency)
+    dependency.can_review = services.can_review_dependency(request.user, dependency)
     for name, value in extra.items():
         setattr(dependency, name, value)
     return dependency
@@ -386,8 +368,8 @@ def dependency_review_record(request: HttpRequest, dependency_id: int) -> HttpRe
     """Record a review: the next action, reviewed on the train's today (set here, never posted)."""
     art: ART = request.art
     dependency = _dependency_of(art, dependency_id)
-    if not may_review(request.user, dependency):
-        raise PermissionDenied(REVIEW_REFUSAL)
+    # The capability before the input: a role that may not review learns nothing from validation.
+    services.require_review_dependency(request.user, dependency)
     form = ReviewForm(request.POST)
 
     def review() -> Dependency:

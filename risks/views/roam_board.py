@@ -89,7 +89,7 @@ CSV_COLUMNS = (
 
 def _members(art: ART) -> list[User]:
     """The people of the train, each once: the owners a risk may have."""
-    return list(User.objects.filter(memberships__art=art).distinct().order_by("display_name", "email"))
+    return list(User.objects.on_train(art))
 
 
 def _teams(art: ART) -> list[Team]:
@@ -186,7 +186,7 @@ def _board_context(
                 "teams": teams,
                 "whole_train": WHOLE_TRAIN,
                 "severity_bands": [(value, label) for value, label, _low, _high in SEVERITY_BANDS],
-                "pis": ProgramIncrement.objects.for_art(art).order_by("start_date"),
+                "pis": ProgramIncrement.objects.for_art(art).chronological(),
                 "can_raise": can_raise and pi is not None,
                 "raise_form": raise_form,
             }

@@ -191,8 +191,10 @@ def test_events_link_to_their_train_calendar_page(client, published, feed_token)
     assert str(event["URL"]) == "http://testserver/arts/payments/calendar/"
 
 
-def test_no_url_while_the_calendar_page_does_not_exist(client, published, feed_token):
-    assert all("URL" not in event for event in parse(fetch(client, feed_token.secret)).walk("VEVENT"))
+def test_with_the_calendar_page_in_place_every_event_links_to_it(client, published, feed_token):
+    # (Before the page existed, the feed wrote no URL; ``page_url_builder`` still guards that case.)
+    urls = {str(event["URL"]) for event in parse(fetch(client, feed_token.secret)).walk("VEVENT")}
+    assert urls == {"http://testserver/arts/payments/calendar/"}
 
 
 def test_a_personal_feed_has_all_the_persons_trains(client, art, published, rte, other_art):

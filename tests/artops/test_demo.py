@@ -54,3 +54,23 @@ def test_seed_demo_continues_the_cadence_when_time_moves_on(db):
         running = ProgramIncrement.objects.for_art(art).containing(art.today())
         assert running.count() == 1
         assert ProgramIncrement.objects.filter(art=art, start_date__gt=art.today()).count() == 1
+
+
+@time_machine.travel("2026-11-26 09:00Z", tick=False)
+def test_the_demo_publishes_the_next_quarter_of_the_calendar_once(db):
+    from artops.calendar.models import CalendarEvent
+
+    call_command("seed_demo", verbosity=0)
+    art = ART.objects.get(slug="payments")
+    events = list(CalendarEvent.objects.for_art(art).values_list("uid", "sequence", "kind", "starts_at", "start_date"))
+
+    call_command("seed_demo", verbosity=0)
+
+    assert list(
+        CalendarEvent.objects.for_art(art).values_list("uid", "sequence", "kind", "starts_at", "start_date")
+    ) == (events)
+    kinds = {kind for _, _, kind, _, _ in events}
+    assert {"art_sync", "system_demo", "inspect_adapt", "pi_planning"} <= kinds
+    upcoming = CalendarEvent.objects.for_art(art).filter(starts_at__date__gte=date(2026, 11, 26))
+    # Every event generated starts after the moment of seeding: the past is never invented.
+    assert upcoming.count() == CalendarEvent.objects.for_art(art).exclude(starts_at=None).count()

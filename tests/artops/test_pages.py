@@ -14,6 +14,7 @@ from artops.forms import VERSION_MISSING, version_field
 from artops.models import ProgramIncrement
 from artops.pages import CONFLICT, OK, UNPROCESSABLE, Outcome, answer, attempt
 from artops.services import StaleVersion
+from artops.views import current_pi
 from tests.factories import make_pi
 
 # --- the current PI ----------------------------------------------------------------------------
@@ -39,6 +40,8 @@ def three_pis(art):
 )
 def test_the_current_pi_is_the_running_one_else_the_next_else_the_latest(art, three_pis, today, expected):
     assert ProgramIncrement.objects.for_art(art).current(today).name == expected
+    # The home pages pick it among the PIs they have already read: the same rule, without a query.
+    assert current_pi(list(ProgramIncrement.objects.for_art(art).chronological()), today).name == expected
 
 
 def test_a_train_without_pis_has_no_current_pi(art, other_art, three_pis):

@@ -27,12 +27,6 @@ def expected_status(persona: str, *, member: int, rte: int | None = None) -> int
     return member
 
 
-def client_for(client, persona):
-    if persona is not None:
-        client.force_login(persona)
-    return client
-
-
 # --- reading pages: every member of the train, nobody else --------------------------------
 
 READ_PAGES = ["art_home", "team_list", "member_list"]
@@ -42,7 +36,7 @@ READ_PAGES = ["art_home", "team_list", "member_list"]
 @pytest.mark.parametrize("page", READ_PAGES)
 def test_read_pages_permission_matrix(client, art, pi, everyone, persona, page, request):
     name = request.node.callspec.params["persona"]
-    response = client_for(client, persona).get(reverse(page, kwargs={"art_slug": art.slug}))
+    response = helpers.login(client, persona).get(reverse(page, kwargs={"art_slug": art.slug}))
     assert response.status_code == expected_status(name, member=200)
     if name == "anonymous":
         assert response["Location"].startswith(reverse("login"))
@@ -138,7 +132,7 @@ def test_manage_permission_matrix(client, art, pi, team, everyone, persona, acti
     headers = HTMX if action.endswith("_htmx") else {}
     before = snapshot(art)
 
-    response = getattr(client_for(client, persona), method)(url, data or {}, headers=headers)
+    response = getattr(helpers.login(client, persona), method)(url, data or {}, headers=headers)
 
     reading = method == "get"
     # The RTE's read answers the page; a write answers its fragment to htmx, else a redirect.
@@ -212,7 +206,8 @@ def grow_train(art, *, teams: int, people_per_team: int, pis: int) -> None:
         make_pi(art, name=f"PI from {start}", start=start)
 
 
-def count_queries(client, url) -> int:
+def page_queries(client, url) -> int:
+    """The number of queries of one GET of ``url``, which must answer 200."""
     queries, response = helpers.count_queries(client.get, url)
     assert response.status_code == 200
     return queries
@@ -223,9 +218,9 @@ def test_art_home_query_count_does_not_grow_with_the_train(client, art, rte, pi)
     url = reverse("art_home", kwargs={"art_slug": art.slug})
     client.force_login(rte)
     grow_train(art, teams=1, people_per_team=1, pis=1)
-    small = count_queries(client, url)
+    small = page_queries(client, url)
     grow_train(art, teams=8, people_per_team=6, pis=6)
-    large = count_queries(client, url)
+    large = page_queries(client, url)
     # session, user, train, own memberships, PIs, iterations, teams, memberships
     assert small == large == 8
 
@@ -235,10 +230,10 @@ def test_list_pages_query_count_does_not_grow(client, art, rte, page, expected):
     url = reverse(page, kwargs={"art_slug": art.slug})
     client.force_login(rte)
     grow_train(art, teams=1, people_per_team=1, pis=0)
-    small = count_queries(client, url)
+    small = page_queries(client, url)
     grow_train(art, teams=8, people_per_team=6, pis=0)
     # session, user, train, own memberships, the list (and the team choices of the add form)
-    assert count_queries(client, url) == small == expected
+    assert page_queries(client, url) == small == expected
 
 
 def test_my_trains_lists_only_my_trains_and_skips_to_a_single_one(client, art, rte, other_art):
@@ -306,10 +301,14 @@ def test_htmx_preview_answers_the_fragment_only(client, art, rte):
         (pi_form(start_date="2026-10-12"), "overlap PI 2026.4"),
         (pi_form(start_date="2026-02-30"), "Enter a valid date."),
         (pi_form(start_date=""), "This field is required."),
-        (pi_form(iteration_weeks="9"), "less than or equal to 4"),
-        (pi_form(development_iterations="0"), "greater than or equal to 1"),
+        (pi_form(iteration_weeks="9"), "9 is out of range: give a number from 1 to 4."),
+        (pi_form(development_iterations="0"), "0 is out of range: give a number from 1 to"),
+        (pi_form(development_iterations="²"), "“²” is not a whole number: write it with the digits 0–9 only."),
         (pi_form(name="pi 2026.4", start_date="2027-06-07"), "already has a PI of that name"),
-        (pi_form(start_date="9999-12-01"), "too far in the future"),
+        (pi_form(start_date="9999-12-01"), "give a date from 1 January 2000 to 31 December 2100"),
+        (pi_form(start_date="0146-10-05"), "0146-10-05 is out of range: give a date from 1 January 2000"),
+        (pi_form(name="PI\x00 2027.1", start_date="2027-06-07"), "Null characters are not allowed."),
+        (pi_form(name="P" * 61, start_date="2027-06-07"), "at most 60 characters"),
     ],
     ids=[
         "overlapping",
@@ -317,8 +316,12 @@ def test_htmx_preview_answers_the_fragment_only(client, art, rte):
         "missing-date",
         "long-iterations",
         "no-iterations",
+        "unicode-digit-iterations",
         "duplicate-name",
         "far-future",
+        "year-146",
+        "nul-in-name",
+        "long-name",
     ],
 )
 def test_bad_pi_input_is_refused_with_a_message(client, art, rte, pi, data, message):

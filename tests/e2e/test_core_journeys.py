@@ -89,3 +89,20 @@ def test_team_member_reads_the_train_but_cannot_manage_it(page, live_server, log
     response = page.goto(f"{live_server.url}/arts/{art.slug}/pis/new/")
     assert response.status == 403
     expect(page.get_by_role("alert")).to_contain_text("Only the Release Train Engineer")
+
+
+def test_the_rte_signs_in_typing_the_email_in_capitals_and_a_pi_in_the_year_146_is_refused(
+    page, live_server, log_in, thursday
+):
+    art = demo.seed(today=date(2026, 11, 26))
+    rte = User.objects.get(email="rte@payments.example")
+    rte.email = "RTE@Payments.Example"  # as the person types it; stored in lower case all the same
+    log_in(page, rte)
+    expect(page.get_by_role("heading", name="Payments ART", level=1)).to_be_visible()
+
+    page.goto(f"{live_server.url}/arts/{art.slug}/pis/new/")
+    page.get_by_label("Name").fill("PI 146")
+    page.get_by_label("First day").fill("0146-10-05")
+    page.get_by_role("button", name="Create PI").click()
+    expect(page.get_by_text("give a date from 1 January 2000 to 31 December 2100")).to_be_visible()
+    assert not ProgramIncrement.objects.filter(name="PI 146").exists()

@@ -51,6 +51,8 @@ def page_kwargs(art: ART, rte: User) -> dict[str, str]:
         "risk_id": Risk.objects.filter(art=art).order_by("pk").first().pk,
         "dependency_id": Dependency.objects.filter(art=art).order_by("pk").first().pk,
         "slug": art.slug,
+        # A calendar feed's secret (``calendar/<token>.ics``): an unknown one answers 404 like a hostile one.
+        "token": "no-such-feed-token",
     }
     return {name: str(value) for name, value in values.items()}
 

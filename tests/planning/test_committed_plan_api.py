@@ -11,11 +11,6 @@ from tests.planning.factories import FeatureFactory, ObjectiveFactory, Placement
 
 
 @pytest.fixture
-def development(pi):
-    return list(pi.iterations.filter(is_ip=False).order_by("number"))
-
-
-@pytest.fixture
 def feature(art, pi):
     return FeatureFactory(art=art, pi=pi, title="Instant payouts")
 

@@ -19,11 +19,6 @@ KINDS = ("objective",)
 
 
 @pytest.fixture
-def development(pi):
-    return list(pi.iterations.filter(is_ip=False).order_by("number"))
-
-
-@pytest.fixture
 def feature(art, pi):
     return FeatureFactory(art=art, pi=pi)
 
@@ -192,7 +187,8 @@ def test_someone_who_is_both_writes_statement_and_business_value_in_one_patch(ar
         ({"planned_business_value": 0}, "planned_business_value", "Planned business value is from 1 to 10."),
         ({"actual_business_value": 11}, "actual_business_value", "Actual business value is from 0 to 10."),
         ({"actual_business_value": -1}, "actual_business_value", "Actual business value is from 0 to 10."),
-        ({"planned_business_value": "high"}, "planned_business_value", "valid integer"),
+        ({"planned_business_value": "high"}, "planned_business_value", "is not a whole number"),
+        ({"planned_business_value": "①"}, "planned_business_value", "digits 0–9"),
         ({}, "non_field_errors", "planned_business_value, actual_business_value"),
     ],
 )
@@ -358,10 +354,11 @@ def test_totals_per_team_and_for_the_train(rte, team, other_team, art, pi):
 def test_totals_need_a_pi_of_your_trains(rte, outsider, pi):
     client = client_for(rte)
     url = reverse("api-objective-totals")
-    for params in ({}, {"pi": "current"}, {"pi": "-1"}):
+    # Not an id (issue 10: Unicode digits, 5,000 digits, beyond a bigint) is a 400 that says so.
+    for params in ({}, {"pi": "current"}, {"pi": "-1"}, {"pi": "²"}, {"pi": "9" * 5000}, {"pi": 10**30}):
         response = client.get(url, params)
         assert response.status_code == 400 and "?pi=" in messages(response)
-    assert client.get(url, {"pi": 10**30}).status_code == 404
+    assert client.get(url, {"pi": 2**63 - 1}).status_code == 404
     assert client_for(outsider).get(url, {"pi": pi.pk}).status_code == 404
 
 

@@ -40,16 +40,6 @@ def board_url(pi) -> str:
 
 
 @pytest.fixture
-def development(pi):
-    return list(pi.iterations.filter(is_ip=False).order_by("number"))
-
-
-@pytest.fixture
-def ip_iteration(pi):
-    return pi.iterations.get(is_ip=True)
-
-
-@pytest.fixture
 def feature(art, pi):
     return FeatureFactory(art=art, pi=pi, title="Instant payouts")
 
@@ -84,8 +74,9 @@ def test_board_read_permission_matrix(everyone, persona, pi, placement, request)
 
 
 def test_board_answers_columns_rows_cards_lines_milestones_and_its_version(
-    rte, art, pi, team, other_team, development, ip_iteration, placement, milestone
+    rte, art, pi, team, other_team, development, placement, milestone
 ):
+    ip_iteration = pi.iterations.ip().get()
     needing = FeatureFactory(art=art, pi=pi, title="Refunds")
     needing_card = PlacementFactory(feature=needing, team=other_team, iteration=development[1])
     late = make_dependency(
@@ -215,7 +206,8 @@ def test_since_must_be_a_number_and_tells_an_outsider_nothing(rte, outsider, pi)
     assert client_for(rte).get(reverse("api-board-detail", kwargs={"pk": 10**9})).status_code == 404
 
 
-def test_moves_the_board_refuses_change_nothing(rte, business_owner, pi, placement, development, ip_iteration):
+def test_moves_the_board_refuses_change_nothing(rte, business_owner, pi, placement, development):
+    ip_iteration = pi.iterations.ip().get()
     move = reverse("api-placement-detail", kwargs={"pk": placement.pk})
     version = client_for(rte).get(board_url(pi)).json()["version"]
     into_ip = client_for(rte).patch(move, {"iteration": ip_iteration.pk, "version": 1}, format="json")
@@ -306,8 +298,9 @@ def test_placement_write_permission_matrix(everyone, persona, action, placement,
     ],
 )
 def test_bad_placement_input_is_400(
-    scrum_master, art, feature, team, development, ip_iteration, later_pi, payload, field, message
+    scrum_master, art, feature, team, development, later_pi, payload, field, message, pi
 ):
+    ip_iteration = pi.iterations.ip().get()
     replacements = {
         "ip": ip_iteration.pk,
         "later": later_pi.iterations.first().pk,
@@ -331,7 +324,7 @@ def test_placement_twice_and_moves_that_say_nothing_are_400(scrum_master, placem
     assert empty.status_code == 400 and "iteration or the team" in messages(empty)
     into_ip = client.patch(
         api_url("placement", placement),
-        {"iteration": development[-1].pi.iterations.get(is_ip=True).pk, "version": 1},
+        {"iteration": development[-1].pi.iterations.ip().get().pk, "version": 1},
     )
     assert into_ip.status_code == 400 and IP_REFUSAL in messages(into_ip)
     assert placement_unchanged(placement, development)
@@ -460,7 +453,8 @@ def test_milestone_write_permission_matrix(everyone, persona, action, milestone,
         assert not Milestone.objects.exists()
 
 
-def test_milestone_iteration_is_derived_from_its_date(product_manager, pi, milestone, development, ip_iteration):
+def test_milestone_iteration_is_derived_from_its_date(product_manager, pi, milestone, development):
+    ip_iteration = pi.iterations.ip().get()
     client = client_for(product_manager)
     assert client.get(api_url("milestone", milestone)).json()["iteration"] == development[1].pk
     moved = client.patch(

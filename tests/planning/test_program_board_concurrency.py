@@ -34,7 +34,7 @@ def board():
     art = ARTFactory(name="Payments ART", slug="payments")
     team = TeamFactory(art=art, name="Falcons")
     pi = make_pi(art, name="PI 2026.4", start=date(2026, 10, 5))
-    iterations = list(pi.iterations.filter(is_ip=False).order_by("number"))
+    iterations = list(pi.iterations.development())
     placement = PlacementFactory(feature=FeatureFactory(art=art, pi=pi), team=team, iteration=iterations[0])
     rte = make_member(art, Role.RTE, display_name="Riley RTE")
     return {"art": art, "pi": pi, "iterations": iterations, "placement": placement, "rte": rte}

@@ -6,8 +6,8 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
+from planning.forms.program_board import VERSION_MISSING
 from planning.models import IP_REFUSAL, BoardClock, FeaturePlacement, Milestone, PlacementChange
-from planning.views.program_board import VERSION_MISSING
 from tests.conftest import PERSONAS
 from tests.factories import ARTFactory, TeamFactory, make_pi
 from tests.factories import make_board_dependency as make_dependency

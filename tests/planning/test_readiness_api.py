@@ -12,11 +12,6 @@ from tests.factories import make_pi
 
 
 @pytest.fixture
-def development(pi):
-    return list(pi.iterations.filter(is_ip=False).order_by("number"))
-
-
-@pytest.fixture
 def item(pi):
     """One item of the default checklist that every new PI gets."""
     return ReadinessItem.objects.get(pi=pi, title="Capacities entered")

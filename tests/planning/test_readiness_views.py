@@ -131,7 +131,11 @@ def test_rte_adds_an_item_with_htmx_and_gets_the_checklist(client, art, pi, rte)
         ({"title": ""}, "Say what must be ready."),
         ({"title": "   "}, "Say what must be ready."),
         ({"title": "x" * 201}, "Keep the item under 200 characters."),
-        ({"title": "capacities ENTERED"}, "This checklist already has that item."),
+        # The service says why, naming the item the checklist already has.
+        (
+            {"title": "capacities ENTERED"},
+            "This checklist already has that item: a readiness item titled “Capacities entered”",
+        ),
         ({"title": "Snacks", "owner": "999999"}, "Choose a member of this train."),
         ({"title": "Snacks", "owner": "abc"}, "Choose a member of this train."),
     ],
@@ -209,8 +213,8 @@ def test_rte_clears_an_owner(client, art, pi, item, rte):
     [
         ({"done": "maybe", "version": "1"}, "An item is done or not done."),
         # One message for a missing or mangled version on every page (artops.forms.version_field).
-        ({"done": "true"}, "The version you edited is missing: reload the page."),
-        ({"done": "true", "version": "abc"}, "The version you edited is missing: reload the page."),
+        ({"done": "true"}, "The version you edited is missing or damaged: reload the page."),
+        ({"done": "true", "version": "abc"}, "The version you edited is missing or damaged: reload the page."),
         ({"owner": "999999", "version": "1"}, "Choose a member of this train."),
         ({"version": "1"}, "Nothing to change: tick the item or choose its owner."),
     ],

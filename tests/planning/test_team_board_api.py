@@ -22,16 +22,6 @@ KINDS = ("capacity", "story")
 
 
 @pytest.fixture
-def development(pi):
-    return list(pi.iterations.filter(is_ip=False).order_by("number"))
-
-
-@pytest.fixture
-def ip_iteration(pi):
-    return pi.iterations.get(is_ip=True)
-
-
-@pytest.fixture
 def feature(art, pi):
     return FeatureFactory(art=art, pi=pi)
 
@@ -144,17 +134,22 @@ def test_capacity_shows_the_load_planned_into_its_iteration(rte, team, other_tea
 @pytest.mark.parametrize(
     ("payload", "field", "message"),
     [
-        ({"fte": -1}, "fte", "greater than or equal to 0"),
-        ({"fte": 51}, "fte", "less than or equal to 50"),
+        ({"fte": -1}, "fte", "People and days off cannot be negative."),
+        ({"fte": 51}, "fte", "A team has at most 50 full-time developers and testers."),
         ({"fte": "many"}, "fte", "valid number"),
-        ({"fte": 5, "vacation_days": -2}, "vacation_days", "greater than or equal to 0"),
-        ({"fte": 5, "velocity": -1}, "velocity", "greater than or equal to 0"),
+        ({"fte": 5, "vacation_days": -2}, "vacation_days", "People and days off cannot be negative."),
+        ({"fte": 5, "vacation_days": 501}, "vacation_days", "At most 500 vacation person-days."),
+        ({"fte": 5, "holiday_days": 501}, "holiday_days", "At most 500 holiday person-days."),
+        ({"fte": 5, "velocity": -1}, "velocity", "Measured velocity cannot be negative."),
+        ({"fte": 5, "velocity": 1000}, "velocity", "Measured velocity is at most 999 points."),
+        ({"fte": 5, "velocity": "١٢"}, "velocity", "digits 0–9"),
         ({"fte": 5, "iteration": "ip"}, "iteration", "IP iteration"),
         ({"fte": 5, "iteration": 10**30}, "iteration", "no iteration with id"),
         ({"fte": 5, "team": "x"}, "team", "Incorrect type"),
     ],
 )
-def test_bad_capacity_input_is_400_and_saves_nothing(rte, team, development, ip_iteration, payload, field, message):
+def test_bad_capacity_input_is_400_and_saves_nothing(rte, team, development, payload, field, message, pi):
+    ip_iteration = pi.iterations.ip().get()
     data = {"team": team.pk, "iteration": development[0].pk, **payload}
     if data["iteration"] == "ip":
         data["iteration"] = ip_iteration.pk
@@ -288,7 +283,8 @@ def test_team_member_is_told_they_change_only_their_own_stories(team_member, sto
     [
         ({"points": -1}, "points", "Points cannot be negative."),
         ({"points": 101}, "points", "Points are between 0 and 100."),
-        ({"points": "lots"}, "points", "valid integer"),
+        ({"points": "lots"}, "points", "is not a whole number"),
+        ({"points": "²"}, "points", "digits 0–9"),
         ({"iteration": "ip"}, "iteration", IP_REFUSAL),
         ({"iteration": "later"}, "iteration", "Choose an iteration of PI 2026.4."),
         ({"feature": 999_999}, "feature", "There is no feature with id 999999 on your trains."),
@@ -300,8 +296,9 @@ def test_team_member_is_told_they_change_only_their_own_stories(team_member, sto
     ],
 )
 def test_bad_story_input_is_400_and_changes_nothing(
-    scrum_master, team, pi, story, development, ip_iteration, later_pi, other_art, payload, field, message
+    scrum_master, team, pi, story, development, later_pi, other_art, payload, field, message
 ):
+    ip_iteration = pi.iterations.ip().get()
     replacements = {
         "ip": ip_iteration.pk,
         "later": later_pi.iterations.first().pk,
@@ -321,9 +318,8 @@ def test_bad_story_input_is_400_and_changes_nothing(
     assert story_unchanged(story, development)
 
 
-def test_story_move_into_the_ip_iteration_or_another_pi_is_400(
-    scrum_master, story, development, ip_iteration, later_pi
-):
+def test_story_move_into_the_ip_iteration_or_another_pi_is_400(scrum_master, story, development, later_pi, pi):
+    ip_iteration = pi.iterations.ip().get()
     client = client_for(scrum_master)
     for iteration, message in ((ip_iteration, IP_REFUSAL), (later_pi.iterations.first(), "Choose an iteration of")):
         response = client.post(
@@ -384,13 +380,15 @@ def test_story_list_is_filtered(rte, team, other_team, pi, later_pi, development
     assert filtered(team=other_team.pk) == [theirs.pk]
     assert filtered(iteration=first.pk) == [planned.pk]
     assert filtered(iteration="none") == sorted([unplanned.pk, later.pk])
-    assert filtered(iteration="first") == []
     assert filtered(feature=feature.pk) == [planned.pk]
     assert filtered(state="done") == [unplanned.pk]
     assert filtered(owner=team_member.pk) == [planned.pk]
-    assert filtered(team=10**30) == []
     assert client_for(team_member).get(api_url("story"), {"owner": "me"}).json()["count"] == 1
     assert client.get(api_url("story"), {"state": "blocked"}).status_code == 400
+    # A value that is not an id (issue 10: read by artops.parsing) is a 400 that names the filter.
+    for name, value in [("iteration", "first"), ("team", 10**30), ("feature", "²"), ("owner", "9" * 5000)]:
+        response = client.get(api_url("story"), {name: value})
+        assert response.status_code == 400 and name in response.json()
 
 
 def test_people_of_the_train_only_own_stories(scrum_master, team, pi):

@@ -31,11 +31,6 @@ TEAM_VOTERS = {"scrum_master", "product_owner", "team_member"}
 
 
 @pytest.fixture
-def development(pi):
-    return list(pi.iterations.filter(is_ip=False).order_by("number"))
-
-
-@pytest.fixture
 def train_round(pi, rte):
     return services.open_vote(pi, by=rte)
 
@@ -171,6 +166,15 @@ def test_tally_counts_and_average_and_closing_below_three_marks_replan(art, rte,
     assert VoteRound.objects.get().average == Decimal("2.50")
     # Re-plan: a new round may open.
     assert client_for(rte).post(api_url("vote-round"), {"pi": pi.pk}, format="json").status_code == 201
+
+
+def test_a_round_without_concerns_answers_an_empty_list(art, rte, train_round, team_round):
+    """Not ``[null]``: a round with no votes, or with votes but no concern, has no concerns (issue 10)."""
+    services.cast_vote(train_round, by=make_member(art, Role.TEAM_MEMBER, TeamFactory(art=art)), value=4)
+    client = client_for(rte)
+    assert client.get(api_url("vote-round", train_round)).json()["tally"]["concerns"] == []
+    assert client.get(api_url("vote-round", team_round)).json()["tally"]["concerns"] == []
+    assert [row["tally"]["concerns"] for row in client.get(api_url("vote-round")).json()["results"]] == [[], []]
 
 
 def test_nobody_can_read_who_voted_what(art, rte, pi, team, train_round, team_round):

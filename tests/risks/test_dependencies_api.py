@@ -268,7 +268,7 @@ def test_a_team_does_not_depend_on_itself(art, pi, team, other_team, development
 )
 def test_bad_dependency_input_is_refused(art, pi, team, other_team, development, rte, overrides, text):
     if overrides.get("planned_iteration") == "ip":
-        overrides = {"planned_iteration": pi.iterations.get(is_ip=True).pk}
+        overrides = {"planned_iteration": pi.iterations.ip().get().pk}
     payload = dependency_payload(art, pi, team, other_team, development, rte, **overrides)
     response = client_for(rte).post(DEPENDENCIES, payload, format="json")
     assert response.status_code == 400

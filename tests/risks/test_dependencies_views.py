@@ -263,7 +263,7 @@ def test_bad_raise_is_422_with_the_message_and_nothing_saved(
         "an owner of another train": {"owner": outsider.pk},
         "no description": {"description": "  "},
         "a team of another train": {"providing_team": TeamFactory(art=other_art).pk},
-        "planned in the IP iteration": {"planned_iteration": pi.iterations.get(is_ip=True).pk},
+        "planned in the IP iteration": {"planned_iteration": pi.iterations.ip().get().pk},
     }[case]
     response = login(client, rte).post(
         f"{url('dependency_list', art)}?pi={pi.pk}", raise_data(pi, team, other_team, rte) | overrides
@@ -423,7 +423,7 @@ def test_a_closed_dependency_no_longer_moves_or_changes(client, art, team, other
         ({"providing_team": "", "external_party": ""}, "Name the providing team, or the external party"),
         ({"owner": ""}, "Every dependency has an owner from the start: choose one."),
         ({"needed_by": "NEXT_PI"}, "Choose a development iteration of PI 2026.4."),
-        ({"version": ""}, "The version you edited is missing: reload the page."),
+        ({"version": ""}, "The version you edited is missing or damaged: reload the page."),
     ],
 )
 def test_a_bad_edit_is_422_and_changes_nothing(client, art, pi, rte, provided, overrides, message):

@@ -1,7 +1,8 @@
 """The rules of dependencies against fixed dates: age, health, aging buckets, state moves, history, permissions.
 
-Age and health exist twice, in the model (Python) and in the list's filters (SQL): every case
-checks both, so that the list never disagrees with the page of one dependency.
+Age and health are computed in Python (``Dependency.age()``, ``.health``) for one dependency and in
+SQL (``with_age``, ``with_health``) for lists: every case checks both, so that the list never
+disagrees with the page of one dependency.
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -15,8 +16,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from artops.models import Role
 from artops.permissions import CAPABILITIES, Scope
 from risks import services
-from risks.dependency_map import health_of, worst
-from risks.filters import AGE_CHOICES, DependencyFilter, age_bucket_counts, with_age
+from risks.dependency_map import worst
+from risks.filters import AGE_CHOICES, DependencyFilter
 from risks.models import Dependency, DependencyChange, Health, InvalidTransition, age_bucket
 from tests.conftest import PERSONAS, make_member
 from tests.factories import TeamFactory, make_dependency, make_pi
@@ -37,9 +38,7 @@ def next_pi(art):
 
 
 def sql_age(dependency: Dependency, now: datetime) -> int:
-    age = Dependency.objects.filter(pk=dependency.pk).with_age(now).get().age_days
-    assert with_age(Dependency.objects.filter(pk=dependency.pk), now=now).get().age_days == age
-    return age
+    return Dependency.objects.filter(pk=dependency.pk).with_age(now).get().age_days
 
 
 # --- age ---------------------------------------------------------------------------------------
@@ -130,7 +129,7 @@ def test_health(art, team, other_team, pi, next_pi, rte, state, needed, planned,
 
     assert Dependency.objects.with_related().get(pk=dependency.pk).health == expected
     assert (
-        health_of(state, planned_iteration.start_date if planned_iteration else None, needed_by.start_date) == expected
+        Health.of(state, planned_iteration.start_date if planned_iteration else None, needed_by.start_date) == expected
     )
     matched = DependencyFilter({"health": expected.value}, queryset=Dependency.objects.all()).qs
     assert list(matched) == [dependency]
@@ -169,10 +168,9 @@ def test_age_bucket_edges(art, team, other_team, pi, rte, days, bucket):
     now = at(TODAY, 12)
     make_dependency(art, pi, needing=team, providing=other_team, owner=rte, created_at=now - timedelta(days=days))
     key = {label: key for key, label in AGE_CHOICES}[bucket]
-    counts = {count.label: count.count for count in age_bucket_counts(Dependency.objects.all(), now=now)}
+    counts = {count.label: count.count for count in Dependency.objects.age_bucket_counts(now)}
     assert counts == {label: int(label == bucket) for _, label in AGE_CHOICES}
     assert DependencyFilter({"age": key}, queryset=Dependency.objects.all(), now=now).qs.count() == 1
-    assert {count.label: count.count for count in Dependency.objects.age_bucket_counts(now)} == counts
     assert Dependency.objects.aged(key, now).count() == 1
 
 
@@ -184,9 +182,7 @@ def test_bucket_counts_leave_closed_dependencies_out(art, team, other_team, pi, 
         art, pi, needing=team, providing=other_team, owner=rte, state=S.DELIVERED,
         created_at=now - timedelta(days=2), closed_at=now,
     )  # fmt: skip
-    counts = [count.count for count in age_bucket_counts(Dependency.objects.all(), now=now)]
-    assert counts == [2, 1, 1, 2]
-    assert [count.count for count in Dependency.objects.age_bucket_counts(now)] == counts
+    assert [count.count for count in Dependency.objects.age_bucket_counts(now)] == [2, 1, 1, 2]
 
 
 def test_sorting_by_age_counts_closed_ones_until_they_closed(art, team, other_team, pi, rte):
@@ -364,7 +360,7 @@ def test_bad_input_is_refused_and_nothing_saved(
         "an owner of another train": {"providing_team": other_team, "owner": outsider},
         "planned in the IP iteration": {
             "providing_team": other_team,
-            "planned_iteration": pi.iterations.get(is_ip=True),
+            "planned_iteration": pi.iterations.ip().get(),
         },
     }[case]
     with pytest.raises(ValidationError) as refusal:

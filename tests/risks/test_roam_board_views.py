@@ -297,7 +297,7 @@ def test_a_move_from_the_risk_page_returns_to_the_risk_page(client, art, pi, rte
         (roam_data("maybe"), "“maybe” is not a ROAM state."),
         (roam_data("unroamed"), "A risk in Unroamed can move to Resolved, Owned, Accepted, Mitigated."),
         (roam_data("owned", owner="999999"), "Choose the owner among the train's members."),
-        (roam_data("resolved", version="x"), "The version you edited is missing: reload the page."),
+        (roam_data("resolved", version="x"), "The version you edited is missing or damaged: reload the page."),
         ({}, "Choose the state to move the risk to."),
     ],
     ids=[
@@ -544,7 +544,7 @@ def test_risk_page_shows_everything_and_its_history(client, art, pi, rte, team, 
         ({"probability": "6"}, "Probability is from 1 to 5."),
         ({"impact": "9"}, "Impact is from 1 to 5."),
         ({"title": ""}, "Give the risk a title."),
-        ({"version": ""}, "The version you edited is missing: reload the page."),
+        ({"version": ""}, "The version you edited is missing or damaged: reload the page."),
     ],
 )
 def test_bad_edits_are_422_and_nothing_is_saved(client, art, pi, rte, fields, message):
