@@ -12,13 +12,15 @@ from django.db import connection
 from django.test import RequestFactory
 from rest_framework.request import Request
 
+from artops.calendar.models import CalendarEvent
+from artops.calendar.services import create_feed_token
 from artops.models import ART, Membership, ProgramIncrement, Role, Team, User
 from planning.models import Feature, Milestone, PIObjective, ReadinessItem, Story, VoteRound
 from risks.models import Dependency, Risk
 
 TODAY = date(2026, 11, 26)  # a Thursday in Iteration 2 of the demo's current PI
 NOW = "2026-11-26 09:00Z"
-WATCHED_APPS = ("artops", "planning", "risks", "authtoken")
+WATCHED_APPS = ("artops", "planning", "risks", "sync", "metrics", "authtoken")
 
 
 def seed_train() -> ART:
@@ -53,6 +55,8 @@ def page_kwargs(art: ART, rte: User) -> dict[str, str]:
         "slug": art.slug,
         # A calendar feed's secret (``calendar/<token>.ics``): an unknown one answers 404 like a hostile one.
         "token": "no-such-feed-token",
+        "event_id": CalendarEvent.objects.for_art(art).order_by("pk").first().pk,
+        "token_id": create_feed_token(rte, art=art).pk,
     }
     return {name: str(value) for name, value in values.items()}
 

@@ -201,7 +201,6 @@ def report(findings: list[Finding], requests: int) -> str:
 
 
 @pytest.mark.hardening
-@pytest.mark.xfail(strict=True, reason="issue 10: fixed when the parser is applied")
 @pytest.mark.django_db
 def test_no_hostile_value_reaches_a_server_error_or_is_stored(monkeypatch):
     with time_machine.travel(seeded.NOW, tick=True):

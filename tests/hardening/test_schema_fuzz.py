@@ -130,7 +130,6 @@ def report(found: list, requests: int, seconds: float) -> str:
 
 
 @pytest.mark.hardening
-@pytest.mark.xfail(strict=True, reason="issue 10: fixed when the parser is applied")
 @pytest.mark.django_db(transaction=True, reset_sequences=True)
 def test_the_api_answers_every_generated_request_by_its_schema(live_server, monkeypatch):
     started = time.monotonic()
