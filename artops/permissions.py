@@ -83,6 +83,14 @@ CAPABILITIES: dict[str, dict[Role, Scope]] = {
     "sync.escalate_to_train": {Role.RTE: ART_WIDE, Role.SCRUM_MASTER: TEAM_ONLY, Role.PRODUCT_OWNER: TEAM_ONLY},
     # ... and beyond the train (to management, another train, a vendor): the RTE alone.
     "sync.escalate_beyond": {Role.RTE: ART_WIDE},
+    # Propose a feature to the ART backlog's funnel (its intake): those who own the backlog, System
+    # Architects, and Business Owners, who turn what they saw at a System Demo into a backlog item.
+    "planning.propose_feature": {
+        Role.RTE: ART_WIDE,
+        Role.PRODUCT_MANAGEMENT: ART_WIDE,
+        Role.SYSTEM_ARCHITECT: ART_WIDE,
+        Role.BUSINESS_OWNER: ART_WIDE,
+    },
 }
 
 
@@ -156,6 +164,9 @@ CAPABILITY_MESSAGES = {
     ),
     "planning.facilitate": "Only the Release Train Engineer does this.",
     "planning.write_objectives": "Only the team's Scrum Master and Product Owner (or the RTE) write its PI objectives.",
+    "planning.propose_feature": (
+        "Only the RTE, Product Management, System Architects and Business Owners propose features to the backlog."
+    ),
 }
 
 

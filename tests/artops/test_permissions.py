@@ -77,6 +77,9 @@ EXPECTED_GRANTS: dict[str, dict[str, str]] = {
     "sync.escalate_to_train": {RTE: ART, SM: TEAM, PO: TEAM},
     # escalate beyond the train: the row "run ART Sync, System Demo, I&A; escalate beyond the train"
     "sync.escalate_beyond": {RTE: ART},
+    # propose a feature to the backlog's funnel (issue 12: "A Business Owner turns demo feedback into a
+    # backlog item"): the backlog's owners, architects and Business Owners
+    "planning.propose_feature": {RTE: ART, PM: ART, SA: ART, BO: ART},
 }
 
 PERSONAS = [*ALL_ROLES, "outsider", "anonymous"]
