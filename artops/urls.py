@@ -37,6 +37,7 @@ urlpatterns = [
     path("arts/<slug:art_slug>/", include(art_patterns)),
     path("arts/<slug:art_slug>/planning/", include("planning.urls")),
     path("arts/<slug:art_slug>/risks/", include("risks.urls")),
+    path("arts/<slug:art_slug>/sync/", include("sync.urls")),
     path("accounts/", include(account_patterns)),
     path("calendar/", include("artops.calendar.urls")),
     path("api/", include("artops.api_urls")),

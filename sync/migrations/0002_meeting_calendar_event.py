@@ -5,16 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('artops', '0004_art_calendar'),
-        ('sync', '0001_sync_meetings_impediments_demos'),
+        ("artops", "0004_art_calendar"),
+        ("sync", "0001_sync_meetings_impediments_demos"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='syncmeeting',
-            name='calendar_event',
-            field=models.OneToOneField(blank=True, error_messages={'unique': 'This calendar event already has its meeting.'}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='sync_meeting', to='artops.calendarevent'),
+            model_name="syncmeeting",
+            name="calendar_event",
+            field=models.OneToOneField(
+                blank=True,
+                error_messages={"unique": "This calendar event already has its meeting."},
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="sync_meeting",
+                to="artops.calendarevent",
+            ),
         ),
     ]
