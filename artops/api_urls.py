@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from artops import api
 from planning import api as planning_api
 from risks import api as risks_api
+from sync import api as sync_api
 
 router = DefaultRouter()
 router.register("arts", api.ARTViewSet, basename="api-art")
@@ -16,6 +17,7 @@ router.register("pis", api.ProgramIncrementViewSet, basename="api-pi")
 router.register("iterations", api.IterationViewSet, basename="api-iteration")
 planning_api.register(router)
 risks_api.register(router)
+sync_api.register(router)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
