@@ -7,8 +7,8 @@ from typing import ClassVar
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from artops.api_base import VisibleObjectField
-from artops.parsing import validate_storable_text
+from artops.api_base import VERSION_HELP, VisibleObjectField
+from artops.parsing import ApiIntegerField, validate_storable_text
 from planning.models import PIObjective
 from risks.models import Dependency
 from sync.models import AgendaItem, DemoFeedback, DemoItem, Impediment, SyncMeeting, SystemDemo
@@ -17,6 +17,17 @@ from sync.models import AgendaItem, DemoFeedback, DemoItem, Impediment, SyncMeet
 def text(max_length: int, **kwargs) -> serializers.CharField:
     """Free text with its bound and no character PostgreSQL cannot store."""
     return serializers.CharField(max_length=max_length, validators=[validate_storable_text], **kwargs)
+
+
+def version(**kwargs) -> ApiIntegerField:
+    """The version of the object the caller read (a PostgreSQL integer), read by ``artops.parsing``."""
+    return ApiIntegerField(min_value=1, max_value=2_147_483_647, help_text=VERSION_HELP, **kwargs)
+
+
+class SyncVersionSerializer(serializers.Serializer):
+    """Only the version read: for a change that names nothing else (start a sync, close it, mark an action done)."""
+
+    version = version()
 
 
 def name_of(source: str) -> serializers.CharField:

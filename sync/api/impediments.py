@@ -9,9 +9,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from artops.api_base import ApiViewSet, VisibleARTField, VisibleMemberField, VisibleTeamField, version_field
+from artops.api_base import ApiViewSet, VisibleARTField, VisibleMemberField, VisibleTeamField
 from sync import services
-from sync.api.fields import choice, name_of, shown_choice, text
+from sync.api.fields import choice, name_of, shown_choice, text, version
 from sync.filters import ImpedimentFilter
 from sync.models import Impediment
 from sync.services.impediments import CLOSE_REFUSAL, ESCALATION_CAPABILITY
@@ -71,17 +71,17 @@ class ImpedimentCreateSerializer(serializers.Serializer):
 class EscalateSerializer(serializers.Serializer):
     to = choice(LEVELS_UP, "level to escalate to")
     note = text(300, required=False, allow_blank=True, default="")
-    version = version_field()
+    version = version()
 
 
 class ResolveSerializer(serializers.Serializer):
     resolution = text(1000)
-    version = version_field()
+    version = version()
 
 
 class DropImpedimentSerializer(serializers.Serializer):
     reason = text(1000)
-    version = version_field()
+    version = version()
 
 
 class ImpedimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):

@@ -21,16 +21,15 @@ from rest_framework.response import Response
 
 from artops.api_base import (
     ApiViewSet,
-    VersionSerializer,
     VisibleARTField,
     VisibleMemberField,
     VisiblePIField,
     VisibleTeamField,
 )
-from artops.api_base import version_field as version
 from artops.parsing import ApiIntegerField
 from sync import agenda, services
 from sync.api.fields import (
+    SyncVersionSerializer,
     VisibleAgendaItemField,
     VisibleDependencyField,
     VisibleImpedimentField,
@@ -39,6 +38,7 @@ from sync.api.fields import (
     name_of,
     shown_choice,
     text,
+    version,
 )
 from sync.filters import ActionItemFilter, AgendaItemFilter, DecisionFilter, SyncMeetingFilter, TeamStatusFilter
 from sync.models import ActionItem, AgendaItem, Decision, SyncMeeting, TeamStatus
@@ -96,7 +96,7 @@ class MeetingCreateSerializer(serializers.Serializer):
     )
 
 
-class AdvanceSerializer(VersionSerializer):
+class AdvanceSerializer(SyncVersionSerializer):
     to = choice(
         [(key, key) for key in SECTION_KEYS],
         "section",
@@ -128,15 +128,15 @@ class AgendaItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PinSerializer(VersionSerializer):
+class PinSerializer(SyncVersionSerializer):
     pinned = serializers.BooleanField(default=True)
 
 
-class MoveSerializer(VersionSerializer):
+class MoveSerializer(SyncVersionSerializer):
     position = ApiIntegerField(min_value=1, max_value=AgendaItem.TOP)
 
 
-class SwapSerializer(VersionSerializer):
+class SwapSerializer(SyncVersionSerializer):
     impediment = VisibleImpedimentField(required=False, allow_null=True)
     dependency = VisibleDependencyField(required=False, allow_null=True)
 
@@ -200,7 +200,7 @@ class ActionItemCreateSerializer(serializers.Serializer):
     agenda_item = VisibleAgendaItemField(required=False, allow_null=True)
 
 
-class DropActionSerializer(VersionSerializer):
+class DropActionSerializer(SyncVersionSerializer):
     reason = text(300)
 
 
@@ -257,25 +257,25 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         meeting = services.open_meeting(data.pop("art"), by=request.user, **data)
         return self.answer(meeting, MeetingSerializer, status.HTTP_201_CREATED)
 
-    def _timer(self, call, serializer_class=VersionSerializer) -> Response:
+    def _timer(self, call, serializer_class=SyncVersionSerializer) -> Response:
         meeting = self.get_object()
         data = self.validated(serializer_class)
         version_read = data.pop("version")
         result = call(meeting, by=self.request.user, expected_version=version_read, **data)
         return self.answer(result, MeetingSerializer)
 
-    @extend_schema(request=VersionSerializer, responses=MeetingSerializer)
+    @extend_schema(request=SyncVersionSerializer, responses=MeetingSerializer)
     @action(detail=True, methods=["post"])
     def start(self, request: Request, pk=None) -> Response:
         """Start the sync: the timer runs in its first section."""
         return self._timer(services.start_meeting)
 
-    @extend_schema(request=VersionSerializer, responses=MeetingSerializer)
+    @extend_schema(request=SyncVersionSerializer, responses=MeetingSerializer)
     @action(detail=True, methods=["post"])
     def pause(self, request: Request, pk=None) -> Response:
         return self._timer(services.pause_timer)
 
-    @extend_schema(request=VersionSerializer, responses=MeetingSerializer)
+    @extend_schema(request=SyncVersionSerializer, responses=MeetingSerializer)
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, pk=None) -> Response:
         return self._timer(services.resume_timer)
@@ -286,18 +286,18 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         """Move on to the next section (or to ``to``)."""
         return self._timer(services.advance_timer, AdvanceSerializer)
 
-    @extend_schema(request=VersionSerializer, responses=MeetingSerializer)
+    @extend_schema(request=SyncVersionSerializer, responses=MeetingSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk=None) -> Response:
         """Close the sync; its open action items carry into the next one of its kind."""
         return self._timer(services.close_meeting)
 
-    @extend_schema(request=VersionSerializer, responses=AgendaItemSerializer(many=True))
+    @extend_schema(request=SyncVersionSerializer, responses=AgendaItemSerializer(many=True))
     @action(detail=True, methods=["post"], url_path="pick-agenda")
     def pick_agenda(self, request: Request, pk=None) -> Response:
         """Choose the top 5 again from today's data; pins and settled items stay."""
         meeting = self.get_object()
-        data = self.validated(VersionSerializer)
+        data = self.validated(SyncVersionSerializer)
         items = services.pick_agenda(meeting, by=request.user, expected_version=data["version"])
         return Response(AgendaItemSerializer(items, many=True).data)
 
@@ -400,12 +400,12 @@ class ActionItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         item = services.add_action_item(data.pop("meeting"), by=request.user, **data)
         return self.answer(item, ActionItemSerializer, status.HTTP_201_CREATED)
 
-    @extend_schema(request=VersionSerializer, responses=ActionItemSerializer)
+    @extend_schema(request=SyncVersionSerializer, responses=ActionItemSerializer)
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk=None) -> Response:
         """Mark it done (its owner, or the RTE)."""
         item = self.get_object()
-        data = self.validated(VersionSerializer)
+        data = self.validated(SyncVersionSerializer)
         return self.answer(
             services.complete_action_item(item, by=request.user, expected_version=data["version"]), ActionItemSerializer
         )

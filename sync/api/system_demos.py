@@ -17,7 +17,6 @@ from artops.api_base import (
     VisibleIterationField,
     VisibleMemberField,
     VisibleTeamField,
-    version_field,
 )
 from planning.api.fields import VisibleFeatureField
 from planning.models import Feature
@@ -30,6 +29,7 @@ from sync.api.fields import (
     name_of,
     shown_choice,
     text,
+    version,
 )
 from sync.filters import DemoFeedbackFilter, DemoItemFilter, SystemDemoFilter
 from sync.models import DemoFeedback, DemoItem, DemoOutcome, SystemDemo
@@ -72,7 +72,7 @@ class SystemDemoCreateSerializer(serializers.Serializer):
 
 class AttendanceSerializer(serializers.Serializer):
     attendees = VisibleMemberField(many=True)
-    version = version_field()
+    version = version()
 
 
 class OutcomeSerializer(serializers.ModelSerializer):
@@ -88,7 +88,7 @@ class OutcomeCreateSerializer(serializers.Serializer):
     feature = VisibleFeatureField()
     outcome = choice(DemoOutcome.Outcome.choices, "outcome")
     note = text(300, required=False, allow_blank=True, default="")
-    version = version_field(required=False, allow_null=True, default=None)
+    version = version(required=False, allow_null=True, default=None)
 
 
 class DemoItemSerializer(serializers.ModelSerializer):
@@ -162,12 +162,12 @@ class FeedbackCreateSerializer(serializers.Serializer):
 class ToBacklogSerializer(serializers.Serializer):
     title = text(200, required=False, allow_blank=True, default="")
     type = choice(Feature.Type.choices, "feature type", required=False, default=Feature.Type.BUSINESS)
-    version = version_field()
+    version = version()
 
 
 class CloseFeedbackSerializer(serializers.Serializer):
     reason = text(300)
-    version = version_field()
+    version = version()
 
 
 class SystemDemoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):

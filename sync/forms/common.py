@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterable
 
 from django import forms
 
+from artops.forms import VERSION_MISSING
 from artops.models import User
-from artops.parsing import IdChoiceField, validate_storable_text
+from artops.parsing import BoundedIntegerField, IdChoiceField, validate_storable_text
 
 
 def text_field(
@@ -25,6 +26,22 @@ def text_field(
         validators=[validate_storable_text],
         error_messages=messages,
         **kwargs,
+    )
+
+
+# A row's version is a PostgreSQL integer (``PositiveIntegerField``).
+VERSION_MAX = 2_147_483_647
+
+
+def version_field(*, required: bool = True) -> BoundedIntegerField:
+    """The hidden version the editor read (as ``artops.forms.version_field``), read by ``artops.parsing``:
+    ASCII digits within the column's range, so that "١٢" or a number past the column is refused, not a conflict."""
+    return BoundedIntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        max_value=VERSION_MAX,
+        required=required,
+        error_messages=dict.fromkeys(("required", "invalid"), VERSION_MISSING),
     )
 
 

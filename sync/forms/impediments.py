@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from artops.forms import version_field
 from artops.models import Team, User
-from sync.forms.common import ChoiceOf, date_field, limit, person, text_field
+from sync.forms.common import ChoiceOf, date_field, limit, person, text_field, version_field
 from sync.models import Impediment
 
 LEVEL_MESSAGE = "An impediment is escalated to the train or beyond the train."

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from django import forms
 
-from artops.forms import version_field
 from artops.models import Team, User
 from artops.parsing import BadNumber, BoundedIntegerField, parse_id
 from sync import agenda
-from sync.forms.common import ChoiceOf, date_field, limit, person, text_field
+from sync.forms.common import ChoiceOf, date_field, limit, person, text_field, version_field
 from sync.models import ActionItem, AgendaItem, Decision, SyncMeeting, TeamStatus
 
 KIND_MESSAGE = "A sync is an ART Sync, a Coach Sync or a PO Sync."

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from django import forms
 
-from artops.forms import version_field
 from artops.models import Iteration, Team, User
 from artops.parsing import BoundedIntegerField
 from planning.models import ACTUAL_BV_RANGE, Feature, PIObjective
-from sync.forms.common import ChoiceOf, date_field, limit, person, text_field
+from sync.forms.common import ChoiceOf, date_field, limit, person, text_field, version_field
 from sync.models import DemoFeedback, DemoItem, DemoOutcome
 
 INTEGRATED_MESSAGE = "Say whether it was shown integrated: yes, partly or no."
