@@ -79,8 +79,10 @@ class AttendanceForm(forms.Form):
 
 
 class FeedbackForm(forms.Form):
-    text = text_field(DemoFeedback._meta.get_field("text").max_length, missing="Write the feedback.", rows=2)
-    item = ChoiceOf(DemoItem, invalid="Choose an item shown at this demo.", required=False)
+    text = text_field(
+        DemoFeedback._meta.get_field("text").max_length, missing="Write the feedback.", rows=2, label="Your feedback"
+    )
+    item = ChoiceOf(DemoItem, invalid="Choose an item shown at this demo.", required=False, label="About")
 
     def __init__(self, *args, items: list[DemoItem], **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,6 +10,7 @@ or PO, or the RTE), beyond the train ``sync.escalate_beyond`` (the RTE). A perso
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Value, When
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -79,7 +80,9 @@ def _decorate(impediment: Impediment, user, today) -> Impediment:
 def _context(request: HttpRequest, art: ART, filters: QueryDict, *, raise_form=None, **extra) -> dict:
     user = request.user
     today = art.today()
-    queryset = Impediment.objects.for_art(art).with_related().order_by("state", "raised_at", "id")
+    # Open ones first, then the closed; oldest first within each.
+    closed_last = Case(When(state=Impediment.State.OPEN, then=Value(0)), default=Value(1))
+    queryset = Impediment.objects.for_art(art).with_related().order_by(closed_last, "raised_at", "id")
     filterset = ImpedimentFilter(filters, queryset=queryset, art=art, today=today)
     impediments = [_decorate(impediment, user, today) for impediment in filtered_or_nothing(filterset)]
     teams = active_teams(art)

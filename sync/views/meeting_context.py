@@ -43,7 +43,10 @@ def _sections(meeting: SyncMeeting, decisions_by_section: dict) -> list[dict]:
     """The agenda's sections, each knowing whether it is the current one, already passed, and its decisions."""
     current = meeting.current_section
     keys = [section.key for section in agenda.sections(meeting.kind)]
-    position = keys.index(current) if current in keys else (len(keys) if meeting.state == "closed" else -1)
+    if meeting.state == SyncMeeting.State.CLOSED:
+        position = len(keys)
+    else:
+        position = keys.index(current) if current in keys else -1
     return [
         {
             "section": section,

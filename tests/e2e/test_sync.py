@@ -179,7 +179,7 @@ def test_a_business_owner_turns_demo_feedback_into_a_backlog_item(page, live_ser
     expect(page.get_by_role("heading", level=1)).to_contain_text("System Demo")
     expect(page.locator(".integration-summary")).to_contain_text("not fully integrated")
 
-    page.get_by_label("Text").fill("Let merchants export their payouts as CSV")
+    page.get_by_label("Your feedback").fill("Let merchants export their payouts as CSV")
     page.get_by_role("button", name="Add the feedback").click()
     expect(page.get_by_role("status").filter(has_text="Feedback added.")).to_be_visible()
 
