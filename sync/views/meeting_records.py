@@ -73,9 +73,9 @@ def agenda_pick(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 @art_capability_required("sync.facilitate")
 @require_POST
-def agenda_pin(request: HttpRequest, meeting_id: int, item_id: int) -> HttpResponse:
+def agenda_pin(request: HttpRequest, meeting_id: int, agenda_item_id: int) -> HttpResponse:
     meeting = meeting_of(request.art, meeting_id)
-    item = _agenda_item_of(meeting, item_id)
+    item = _agenda_item_of(meeting, agenda_item_id)
     form = PinForm(request.POST)
 
     def pin() -> AgendaItem:
@@ -89,10 +89,10 @@ def agenda_pin(request: HttpRequest, meeting_id: int, item_id: int) -> HttpRespo
 
 @art_capability_required("sync.facilitate")
 @require_POST
-def agenda_move(request: HttpRequest, meeting_id: int, item_id: int) -> HttpResponse:
+def agenda_move(request: HttpRequest, meeting_id: int, agenda_item_id: int) -> HttpResponse:
     """Put an item at another position (the menu, or a drop); the item there takes its place."""
     meeting = meeting_of(request.art, meeting_id)
-    item = _agenda_item_of(meeting, item_id)
+    item = _agenda_item_of(meeting, agenda_item_id)
     form = MoveForm(request.POST)
 
     def move() -> AgendaItem:
@@ -113,11 +113,11 @@ def agenda_move(request: HttpRequest, meeting_id: int, item_id: int) -> HttpResp
 
 @art_capability_required("sync.facilitate")
 @require_POST
-def agenda_swap(request: HttpRequest, meeting_id: int, item_id: int) -> HttpResponse:
+def agenda_swap(request: HttpRequest, meeting_id: int, agenda_item_id: int) -> HttpResponse:
     """Replace an item with a candidate outside the five."""
     art: ART = request.art
     meeting = meeting_of(art, meeting_id)
-    item = _agenda_item_of(meeting, item_id)
+    item = _agenda_item_of(meeting, agenda_item_id)
     form = SwapForm(request.POST)
 
     def swap() -> AgendaItem:

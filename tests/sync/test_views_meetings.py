@@ -245,10 +245,10 @@ def test_pin_move_and_swap_from_the_page(client, art, pi, team, rte, scrum_maste
     client.force_login(rte)
     assert client.post(meeting_url(meeting, "sync_agenda_pick"), {"version": 1}).status_code == 302
     first, other = AgendaItem.objects.filter(meeting=meeting).order_by("position")[:2]
-    move = url("sync_agenda_move", art, meeting_id=meeting.pk, item_id=other.pk)
+    move = url("sync_agenda_move", art, meeting_id=meeting.pk, agenda_item_id=other.pk)
     assert client.post(move, {"position": 1, "version": 2}, headers=HTMX).status_code == 200
     assert AgendaItem.objects.get(pk=other.pk).position == 1 and AgendaItem.objects.get(pk=other.pk).pinned
-    pin = url("sync_agenda_pin", art, meeting_id=meeting.pk, item_id=first.pk)
+    pin = url("sync_agenda_pin", art, meeting_id=meeting.pk, agenda_item_id=first.pk)
     assert client.post(pin, {"pinned": "true", "version": 3}).status_code == 302
     assert AgendaItem.objects.get(pk=first.pk).pinned
     # A position out of range, and a stale version.
@@ -261,7 +261,7 @@ def test_swap_refuses_what_is_not_a_candidate(client, art, team, rte, scrum_mast
     not_escalated = ImpedimentFactory(art=art, team=team, raised_by=scrum_master)
     item = AgendaItem.objects.get(meeting=meeting)
     client.force_login(rte)
-    swap = url("sync_agenda_swap", art, meeting_id=meeting.pk, item_id=item.pk)
+    swap = url("sync_agenda_swap", art, meeting_id=meeting.pk, agenda_item_id=item.pk)
     response = client.post(swap, {"candidate": f"impediment-{not_escalated.pk}", "version": 1}, headers=HTMX)
     assert response.status_code == 422 and "Only a candidate comes onto the top 5" in response.content.decode()
     for hostile in ("impediment-²", "impediment-" + "9" * 5000, "risk-1", "impediment-\x00"):
