@@ -10,6 +10,7 @@ from metrics import api as metrics_api
 from metrics.ia import api as ia_api
 from planning import api as planning_api
 from risks import api as risks_api
+from sync import api as sync_api
 
 router = DefaultRouter()
 router.register("arts", api.ARTViewSet, basename="api-art")
@@ -22,6 +23,7 @@ risks_api.register(router)
 calendar_api.register(router)
 metrics_api.register(router)
 ia_api.register(router)
+sync_api.register(router)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -86,6 +86,14 @@ CAPABILITIES: dict[str, dict[Role, Scope]] = {
     # Inspect & Adapt: every member adds problems, causes, whys and solutions, and dot-votes.
     # (Facilitating the I&A is "sync.facilitate": DESIGN.md's row "run ART Sync, System Demo, I&A".)
     "metrics.contribute_ia": EVERY_ROLE,
+    # Propose a feature to the ART backlog's funnel (its intake): those who own the backlog, System
+    # Architects, and Business Owners, who turn what they saw at a System Demo into a backlog item.
+    "planning.propose_feature": {
+        Role.RTE: ART_WIDE,
+        Role.PRODUCT_MANAGEMENT: ART_WIDE,
+        Role.SYSTEM_ARCHITECT: ART_WIDE,
+        Role.BUSINESS_OWNER: ART_WIDE,
+    },
 }
 
 
@@ -159,6 +167,9 @@ CAPABILITY_MESSAGES = {
     ),
     "planning.facilitate": "Only the Release Train Engineer does this.",
     "planning.write_objectives": "Only the team's Scrum Master and Product Owner (or the RTE) write its PI objectives.",
+    "planning.propose_feature": (
+        "Only the RTE, Product Management, System Architects and Business Owners propose features to the backlog."
+    ),
 }
 
 

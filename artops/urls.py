@@ -43,6 +43,7 @@ urlpatterns = [
     path("arts/<slug:art_slug>/calendar/", include("artops.calendar.page_urls")),
     path("arts/<slug:art_slug>/metrics/", include("metrics.urls")),
     path("arts/<slug:art_slug>/ia/", include("metrics.ia.urls")),
+    path("arts/<slug:art_slug>/sync/", include("sync.urls")),
     path("accounts/", include(account_patterns)),
     path("calendar/", include("artops.calendar.urls")),
     path("api/", include("artops.api_urls")),

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from rest_framework.authtoken.models import Token
 
-from artops import services
+from artops import extensions, services
 from artops.calendar.feed_links import feed_links_context
 from artops.forms import ARTSettingsForm, MembershipForm, PIForm, ProfileForm, TeamForm, add_service_errors
 from artops.models import ART, Iteration, Membership, ProgramIncrement, Role, Team
@@ -153,6 +153,10 @@ def art_home(request: HttpRequest) -> HttpResponse:
             "teams": [{"team": team, **coaches[team.pk]} for team in teams],
             "roles": [(role, by_role[role.value]) for role in Role if by_role[role.value]],
             "can_manage": has_capability(request.user, "art.manage", art=art),
+            # What the higher apps show on the train's home (artops.extensions).
+            "panels": extensions.panels(
+                extensions.ART_HOME_PANELS, art=art, pi=current, user=request.user, today=today
+            ),
         },
     )
 

@@ -835,3 +835,19 @@ def update_readiness_item(
     current.version += 1
     _validated(current)
     return current
+
+
+@transaction.atomic
+def propose_feature(art: ART, *, title: str, description: str, by: User) -> Feature:
+    """Propose a business feature to the ART backlog: it enters the funnel, the backlog's intake.
+
+    Wider than ``create_feature``: Business Owners and System Architects propose too (a Business
+    Owner turns feedback from a System Demo into a backlog item). The feature is unsized and in
+    no PI; Product Management analyses it and ranks it like any other once its WSJF is given.
+    """
+    require(by, "planning.propose_feature", art=art)
+    feature = Feature(art=art, title=(title or "").strip(), description=(description or "").strip())
+    feature.key = f"{key_prefix(art)}-{FeatureCounter.next_number(art)}"
+    _validated(feature)
+    _record_state(feature, from_state="", by=by)
+    return Feature.objects.with_related().get(pk=feature.pk)

@@ -83,6 +83,15 @@ class SyncMeeting(models.Model):
     section_elapsed = models.PositiveIntegerField(default=0, help_text="Seconds run in the section before it paused.")
     started_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The ART calendar's event this meeting was opened from, if any (one meeting per event).
+    calendar_event = models.OneToOneField(
+        "artops.CalendarEvent",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sync_meeting",
+        error_messages={"unique": "This calendar event already has its meeting."},
+    )
     # The timer and the agenda are changed by whoever facilitates: two of them are refused, not merged.
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -24,6 +24,9 @@ REFUSALS = {
     "sync.give_feedback": "Only members of this train give feedback at its System Demo.",
     "risks.raise": "Only members of this train raise impediments.",
     "planning.edit_backlog": "Only Product Management and the RTE change the ART backlog.",
+    "planning.propose_feature": (
+        "Only the RTE, Product Management, System Architects and Business Owners turn feedback into a backlog item."
+    ),
     "planning.edit_enablers": "Only Product Management, System Architects and the RTE add enablers to the backlog.",
 }
 

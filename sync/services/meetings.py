@@ -83,6 +83,32 @@ def open_meeting(
     return meeting
 
 
+# The calendar's kinds of event that are syncs, and the kind of sync each opens.
+EVENT_KINDS = {"art_sync": Kind.ART_SYNC, "po_sync": Kind.PO_SYNC, "coach_sync": Kind.COACH_SYNC}
+
+
+@transaction.atomic
+def open_meeting_for_event(event, *, by: User) -> SyncMeeting:
+    """The sync of a calendar event (ART Sync, PO Sync, Coach Sync): the one already opened from it, or a
+    new one on the event's day and time (in the train's time zone), linked to it."""
+    require(by, "sync.facilitate", art=event.art)
+    kind = EVENT_KINDS.get(event.kind)
+    if kind is None:
+        raise ValidationError("Only an ART Sync, a PO Sync or a Coach Sync on the calendar opens a sync.")
+    if event.status == "cancelled":
+        raise ValidationError("This event is cancelled: it opens no sync.")
+    existing = SyncMeeting.objects.with_related().filter(calendar_event=event).first()
+    if existing is not None:
+        return existing
+    starts = event.begins(event.art.tz).astimezone(event.art.tz)
+    meeting = open_meeting(
+        event.art, kind=kind, date=starts.date(), start_time=starts.time().replace(tzinfo=None), by=by, pi=event.pi
+    )
+    meeting.calendar_event = event
+    meeting.save(update_fields=["calendar_event"])
+    return meeting
+
+
 @transaction.atomic
 def start_meeting(meeting: SyncMeeting, *, by: User, expected_version: int) -> SyncMeeting:
     """The sync begins: the timer runs in the first section of its agenda."""

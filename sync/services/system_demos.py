@@ -4,11 +4,11 @@
 - A team's Scrum Master or Product Owner (or the RTE) records what the team showed
   (``sync.post_status`` for the team: the team gives its own account, as with its status).
 - Every member gives feedback (``sync.give_feedback``).
-- Feedback is turned into a backlog item, or closed with the reason no action is taken, by
-  those who may change the ART backlog (``planning.edit_backlog``: Product Management and the
-  RTE, who holds every capability but business value; ``planning.edit_enablers`` adds System
-  Architects for an enabler). The backlog item is a feature in the funnel, created by
-  ``planning.services.create_feature`` like any other.
+- Feedback is turned into a backlog item by those who may propose features to the backlog's
+  funnel (``planning.propose_feature``: the RTE, Product Management, System Architects and
+  Business Owners), through ``planning.services.propose_feature``; an enabler needs
+  ``planning.edit_enablers``. Closing feedback with the reason no action is taken is the call
+  of those who own the backlog (``planning.edit_backlog``: Product Management and the RTE).
 - The outcome of a feature (accepted / needs work) is Product Management's call as owners of
   the backlog (``planning.edit_backlog``), with the RTE.
 """
@@ -223,17 +223,18 @@ def turn_feedback_into_backlog_item(
 ) -> DemoFeedback:
     """Make the feedback a feature in the funnel of the ART backlog (through ``planning.services``)."""
     art = feedback.demo.art
-    capability = planning_services.edit_capability(type)
-    require(by, capability, art=art)
+    is_enabler = type == Feature.Type.ENABLER
+    require(by, "planning.edit_enablers" if is_enabler else "planning.propose_feature", art=art)
     current = _lock_open_feedback(feedback, expected_version)
     title = (title or "").strip() or current.text.splitlines()[0][:200]
-    feature = planning_services.create_feature(
-        art,
-        title=title,
-        by=by,
-        type=type,
-        description=f"Feedback at the System Demo of {current.demo.iteration}: {current.text}",
-    )
+    if len(title) > 200:
+        raise ValidationError({"title": "Keep the title under 200 characters."})
+    description = f"Feedback at the System Demo of {current.demo.iteration}: {current.text}"
+    if is_enabler:
+        feature = planning_services.create_feature(art, title=title, by=by, type=type, description=description)
+    else:
+        # The funnel's intake, open to Business Owners: they turn what they saw into a backlog item.
+        feature = planning_services.propose_feature(art, title=title, description=description, by=by)
     current.state = DemoFeedback.State.BACKLOG
     current.backlog_feature = feature
     current.handled_by = by

@@ -80,6 +80,9 @@ EXPECTED_GRANTS: dict[str, dict[str, str]] = {
     # give demo feedback, I&A votes: everyone (adds problems, causes, whys, solutions and dot votes at I&A;
     # running the I&A is "sync.facilitate" above)
     "metrics.contribute_ia": every_role(),
+    # propose a feature to the backlog's funnel (issue 12: "A Business Owner turns demo feedback into a
+    # backlog item"): the backlog's owners, architects and Business Owners
+    "planning.propose_feature": {RTE: ART, PM: ART, SA: ART, BO: ART},
 }
 
 PERSONAS = [*ALL_ROLES, "outsider", "anonymous"]

@@ -57,8 +57,29 @@ def page_kwargs(art: ART, rte: User) -> dict[str, str]:
         "token": "no-such-feed-token",
         "event_id": CalendarEvent.objects.for_art(art).order_by("pk").first().pk,
         "token_id": create_feed_token(rte, art=art).pk,
+        **sync_kwargs(art),
     }
     return {name: str(value) for name, value in values.items()}
+
+
+def sync_kwargs(art: ART) -> dict:
+    """Real values for the URL kwargs of the sync pages: the open ART Sync and its parts, an impediment,
+    the latest System Demo and its feedback, an ART Sync event of the calendar (when the calendar has one)."""
+    from artops.calendar.models import CalendarEvent
+    from sync.models import ActionItem, AgendaItem, DemoFeedback, Impediment, SyncMeeting, SystemDemo
+
+    meeting = SyncMeeting.objects.filter(art=art, kind="art_sync", state__in=["planned", "running"]).get()
+    demo = SystemDemo.objects.filter(art=art).order_by("-held_on").first()
+    event = CalendarEvent.objects.filter(art=art, kind="art_sync").order_by("pk").first()
+    return {
+        "meeting_id": meeting.pk,
+        "agenda_item_id": AgendaItem.objects.filter(meeting=meeting).order_by("position").first().pk,
+        "action_id": ActionItem.objects.filter(meeting__art=art, state="open").order_by("pk").first().pk,
+        "impediment_id": Impediment.objects.filter(art=art, state="open").order_by("pk").first().pk,
+        "demo_id": demo.pk,
+        "feedback_id": DemoFeedback.objects.filter(demo=demo, state="open").order_by("pk").first().pk,
+        "event_id": event.pk if event is not None else 1,
+    }
 
 
 def api_pk(view_class, rte: User, *, exclude_user: User | None = None) -> str:

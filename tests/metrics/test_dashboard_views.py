@@ -224,7 +224,10 @@ def test_without_htmx_the_edit_redirects_back_to_the_team(client, art, team, pi,
         ({"planned_business_value": "0"}, "Planned business value is from 1 to 10."),
         ({"planned_business_value": "²"}, "Planned business value is from 1 to 10."),
         ({"actual_business_value": "9" * 5000}, "Actual business value is from 0 to 10."),
-        ({"actual_business_value": "5", "version": ""}, "The version you edited is missing or damaged: reload the page."),
+        (
+            {"actual_business_value": "5", "version": ""},
+            "The version you edited is missing or damaged: reload the page.",
+        ),
     ],
     ids=["eleven", "minus-one", "planned-zero", "superscript", "5000-digits", "no-version"],
 )

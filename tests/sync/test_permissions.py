@@ -21,6 +21,8 @@ pytestmark = pytest.mark.django_db
 ROLES = {"rte", "product_manager", "system_architect", "business_owner", "scrum_master", "product_owner", "team_member"}
 TEAM_LEADS = {"rte", "scrum_master", "product_owner"}
 BACKLOG = {"rte", "product_manager"}
+# planning.propose_feature: the backlog's owners, architects and Business Owners (issue 12).
+PROPOSERS = {"rte", "product_manager", "system_architect", "business_owner"}
 
 
 @pytest.fixture
@@ -51,7 +53,7 @@ CALLS = {
     "record what a team showed": (TEAM_LEADS, lambda s, u, art, team: services.add_demo_item(
         s["demo"], team=team, feature=s["feature"], shown="It", integrated="yes", by=u)),
     "give feedback": (ROLES, lambda s, u, art, team: services.add_feedback(s["demo"], text="Nice", by=u)),
-    "turn feedback into a backlog item": (BACKLOG, lambda s, u, art, team: services.turn_feedback_into_backlog_item(
+    "turn feedback into a backlog item": (PROPOSERS, lambda s, u, art, team: services.turn_feedback_into_backlog_item(
         s["feedback"], by=u, expected_version=1)),
     "close feedback": (BACKLOG, lambda s, u, art, team: services.close_feedback(
         s["feedback"], reason="No", by=u, expected_version=1)),

@@ -155,35 +155,46 @@ def test_every_member_gives_feedback(demo, team, feature, scrum_master, business
     assert DemoFeedback.objects.count() == 2
 
 
-def test_turn_feedback_into_a_backlog_item(art, demo, business_owner, product_manager):
+def test_turn_feedback_into_a_backlog_item(art, demo, business_owner, team_member, rte):
     feedback = services.add_feedback(
         demo, text="Show the fees before confirming\nand in the receipt", by=business_owner
     )
-    # Business Owners give feedback; the backlog is Product Management's (and the RTE's).
-    with pytest.raises(PermissionDenied, match="Only Product Management and the RTE change the ART backlog"):
-        services.turn_feedback_into_backlog_item(feedback, by=business_owner, expected_version=1)
-    turned = services.turn_feedback_into_backlog_item(feedback, by=product_manager, expected_version=1)
+    # Business Owners turn what they saw into a proposal in the funnel (planning.propose_feature);
+    # a team member gives feedback but does not feed the backlog.
+    with pytest.raises(PermissionDenied, match="Business Owners turn feedback into a backlog item"):
+        services.turn_feedback_into_backlog_item(feedback, by=team_member, expected_version=1)
+    turned = services.turn_feedback_into_backlog_item(feedback, by=business_owner, expected_version=1)
     feature = turned.backlog_feature
-    assert (turned.state, turned.handled_by, turned.version) == ("backlog", product_manager, 2)
+    assert (turned.state, turned.handled_by, turned.version) == ("backlog", business_owner, 2)
     assert (feature.title, feature.state, feature.pi, feature.type) == (
         "Show the fees before confirming",
         "funnel",
         None,
         "business",
     )
-    assert "Iteration 1" in feature.description and feature.state_changes.count() == 1
+    assert "Iteration 1" in feature.description and feature.state_changes.get().by == business_owner
     with pytest.raises(ValidationError, match="already handled"):
-        services.close_feedback(turned, reason="Nope", by=product_manager, expected_version=2)
+        services.close_feedback(turned, reason="Nope", by=rte, expected_version=2)
 
 
-def test_architects_turn_feedback_into_enablers_only(demo, business_owner, system_architect):
+def test_architects_propose_features_and_enablers(demo, business_owner, system_architect):
     feedback = services.add_feedback(demo, text="The demo was slow", by=business_owner)
-    with pytest.raises(PermissionDenied):
-        services.turn_feedback_into_backlog_item(feedback, by=system_architect, expected_version=1)
     turned = services.turn_feedback_into_backlog_item(
         feedback, by=system_architect, expected_version=1, title="Performance budget", type=Feature.Type.ENABLER
     )
     assert (turned.backlog_feature.title, turned.backlog_feature.type) == ("Performance budget", "enabler")
+    other = services.add_feedback(demo, text="Show the audit trail", by=business_owner)
+    proposed = services.turn_feedback_into_backlog_item(other, by=system_architect, expected_version=1)
+    assert (proposed.backlog_feature.type, proposed.backlog_feature.state) == ("business", "funnel")
+
+
+def test_business_owners_propose_business_features_not_enablers(demo, business_owner):
+    feedback = services.add_feedback(demo, text="The demo was slow", by=business_owner)
+    with pytest.raises(PermissionDenied):
+        services.turn_feedback_into_backlog_item(
+            feedback, by=business_owner, expected_version=1, type=Feature.Type.ENABLER
+        )
+    assert not Feature.objects.exists()
 
 
 def test_close_feedback_with_a_reason(demo, business_owner, rte, scrum_master):
