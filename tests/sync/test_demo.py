@@ -78,7 +78,8 @@ def test_seed_demo_runs_the_trains_execution_weeks_once(db):
     # System Demos: the first iteration's, with a non-integrated item, feedback and outcomes; the closed PI's last.
     demo = SystemDemo.objects.for_art(art).with_counts().get(pi__state="executing")
     assert demo.iteration.number == 1 and demo.iteration.end_date < today
-    assert (demo.items_count, demo.integrated_count, demo.not_integrated_count) == (3, 1, 2)
+    # Three items of the sync demo, and the I&A demo's improvement that was demoed there, integrated.
+    assert (demo.items_count, demo.integrated_count, demo.not_integrated_count) == (4, 2, 2)
     assert demo.items.filter(integrated="no").get().reason
     assert demo.attendees.count() == 5
     assert {f.state for f in demo.feedback.all()} == {"open", "closed"}
