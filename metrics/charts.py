@@ -30,8 +30,7 @@ from django.utils.safestring import SafeString, mark_safe
 from pygal.style import Style
 
 from artops.pages import csv_safe
-
-HEALTHY_BAND = (80, 100)
+from planning.models import HEALTHY_BAND
 
 INK = "#1b2430"
 MUTED = "#5b6676"

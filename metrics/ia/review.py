@@ -16,8 +16,6 @@ from artops.models import Team
 from metrics import dependencies, flow, predictability
 from metrics.ia.models import InspectAdapt
 
-HEALTHY_BAND = (80, 100)
-
 
 def _number(value: Decimal | int | None) -> str | None:
     """A figure as the review keeps it: text (exact), or None for "—"."""

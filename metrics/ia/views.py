@@ -33,6 +33,7 @@ from artops.pages import attempt as attempt_write
 from artops.parsing import BadNumber, parse_since
 from metrics.ia import follow_through, forms, review, services
 from metrics.ia.models import STEPS, Bone, Cause, ImprovementItem, InspectAdapt, Problem, Step
+from planning.models import HEALTHY_BAND
 from sync.models import SystemDemo
 
 NAV_SECTION = "ia"
@@ -108,7 +109,7 @@ def _screen(request: HttpRequest, art: ART, event: InspectAdapt, step: str, pis:
         return {"system_demo": demo, "system_demo_url": _system_demo_url(demo) if demo else ""}
     if step == Step.REVIEW:
         figures, frozen = review.review_of(event, today=today)
-        return {"review": figures, "frozen": frozen, "healthy_band": review.HEALTHY_BAND}
+        return {"review": figures, "frozen": frozen, "healthy_band": HEALTHY_BAND}
     if step in (Step.PROBLEMS, Step.CAUSES):
         problems = list(Problem.objects.filter(event=event).select_related("team", "added_by"))
         if step == Step.CAUSES:

@@ -11,8 +11,9 @@ from django.http import Http404, HttpResponse, QueryDict
 from artops.models import ART, ProgramIncrement
 from artops.pages import csv_response
 from artops.parsing import BadNumber, read_id
-from metrics.charts import HEALTHY_BAND, Chart
+from metrics.charts import Chart
 from metrics.predictability import Figures
+from planning.models import BAND_LABELS, HEALTHY_BAND, band_of
 
 # The predictability bars run from 0 to 150%; a figure above that fills the bar (its number says how far).
 BAR_MAX = 150
@@ -44,22 +45,11 @@ class Reading:
     @property
     def band(self) -> str:
         """``in``, ``below`` or ``above`` the healthy band, or "" without a figure."""
-        if self.value is None:
-            return ""
-        low, high = HEALTHY_BAND
-        if self.value < low:
-            return "below"
-        if self.value > high:
-            return "above"
-        return "in"
+        return band_of(self.value)
 
     @property
     def band_text(self) -> str:
-        return {
-            "in": "inside the healthy band",
-            "below": "below the healthy band",
-            "above": "above the healthy band",
-        }.get(self.band, "")
+        return BAND_LABELS.get(self.band, "")
 
     @property
     def hint(self) -> str:

@@ -35,10 +35,13 @@ from planning.models.backlog import (
 from planning.models.committed_plan import BaselineObjective, BaselinePlacement, PlanBaseline
 from planning.models.objectives import (
     ACTUAL_BV_RANGE,
+    BAND_LABELS,
+    HEALTHY_BAND,
     PLANNED_BV_RANGE,
     ObjectiveChange,
     PIObjective,
     PIObjectiveQuerySet,
+    band_of,
     predictability,
 )
 from planning.models.program_board import (
@@ -79,6 +82,7 @@ from planning.models.vote import REPLAN_BELOW, VOTE_VALUES, Tally, Vote, VoteRou
 
 __all__ = [
     "ACTUAL_BV_RANGE",
+    "BAND_LABELS",
     "COST_OF_DELAY",
     "DAYS_OFF_RANGE",
     "DEFAULT_READINESS",
@@ -87,6 +91,7 @@ __all__ = [
     "FIBONACCI_CHOICES",
     "FTE_MAX_MESSAGE",
     "FTE_RANGE",
+    "HEALTHY_BAND",
     "HEALTH_BY_STATE",
     "HOLIDAY_MAX_MESSAGE",
     "IP_REFUSAL",
@@ -130,6 +135,7 @@ __all__ = [
     "Vote",
     "VoteRound",
     "VoteRoundQuerySet",
+    "band_of",
     "bounded_text",
     "fibonacci_field",
     "is_overloaded",

@@ -18,6 +18,22 @@ from planning.models.text import bounded_text
 PLANNED_BV_RANGE = (1, 10)
 ACTUAL_BV_RANGE = (0, 10)
 
+# The healthy band of predictability (DESIGN.md), shown on every predictability figure and chart.
+HEALTHY_BAND = (80, 100)
+BAND_LABELS = {"in": "inside the healthy band", "below": "below the healthy band", "above": "above the healthy band"}
+
+
+def band_of(value) -> str:
+    """Where a predictability percentage sits against the healthy band: ``in``, ``below``, ``above``, or ""."""
+    if value is None:
+        return ""
+    low, high = HEALTHY_BAND
+    if value < low:
+        return "below"
+    if value > high:
+        return "above"
+    return "in"
+
 
 def predictability(actual, planned_committed):
     """Σ actual BV / Σ planned BV of committed objectives × 100, or None when it is undefined.

@@ -35,7 +35,7 @@ from artops.pages import OK, UNPROCESSABLE, Outcome, answer, attempt, csv_respon
 from artops.permissions import art_capability_required
 from planning import services
 from planning.forms.objectives import BusinessValueForm, ObjectiveEditForm, ObjectiveForm, VersionForm
-from planning.models import Feature, ObjectiveChange, PIObjective
+from planning.models import BAND_LABELS, HEALTHY_BAND, Feature, ObjectiveChange, PIObjective, band_of
 
 NAV_SECTION = "objectives"
 
@@ -44,7 +44,6 @@ TEAM_FRAGMENT = "team-objectives"
 ART_TEMPLATE = "planning/art_objectives.html"
 
 # DESIGN.md: the healthy band of predictability, shown next to every predictability value.
-HEALTHY_BAND = (Decimal(80), Decimal(100))
 
 CSV_COLUMNS = ("team", "statement", "committed", "planned_business_value", "actual_business_value", "features")
 
@@ -80,22 +79,11 @@ class Totals:
     @property
     def band(self) -> str:
         """Where predictability sits against the healthy band: ``in``, ``below``, ``above``, or "" if undefined."""
-        if self.predictability is None:
-            return ""
-        low, high = HEALTHY_BAND
-        if self.predictability < low:
-            return "below"
-        if self.predictability > high:
-            return "above"
-        return "in"
+        return band_of(self.predictability)
 
     @property
     def band_label(self) -> str:
-        return {
-            "in": "inside the healthy band",
-            "below": "below the healthy band",
-            "above": "above the healthy band",
-        }.get(self.band, "")
+        return BAND_LABELS.get(self.band, "")
 
     @property
     def hint(self) -> str:
