@@ -52,7 +52,11 @@ def test_rte_publishes_moves_an_art_sync_and_the_feed_follows(page, live_server,
     page.goto(f"{live_server.url}/arts/{art.slug}/calendar/?from=2026-10-05")
     tuesday = page.locator(".week").first.locator(".day.col-2")
     expect(tuesday.locator(f"#event-{sync.pk}")).to_contain_text("10:00–11:30")
-    tuesday.get_by_role("link", name="ART Sync").click()
+    # The title leads to the sync meeting (the sync app's link); the RTE's "edit" leads to the event itself.
+    expect(tuesday.get_by_role("link", name="ART Sync", exact=True)).to_have_attribute(
+        "href", f"/arts/{art.slug}/sync/events/{sync.pk}/"
+    )
+    tuesday.get_by_role("link", name="Move or edit ART Sync").click()
 
     # Move it to Wednesday 15:30–17:00.
     expect(page.locator("#event-when")).to_contain_text("Tuesday 6 Oct 2026, 10:00–11:30")
