@@ -203,12 +203,15 @@ CROSS JOIN LATERAL (VALUES
 WHERE m.happens AND m.at < %(cutoff)s
 """
 
+# MATERIALIZED: the last moves are read once. Inlined, the planner may (on fresh, unanalysed tables)
+# re-run the DISTINCT ON for every feature, which turns seconds into many minutes.
 FEATURE_STATES = """
-UPDATE {feature} f SET state = last.to_state
-FROM (SELECT DISTINCT ON (m.feature_id) m.feature_id, m.to_state
-      FROM {move} m JOIN {feature} f ON f.id = m.feature_id WHERE f.art_id = ANY(%(arts)s)
-      ORDER BY m.feature_id, m.at DESC, m.id DESC) last
-WHERE f.id = last.feature_id
+WITH last AS MATERIALIZED (
+    SELECT DISTINCT ON (m.feature_id) m.feature_id, m.to_state
+    FROM {move} m JOIN {feature} f ON f.id = m.feature_id WHERE f.art_id = ANY(%(arts)s)
+    ORDER BY m.feature_id, m.at DESC, m.id DESC
+)
+UPDATE {feature} f SET state = last.to_state FROM last WHERE f.id = last.feature_id
 """
 
 # Dependencies of each PI between the train's teams (one in ten on a party outside the train),
