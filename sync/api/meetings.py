@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -50,6 +50,18 @@ SECTION_KEYS = sorted({section.key for sections in agenda.SECTIONS.values() for 
 # --- serializers ----------------------------------------------------------------------------------
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+        "example": "10:00",
+        "description": "Local time of day in the train's time zone (HH:MM or HH:MM:SS), without an offset.",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time in the train's zone: OpenAPI's ``format: time`` would demand a UTC offset it has not."""
+
+
 class MeetingSerializer(serializers.ModelSerializer):
     """A sync of a train, with its facilitator's timer: the current section and the seconds it has run."""
 
@@ -58,6 +70,7 @@ class MeetingSerializer(serializers.ModelSerializer):
     kind = shown_choice(SyncMeeting.Kind.choices)
     state = shown_choice(SyncMeeting.State.choices)
     elapsed = serializers.SerializerMethodField(help_text="Seconds the current section has run.")
+    start_time = LocalTimeField(read_only=True)
 
     class Meta:
         model = SyncMeeting
@@ -90,7 +103,7 @@ class MeetingCreateSerializer(serializers.Serializer):
     art = VisibleARTField()
     kind = choice(SyncMeeting.Kind.choices, "kind of sync")
     date = serializers.DateField()
-    start_time = serializers.TimeField()
+    start_time = LocalTimeField()
     pi = VisiblePIField(
         required=False, allow_null=True, help_text="Id of the PI; the one running on the day if left out."
     )
