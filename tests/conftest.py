@@ -28,6 +28,12 @@ PERSONAS = [
 ]
 
 
+def pytest_collection_modifyitems(items):
+    """The hostile-input and schema sweeps first: `make test` runs two workers, and one of these
+    minutes-long tests starting last would leave the other worker idle while it ends."""
+    items.sort(key=lambda item: item.get_closest_marker("hardening") is None)
+
+
 def make_member(art, role: Role, team=None, **user_fields):
     user = UserFactory(**user_fields)
     MembershipFactory(user=user, art=art, role=role, team=team)
