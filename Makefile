@@ -9,7 +9,7 @@ TEST_WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint fmt bench stop services demo clean
+.PHONY: install run test lint fmt bench backup restore stop services demo clean
 
 install: $(INSTALLED)
 
@@ -53,6 +53,15 @@ fmt: install
 ## bench: time the program board of a reference-size train against raw SQL, in its own database (artops_bench)
 bench: install
 	$(EMBEDDED) $(PY) -m bench.run
+
+## backup: write the database to backups/artops-<time>.dump (pg_dump's custom format)
+backup: install
+	$(EMBEDDED) $(PY) manage.py backup
+
+## restore: replace the database with a backup, all of it or nothing: make restore FILE=backups/….dump
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/artops-….dump" >&2; exit 2; }
+	$(EMBEDDED) $(PY) manage.py restore "$(FILE)" --replace
 
 ## stop: stop the embedded PostgreSQL and Redis
 stop:

@@ -3,12 +3,14 @@
 - A domain ``ValidationError`` (from a model or a service) is a 400 with the same messages as
   the pages, field by field.
 - A ``StaleVersion`` (the object changed since the version the caller read) is a 409.
+- The database unreachable (restarting) is a 503 with ``Retry-After`` (``artops.unavailable``).
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from artops import unavailable
 from artops.services import StaleVersion
 
 
@@ -19,6 +21,8 @@ class VersionConflict(exceptions.APIException):
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, unavailable.DATABASE_UNAVAILABLE):
+        return unavailable.unavailable_response(context["request"])
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             detail = {

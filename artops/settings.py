@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so that it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
+    # A view's lost database connection is a 503 with Retry-After, not a 500 (artops.unavailable).
+    "artops.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "artops.urls"

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from artops import views
+from artops import health, views
 from artops.calendar import feed_links
 from artops.forms import LoginForm
 
@@ -48,4 +48,8 @@ urlpatterns = [
     path("calendar/", include("artops.calendar.urls")),
     path("api/", include("artops.api_urls")),
     path("admin/", admin.site.urls),
+    path("health/live/", health.live, name="health_live"),
+    path("health/ready/", health.ready, name="health_ready"),
 ]
+
+handler500 = "artops.unavailable.server_error"

@@ -150,7 +150,7 @@ def test_compose_runs_the_app_with_its_services(compose):
         assert "@postgres:5432/" in environment["DATABASE_URL"]
         assert environment["REDIS_URL"].startswith("redis://redis:6379/")
     assert "migrate --noinput" in " ".join(services["web"]["command"])
-    assert "/accounts/login/" in " ".join(services["web"]["healthcheck"]["test"])
+    assert "/health/ready/" in " ".join(services["web"]["healthcheck"]["test"])
     assert services["worker"]["command"][:4] == ["celery", "-A", "artops", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "artops", "beat"]
 

@@ -1,0 +1,126 @@
+"""Real servers a fault test can stop and start: its own PostgreSQL and the app under gunicorn.
+
+Never the suite's own PostgreSQL or Redis: the other worker's tests keep using those.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class PrivatePostgres:
+    """A PostgreSQL server of the test's own, from the embedded wheel, with its data in ``data_dir``."""
+
+    data_dir: Path
+    url: str = ""
+
+    def _embedded(self, command: str) -> str:
+        env = {**os.environ, "ARTOPS_DATA_DIR": str(self.data_dir), "REDIS_URL": "redis://unused.invalid/0"}
+        env.pop("DATABASE_URL", None)
+        result = subprocess.run(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "artops.embedded", command],
+            cwd=BASE_DIR, env=env, capture_output=True, text=True, check=True, timeout=120,
+        )  # fmt: skip
+        return result.stdout
+
+    def start(self) -> str:
+        for line in self._embedded("start").splitlines():
+            if line.startswith("DATABASE_URL="):
+                self.url = line.removeprefix("DATABASE_URL=")
+        assert self.url, "the embedded PostgreSQL printed no DATABASE_URL"
+        return self.url
+
+    def stop(self) -> None:
+        self._embedded("stop")
+
+
+@contextmanager
+def private_postgres(data_dir: Path) -> Iterator[PrivatePostgres]:
+    server = PrivatePostgres(data_dir)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class AppServer:
+    url: str
+    log: Path
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+        request = urllib.request.Request(self.url + path, headers=headers or {})  # noqa: S310 - loopback
+        try:
+            with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 - loopback
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read()
+
+
+@contextmanager
+def app_server(database_url: str, log: Path, *, redis_url: str) -> Iterator[AppServer]:
+    """The app as deployed (gunicorn, DEBUG off) on ``database_url``, on a free loopback port."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "DEBUG": "false",
+    }
+    command = [
+        sys.executable, "-m", "gunicorn", "artops.wsgi", "--bind", f"127.0.0.1:{port}",
+        "--workers", "1", "--threads", "4", "--timeout", "30",
+    ]  # fmt: skip
+    with log.open("w") as output:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            command, cwd=BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT
+        )
+    server = AppServer(f"http://127.0.0.1:{port}", log)
+    try:
+        wait_for(lambda: _answers(server), seconds=60, what=f"gunicorn on port {port} (log: {log})")
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _answers(server: AppServer) -> bool:
+    try:
+        return server.get("/health/live/")[0] == 200
+    except OSError:
+        return False
+
+
+def wait_for(condition, *, seconds: float, what: str) -> float:
+    """Poll ``condition`` until it holds; return how long it took."""
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > seconds:
+            raise AssertionError(f"{what}: not within {seconds} s")
+        time.sleep(0.2)
+    return time.monotonic() - started
