@@ -55,10 +55,12 @@ bench: install
 	$(EMBEDDED) $(PY) -m bench.run
 
 ## backup: write the database to backups/artops-<time>.dump (pg_dump's custom format)
+backup: export DEBUG ?= true
 backup: install
 	$(EMBEDDED) $(PY) manage.py backup
 
 ## restore: replace the database with a backup, all of it or nothing: make restore FILE=backups/….dump
+restore: export DEBUG ?= true
 restore: install
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/artops-….dump" >&2; exit 2; }
 	$(EMBEDDED) $(PY) manage.py restore "$(FILE)" --replace
