@@ -110,6 +110,16 @@ CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# A task is acknowledged once it has finished, not when a worker takes it: a worker that dies
+# mid-task (SIGKILL, out of memory, a lost machine) leaves it to another. Every task is safe to run
+# again (the services upsert and lock per train and day). A worker takes one task at a time.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis hands a task that was taken but never acknowledged to another worker after this many
+# seconds. It must exceed the longest job (the nightly recomputation of a 50-train portfolio takes
+# seconds) and the longest retry pause (600 s), or a task still waiting to run would run twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900)}
 
 # --- authentication -----------------------------------------------------------------------
 

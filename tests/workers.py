@@ -35,8 +35,29 @@ def celery_worker_process(redis_url: str, log_path: Path) -> Iterator[Path]:
     Its output goes to ``log_path`` (shown when a task gets no answer), never to pytest's stdout.
     """
     queue = f"artops-test-{uuid.uuid4().hex[:12]}"
+    with worker_process(redis_url, log_path, queue=queue), sending_to(queue):
+        yield log_path
+
+
+@contextmanager
+def sending_to(queue: str) -> Iterator[None]:
+    """``.delay()`` sends to ``queue`` while inside."""
+    default_queue = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = queue
+    try:
+        yield
+    finally:
+        celery_app.conf.task_default_queue = default_queue
+
+
+@contextmanager
+def worker_process(
+    redis_url: str, log_path: Path, *, queue: str, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen]:
+    """A Celery worker process on the test database and ``queue``; a fault test may kill it."""
     env = {
         **os.environ,
+        **(env or {}),
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": database_url_of(connection.settings_dict),
         "REDIS_URL": redis_url,
@@ -44,20 +65,18 @@ def celery_worker_process(redis_url: str, log_path: Path) -> Iterator[Path]:
     command = [
         sys.executable, "-m", "celery", "-A", "artops", "worker",
         "--pool", "solo", "--concurrency", "1",
-        "--queues", queue, "--hostname", f"{queue}@%h",
+        "--queues", queue, "--hostname", f"{queue}-{uuid.uuid4().hex[:6]}@%h",
         "--without-mingle", "--without-gossip", "--loglevel", "INFO",
     ]  # fmt: skip
     with log_path.open("w") as log:
         worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             command, cwd=BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
         )
-    default_queue = celery_app.conf.task_default_queue
-    celery_app.conf.task_default_queue = queue  # where .delay() sends
     try:
-        yield log_path
+        yield worker
     finally:
-        celery_app.conf.task_default_queue = default_queue
-        worker.terminate()
+        if worker.poll() is None:
+            worker.terminate()
         try:
             worker.wait(timeout=30)
         except subprocess.TimeoutExpired:
