@@ -24,6 +24,12 @@ app.conf.beat_schedule = {
     # Every hour at :15 (server time). Each train's day is computed by the first run after that
     # train's own local midnight, so within the hour whatever its UTC offset (half-hour zones
     # included), and a missed run is caught up by the next; a run with nothing due costs two queries.
+    # Every minute: the outbox's tasks recorded while Redis was down reach the workers within a
+    # minute of its return (each commit also relays at once; an empty outbox costs one query).
+    "relay-outbox": {
+        "task": "artops.tasks.relay_outbox",
+        "schedule": crontab(),
+    },
     "recompute-due-metrics": {
         "task": "metrics.tasks.recompute_due_metrics",
         "schedule": crontab(minute=15),

@@ -479,3 +479,4 @@ class Iteration(models.Model):
 
 
 from artops.calendar.models import CalendarCadence, CalendarEvent, CalendarFeedToken  # noqa: E402, F401
+from artops.outbox.models import OutboxTask  # noqa: E402, F401
