@@ -1,6 +1,9 @@
 """Background jobs of the core. A job is thin: it calls one service."""
 
+import smtplib
+
 from celery import shared_task
+from django.core.mail import EmailMessage
 from django.db import OperationalError
 from django.utils import timezone
 
@@ -11,3 +14,18 @@ from artops import housekeeping
 def prune_login_records() -> dict[str, int]:
     """Nightly. Safe to re-run."""
     return housekeeping.prune_login_records(timezone.now())
+
+
+# A server that is down, refuses the connection or answers "try later" is tried again: after about
+# 10 s, 20 s, 40 s … up to 10 minutes apart, eight times; a refused recipient (SMTPRecipientsRefused
+# is an SMTPException too) is retried as well, since servers also use it for temporary refusals.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=10,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def send_email(to: str, subject: str, body: str) -> int:
+    """Send one plain-text message (enqueued by ``artops.mail.send_after_commit``); 1 once sent."""
+    return EmailMessage(subject=subject, body=body, to=[to]).send()
