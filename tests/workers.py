@@ -28,7 +28,7 @@ def database_url_of(settings_dict: dict) -> str:
 
 
 @contextmanager
-def celery_worker_process(redis_url: str, log_path: Path) -> Iterator[Path]:
+def celery_worker_process(redis_url: str, log_path: Path, extra_env: dict | None = None) -> Iterator[Path]:
     """A Celery worker process on the test database, listening on a queue of its own.
 
     A queue of its own: another test run sharing the Redis must not take this run's task.
@@ -40,6 +40,7 @@ def celery_worker_process(redis_url: str, log_path: Path) -> Iterator[Path]:
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": database_url_of(connection.settings_dict),
         "REDIS_URL": redis_url,
+        **(extra_env or {}),
     }
     command = [
         sys.executable, "-m", "celery", "-A", "artops", "worker",
@@ -51,12 +52,13 @@ def celery_worker_process(redis_url: str, log_path: Path) -> Iterator[Path]:
         worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             command, cwd=BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
         )
-    default_queue = celery_app.conf.task_default_queue
+    default_queue, eager = celery_app.conf.task_default_queue, celery_app.conf.task_always_eager
     celery_app.conf.task_default_queue = queue  # where .delay() sends
+    celery_app.conf.task_always_eager = False  # tests.settings runs tasks in the test process otherwise
     try:
         yield log_path
     finally:
-        celery_app.conf.task_default_queue = default_queue
+        celery_app.conf.task_default_queue, celery_app.conf.task_always_eager = default_queue, eager
         worker.terminate()
         try:
             worker.wait(timeout=30)

@@ -20,7 +20,7 @@ class ARTCreateForm(forms.Form):
     slug = forms.SlugField(
         max_length=ART._meta.get_field("slug").max_length,
         label="Key",
-        help_text="Short and unique, used in the train's addresses: letters, digits and hyphens (for example payments).",
+        help_text="Short and unique, in the train's addresses: letters, digits and hyphens (e.g. payments).",
     )
     time_zone = forms.CharField(
         max_length=64,
