@@ -119,6 +119,7 @@ def read_bytes(raw: bytes) -> str:
 
 def preview(text: str, *, art: ART) -> RosterPreview:
     """Every row of ``text`` checked against the train (a constant number of queries, whatever the file's length)."""
+    text = text.removeprefix("\ufeff")  # a byte-order mark read back from the confirm form
     result = RosterPreview(text=text)
     try:
         table = [row for row in csv_rows(text) if any(cell.strip() for cell in row)]
