@@ -22,7 +22,7 @@ class Inbox:
     messages: list[EmailMessage] = field(default_factory=list)
     port: int = 0
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's handler hook
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd calls the hook by this name
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         self.messages.append(message)

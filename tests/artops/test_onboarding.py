@@ -24,7 +24,7 @@ from artops.onboarding import roster, services
 from artops.onboarding.models import Invitation
 from risks import services as risk_services
 from tests.conftest import PERSONAS
-from tests.factories import PASSWORD, ARTFactory, MembershipFactory, TeamFactory, UserFactory, make_pi
+from tests.factories import PASSWORD, MembershipFactory, UserFactory
 from tests.helpers import HTMX, expected, login, url
 
 pytestmark = pytest.mark.django_db
