@@ -125,7 +125,7 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         invitation = services.resend_invitation(self.get_object(), by=request.user)
         return self.answer(invitation, InvitationSerializer)
 
-    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser], pagination_class=None)
     def roster(self, request: Request) -> Response:
         """Preview a CSV roster (``confirm`` false), or invite every row of it, or nobody (``confirm`` true).
 
