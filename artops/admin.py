@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from artops.calendar.models import CalendarCadence, CalendarEvent, CalendarFeedToken
 from artops.models import ART, Iteration, Membership, ProgramIncrement, Team, User
+from artops.onboarding.models import Invitation
 
 
 @admin.register(User)
@@ -14,7 +15,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["email", "display_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Person", {"fields": ["display_name"]}),
+        ("Person", {"fields": ["display_name", "assignment_notices"]}),
         ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
@@ -100,4 +101,19 @@ class CalendarFeedTokenAdmin(admin.ModelAdmin):
     readonly_fields = ["user", "art", "time_zone", "created_at"]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are sent and resent by the RTE in the app (they send mail)."""
+
+    list_display = ["user", "art", "invited_by", "last_sent_at", "send_count", "accepted_at"]
+    list_filter = ["art"]
+    search_fields = ["user__email", "user__display_name"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

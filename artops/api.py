@@ -23,7 +23,8 @@ from rest_framework.response import Response
 from artops import cadence, services
 from artops.api_base import ApiViewSet, ChoiceField, VisibleARTField, VisibleTeamField, date_field, text_field
 from artops.filters import IterationFilter, MembershipFilter, ProgramIncrementFilter, TeamFilter
-from artops.models import ART, Iteration, Membership, ProgramIncrement, Role, Team, User
+from artops.models import ART, Iteration, Membership, ProgramIncrement, Role, Team, User, validate_time_zone
+from artops.onboarding import services as onboarding
 from artops.parsing import ApiIntegerField
 from artops.permissions import require
 
@@ -181,6 +182,22 @@ class ProgramIncrementAdvanceSerializer(serializers.Serializer):
     )
 
 
+class ARTCreateSerializer(serializers.Serializer):
+    """A new train and its first Release Train Engineer (an account, or a new person who is invited)."""
+
+    name = text_field(ART, "name")
+    slug = serializers.SlugField(max_length=ART._meta.get_field("slug").max_length, help_text="The train's key.")
+    time_zone = serializers.CharField(max_length=64, validators=[validate_time_zone], default="UTC")
+    iteration_weeks = ApiIntegerField(
+        min_value=cadence.MIN_ITERATION_WEEKS, max_value=cadence.MAX_ITERATION_WEEKS, default=2
+    )
+    development_iterations = ApiIntegerField(
+        min_value=cadence.MIN_DEVELOPMENT_ITERATIONS, max_value=cadence.MAX_DEVELOPMENT_ITERATIONS, default=4
+    )
+    rte_email = serializers.EmailField(help_text="Email of the first RTE: an account, or a new person to invite.")
+    rte_name = text_field(User, "display_name", required=False, default="", help_text="Needed for a new person.")
+
+
 # --- viewsets -----------------------------------------------------------------------------
 
 # The core endpoints take DRF's default lookup rather than ``ApiViewSet``'s numeric one: so they
@@ -188,8 +205,11 @@ class ProgramIncrementAdvanceSerializer(serializers.Serializer):
 DEFAULT_LOOKUP = "[^/.]+"
 
 
-class ARTViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, ApiViewSet):
-    """The trains you are a member of. Their RTE changes their settings; trains are set up in the admin."""
+class ARTViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ApiViewSet
+):
+    """The trains you are a member of. Their RTE changes their settings; superusers, and those an
+    administrator granted "Can add ART", create trains."""
 
     serializer_class = ARTSerializer
     lookup_field = "slug"
@@ -199,6 +219,16 @@ class ARTViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Update
 
     def get_queryset(self):
         return ART.objects.visible_to(self.request.user)
+
+    def get_serializer_class(self):
+        return ARTCreateSerializer if self.action == "create" else ARTSerializer
+
+    @extend_schema(request=ARTCreateSerializer, responses={201: ARTSerializer})
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        """Create a train with its key (slug), time zone, cadence and first RTE (invited when new)."""
+        data = self.validated(ARTCreateSerializer)
+        art = onboarding.create_art(by=request.user, **data)
+        return self.answer(art, ARTSerializer, status.HTTP_201_CREATED)
 
     def perform_update(self, serializer: ARTSerializer) -> None:
         serializer.instance = services.update_art(

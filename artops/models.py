@@ -81,6 +81,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May log in to the Django admin.")
     date_joined = models.DateTimeField(default=timezone.now)
+    assignment_notices = models.BooleanField(
+        default=True,
+        verbose_name="Email me when I am made owner",
+        help_text="An email when someone makes you the owner of a risk or a dependency (not when you do it yourself).",
+    )
 
     objects = UserManager()
 
@@ -479,4 +484,5 @@ class Iteration(models.Model):
 
 
 from artops.calendar.models import CalendarCadence, CalendarEvent, CalendarFeedToken  # noqa: E402, F401
+from artops.onboarding.models import Invitation  # noqa: E402, F401
 from artops.outbox.models import OutboxTask  # noqa: E402, F401

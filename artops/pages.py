@@ -21,7 +21,9 @@ its reason where the change was made, in the current state of the page.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -112,6 +114,64 @@ def bad_filters(filterset: FilterSet) -> HttpResponse:
     """400 with the reasons: an export asked with a filter value that is not one exports nothing."""
     reasons = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in filterset.errors.items())
     return HttpResponseBadRequest(f"These filters are not valid: {reasons}", content_type="text/plain; charset=utf-8")
+
+
+# --- CSV uploads ------------------------------------------------------------------------------
+
+
+class UploadError(ValueError):
+    """An uploaded file cannot be read as CSV text at all; the message says what to do."""
+
+
+def decode_upload(raw: bytes, *, max_bytes: int, what: str = "file") -> str:
+    """The text of an uploaded CSV file (UTF-8, a byte-order mark allowed), or UploadError with a reason."""
+    if len(raw) > max_bytes:
+        raise UploadError(
+            f"The file is {len(raw) / 1_000_000:.1f} MB; the limit is {max_bytes / 1_000_000:g} MB. Split it."
+        )
+    if not raw.strip():
+        raise UploadError("The file is empty.")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise UploadError("The file is UTF-16 text. Save it as “CSV UTF-8” from your spreadsheet and try again.")
+    if b"\x00" in raw:
+        raise UploadError(f"This is not a CSV file (it contains binary data). Save the {what} as CSV and try again.")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise UploadError(
+            f"The file is not UTF-8 text (line {line} has a character that is not). "
+            "Save it as “CSV UTF-8” from your spreadsheet and try again."
+        ) from error
+
+
+def read_upload(upload, *, max_bytes: int, what: str = "file") -> str:
+    """The text of an uploaded file; its declared size is checked before it is read."""
+    if upload.size is not None and upload.size > max_bytes:
+        raise UploadError(f"The file is {upload.size / 1_000_000:.1f} MB; the limit is {max_bytes / 1_000_000:g} MB.")
+    return decode_upload(upload.read(max_bytes + 1), max_bytes=max_bytes, what=what)
+
+
+def csv_rows(text: str) -> list[list[str]]:
+    """The rows of CSV ``text``: comma-separated, or semicolon-separated when the header uses semicolons."""
+    header = text.split("\n", 1)[0]
+    delimiter = ";" if header.count(";") > header.count(",") else ","
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error as error:
+        raise UploadError(f"The file is not valid CSV: {error}.") from None
+
+
+def normalise_header(name: str) -> str:
+    """A column name as matched: case, spaces and hyphens do not matter (``Job size`` is ``job_size``)."""
+    return name.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def csv_unquote(text: str) -> str:
+    """Undo an export's protection against formulas: ``'=SUM(…)`` reads back as ``=SUM(…)``."""
+    if text.startswith("'") and text[1:2] and text[1] in FORMULA_STARTS:
+        return text[1:]
+    return text
 
 
 # --- writing --------------------------------------------------------------------------------

@@ -36,6 +36,10 @@ CAPABILITIES: dict[str, dict[Role, Scope]] = {
     "art.view": EVERY_ROLE,
     # Settings, teams, memberships, PIs and the calendar.
     "art.manage": {Role.RTE: ART_WIDE},
+    # Invite people to the train by email (one by one or from a CSV roster), see who has not yet
+    # accepted and send an invitation again. Creating a train is not a train's capability: see
+    # ``can_create_trains`` below.
+    "art.invite": {Role.RTE: ART_WIDE},
     # The ART backlog (features, WSJF), roadmap and milestones; architects edit enablers only.
     "planning.edit_backlog": {Role.RTE: ART_WIDE, Role.PRODUCT_MANAGEMENT: ART_WIDE},
     "planning.edit_enablers": {
@@ -149,6 +153,7 @@ def teams_where(user, capability: str, *, art: ART) -> set[int] | None:
 
 
 CAPABILITY_MESSAGES = {
+    "art.invite": "Only the Release Train Engineer invites people to the train.",
     "art.manage": "Only the Release Train Engineer manages the train's settings, teams, people and PIs.",
     "planning.set_business_value": "Only Business Owners set business value.",
     "planning.edit_team_plan": "Only the team's Scrum Master and Product Owner (or the RTE) change this team's plan.",
@@ -171,6 +176,29 @@ CAPABILITY_MESSAGES = {
         "Only the RTE, Product Management, System Architects and Business Owners propose features to the backlog."
     ),
 }
+
+
+# --- creating trains: a site-level permission, outside any train -------------------------
+
+# Django's model permission "Can add ART": the administrator grants it in the admin, to a person or a
+# group (Users → the person → User permissions → "artops | ART | Can add ART"); superusers hold it.
+TRAIN_CREATION_PERMISSION = "artops.add_art"
+TRAIN_CREATION_MESSAGE = (
+    "Only administrators, and people an administrator allowed to (the permission “Can add ART”), create trains."
+)
+
+
+def can_create_trains(user) -> bool:
+    """Whether ``user`` may create a train: an active superuser, or one granted ``artops.add_art``."""
+    return bool(
+        user is not None and user.is_authenticated and user.is_active and user.has_perm(TRAIN_CREATION_PERMISSION)
+    )
+
+
+def require_train_creation(user) -> None:
+    """Raise PermissionDenied unless ``user`` may create trains."""
+    if not can_create_trains(user):
+        raise PermissionDenied(TRAIN_CREATION_MESSAGE)
 
 
 def require(user, capability: str, *, art: ART, team: Team | None = None) -> None:

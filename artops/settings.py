@@ -11,7 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from artops import embedded
-from artops.env import env_bool, env_int, env_list, env_str
+from artops.env import env_bool, env_email, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -150,6 +150,19 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 LOGIN_RECORD_RETENTION_DAYS = env_int("LOGIN_RECORD_RETENTION_DAYS", 90)
+
+# --- outgoing mail (invitations, password resets, assignment notices) ---------------------
+
+# EMAIL_URL, or EMAIL_HOST/PORT/HOST_USER/HOST_PASSWORD/USE_TLS/USE_SSL; with DEBUG and neither, .data/mail.
+globals().update(env_email(debug=DEBUG, offline_folder=str(BASE_DIR / ".data" / "mail")))
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ARTops <artops@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the links in mail point: the address people open ARTops at (mail is sent by a worker, not a request).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Days an invitation link works; a "forgot your password" link works PASSWORD_RESET_HOURS hours.
+INVITATION_TIMEOUT_DAYS = env_int("INVITATION_TIMEOUT_DAYS", 7)
+PASSWORD_RESET_TIMEOUT = 3600 * env_int("PASSWORD_RESET_HOURS", 24)
 
 # --- security headers and cookies (production defaults) -----------------------------------
 

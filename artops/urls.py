@@ -5,6 +5,8 @@ from django.urls import include, path
 from artops import health, views
 from artops.calendar import feed_links
 from artops.forms import LoginForm
+from artops.onboarding import views as onboarding
+from artops.onboarding.forms import PasswordResetForm
 
 art_patterns = [
     path("", views.art_home, name="art_home"),
@@ -17,6 +19,9 @@ art_patterns = [
     path("teams/<int:team_id>/edit/", views.team_edit, name="team_edit"),
     path("members/", views.member_list, name="member_list"),
     path("members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path("invitations/", onboarding.invitation_list, name="invitation_list"),
+    path("invitations/roster/", onboarding.roster_import, name="roster_import"),
+    path("invitations/<int:invitation_id>/resend/", onboarding.invitation_resend, name="invitation_resend"),
 ]
 
 account_patterns = [
@@ -28,7 +33,25 @@ account_patterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path(
+        "password/reset/",
+        auth_views.PasswordResetView.as_view(
+            form_class=PasswordResetForm,
+            email_template_name="registration/password_reset_email.txt",
+            subject_template_name="registration/password_reset_subject.txt",
+        ),
+        name="password_reset",
+    ),
+    path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("welcome/<uidb64>/<token>/", onboarding.invitation_accept, name="invitation_accept"),
     path("profile/", views.profile, name="profile"),
+    path("profile/notices/", onboarding.notices_update, name="notices_update"),
     path("profile/token/", views.token_create, name="token_create"),
     path("profile/token/revoke/", views.token_revoke, name="token_revoke"),
     path("profile/calendar-feeds/", feed_links.feed_link_create, name="feed_link_create"),
@@ -37,6 +60,7 @@ account_patterns = [
 
 urlpatterns = [
     path("", views.my_trains, name="home"),
+    path("trains/new/", onboarding.art_create, name="art_create"),
     path("arts/<slug:art_slug>/", include(art_patterns)),
     path("arts/<slug:art_slug>/planning/", include("planning.urls")),
     path("arts/<slug:art_slug>/risks/", include("risks.urls")),

@@ -25,7 +25,8 @@ from artops import extensions, services
 from artops.calendar.feed_links import feed_links_context
 from artops.forms import ARTSettingsForm, MembershipForm, PIForm, ProfileForm, TeamForm, add_service_errors
 from artops.models import ART, Iteration, Membership, ProgramIncrement, Role, Team
-from artops.permissions import art_capability_required, has_capability, require
+from artops.onboarding.views import profile_context
+from artops.permissions import art_capability_required, can_create_trains, has_capability, require
 
 UNPROCESSABLE = 422
 
@@ -52,10 +53,11 @@ def my_trains(request: HttpRequest) -> HttpResponse:
     for art in arts:
         today = art.today()
         trains.append({"art": art, "pi": current_pi(list(art.pis.all()), today)})
-    if len(trains) == 1:
-        # One train is the usual case: go straight to it.
+    can_create = can_create_trains(request.user)
+    if len(trains) == 1 and not can_create:
+        # One train is the usual case: go straight to it (those who create trains stay, to find the button).
         return redirect(trains[0]["art"])
-    return render(request, "artops/my_trains.html", {"trains": trains})
+    return render(request, "artops/my_trains.html", {"trains": trains, "can_create_trains": can_create})
 
 
 # --- the ART home -------------------------------------------------------------------------
@@ -296,6 +298,7 @@ def _member_context(request: HttpRequest, form: MembershipForm) -> dict:
         "memberships": memberships,
         "form": form,
         "can_manage": has_capability(request.user, "art.manage", art=art),
+        "can_invite": has_capability(request.user, "art.invite", art=art),
     }
 
 
@@ -389,7 +392,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             return redirect("profile")
     token = Token.objects.filter(user=request.user).first()
     status = UNPROCESSABLE if form.errors else 200
-    context = {"form": form, "token": token, **feed_links_context(request)}
+    context = {"form": form, "token": token, **feed_links_context(request), **profile_context(request)}
     return render(request, "artops/profile.html", context, status=status)
 
 
@@ -400,7 +403,13 @@ def token_create(request: HttpRequest) -> HttpResponse:
     token = services.create_api_token(request.user)
     messages.success(request, "New API token created. Copy it now: it will not be shown again.")
     form = ProfileForm(initial={"display_name": request.user.display_name})
-    context = {"form": form, "token": token, "new_token": token.key, **feed_links_context(request)}
+    context = {
+        "form": form,
+        "token": token,
+        "new_token": token.key,
+        **feed_links_context(request),
+        **profile_context(request),
+    }
     return render(request, "artops/profile.html", context)
 
 

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from artops.models import ART, Iteration, ProgramIncrement, Team, User
+from artops.notices import notify_owner
 from artops.permissions import CAPABILITY_MESSAGES, has_capability, require
 from artops.services import StaleVersion, lock_version, require_member, save_validated
 from planning.models import BoardClock, Feature, FeaturePlacement
@@ -104,6 +105,11 @@ def _risk_label(risk: Risk) -> str:
     return f"the risk “{risk.title}”"
 
 
+def _tell_risk_owner(risk: Risk, by: User) -> None:
+    """Email the risk's (new) owner, once the change commits (``artops.notices``)."""
+    notify_owner(person=risk.owner, by=by, art=risk.art, what=_risk_label(risk), path=risk.get_absolute_url())
+
+
 @transaction.atomic
 def raise_risk(
     art: ART,
@@ -141,6 +147,7 @@ def raise_risk(
         at=timezone.now(),
         by=by,
     )
+    _tell_risk_owner(risk, by)
     return Risk.objects.with_related().get(pk=risk.pk)
 
 
@@ -163,6 +170,8 @@ def update_risk(risk: Risk, *, by: User, expected_version: int, **changes) -> Ri
     current.version += 1
     _save(current)
     RiskChange.objects.create(risk=current, kind=RiskChange.Kind.EDITED, changes=diff, at=timezone.now(), by=by)
+    if "owner" in diff:
+        _tell_risk_owner(current, by)
     return Risk.objects.with_related().get(pk=current.pk)
 
 
@@ -183,6 +192,8 @@ def roam_risk(risk: Risk, *, to: str, by: User, expected_version: int, note: str
     RiskChange.objects.create(
         risk=current, kind=RiskChange.Kind.MOVED, changes=diff, note=note.strip(), at=timezone.now(), by=by
     )
+    if "owner" in diff:
+        _tell_risk_owner(current, by)
     return Risk.objects.with_related().get(pk=current.pk)
 
 
@@ -212,6 +223,12 @@ def require_update_dependency(user: User, dependency: Dependency) -> None:
 
 def _dependency_label(dependency: Dependency) -> str:
     return f"the dependency of {dependency.needing_team.name} on {dependency.provider_name}"
+
+
+def _tell_dependency_owner(dependency: Dependency, by: User) -> None:
+    """Email the dependency's (new) owner, once the change commits (``artops.notices``)."""
+    what = _dependency_label(dependency)
+    notify_owner(person=dependency.owner, by=by, art=dependency.art, what=what, path=dependency.get_absolute_url())
 
 
 @transaction.atomic
@@ -258,6 +275,7 @@ def raise_dependency(
         by=by,
     )
     BoardClock.tick(pi.pk)
+    _tell_dependency_owner(dependency, by)
     return Dependency.objects.with_related().get(pk=dependency.pk)
 
 
@@ -283,6 +301,8 @@ def update_dependency(dependency: Dependency, *, by: User, expected_version: int
         dependency=current, kind=DependencyChange.Kind.EDITED, changes=diff, at=timezone.now(), by=by
     )
     BoardClock.tick(current.pi_id)
+    if "owner" in diff:
+        _tell_dependency_owner(current, by)
     return Dependency.objects.with_related().get(pk=current.pk)
 
 

@@ -17,3 +17,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = BASE_DIR / ".data" / "test-static"  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# Mail and other tasks enqueued by a request run in this process (to the test mail outbox); the tests
+# marked ``celery`` start a real worker and turn this off (``tests.workers``).
+# A worker or server process started by a test sets TEST_TASKS_EAGER=false: its tasks go through Redis.
+CELERY_TASK_ALWAYS_EAGER = os.environ.get("TEST_TASKS_EAGER", "true") == "true"
+CELERY_TASK_EAGER_PROPAGATES = True

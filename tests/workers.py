@@ -28,26 +28,29 @@ def database_url_of(settings_dict: dict) -> str:
 
 
 @contextmanager
-def celery_worker_process(redis_url: str, log_path: Path) -> Iterator[Path]:
+def celery_worker_process(redis_url: str, log_path: Path, extra_env: dict | None = None) -> Iterator[Path]:
     """A Celery worker process on the test database, listening on a queue of its own.
 
     A queue of its own: another test run sharing the Redis must not take this run's task.
     Its output goes to ``log_path`` (shown when a task gets no answer), never to pytest's stdout.
     """
     queue = f"artops-test-{uuid.uuid4().hex[:12]}"
-    with worker_process(redis_url, log_path, queue=queue), sending_to(queue):
+    with worker_process(redis_url, log_path, queue=queue, env=extra_env), sending_to(queue):
         yield log_path
 
 
 @contextmanager
 def sending_to(queue: str) -> Iterator[None]:
-    """``.delay()`` sends to ``queue`` while inside."""
-    default_queue = celery_app.conf.task_default_queue
-    celery_app.conf.task_default_queue = queue
+    """``.delay()`` (and the outbox's relay) send to ``queue`` through the broker while inside.
+
+    Outside, tests.settings runs tasks in the test process (``CELERY_TASK_ALWAYS_EAGER``).
+    """
+    default_queue, eager = celery_app.conf.task_default_queue, celery_app.conf.task_always_eager
+    celery_app.conf.task_default_queue, celery_app.conf.task_always_eager = queue, False
     try:
         yield
     finally:
-        celery_app.conf.task_default_queue = default_queue
+        celery_app.conf.task_default_queue, celery_app.conf.task_always_eager = default_queue, eager
 
 
 @contextmanager
@@ -57,10 +60,11 @@ def worker_process(
     """A Celery worker process on the test database and ``queue``; a fault test may kill it."""
     env = {
         **os.environ,
-        **(env or {}),
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": database_url_of(connection.settings_dict),
         "REDIS_URL": redis_url,
+        "TEST_TASKS_EAGER": "false",  # a task this worker starts goes through the broker too
+        **(env or {}),
     }
     command = [
         sys.executable, "-m", "celery", "-A", "artops", "worker",

@@ -174,7 +174,7 @@ SETTING_READ = re.compile(
 
 def variables_read() -> list[str]:
     names: set[str] = set()
-    for source in ("artops/settings.py", "artops/embedded.py"):
+    for source in ("artops/settings.py", "artops/embedded.py", "artops/env.py"):
         for match in SETTING_READ.finditer((BASE_DIR / source).read_text()):
             names.add(match.group(1) or match.group(2))
     return sorted(names)

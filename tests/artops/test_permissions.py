@@ -42,6 +42,8 @@ EXPECTED_GRANTS: dict[str, dict[str, str]] = {
     "art.view": every_role(),
     # manage the ART: settings, teams, memberships, PIs, calendar
     "art.manage": {RTE: ART},
+    # invite people by email, see who has not accepted, send again: the RTE
+    "art.invite": {RTE: ART},
     # edit the ART backlog (features, WSJF), roadmap, milestones: RTE, PM; architects enablers only
     "planning.edit_backlog": {RTE: ART, PM: ART},
     "planning.edit_enablers": {RTE: ART, PM: ART, SA: ART},

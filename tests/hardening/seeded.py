@@ -57,9 +57,23 @@ def page_kwargs(art: ART, rte: User) -> dict[str, str]:
         "token": "no-such-feed-token",
         "event_id": CalendarEvent.objects.for_art(art).order_by("pk").first().pk,
         "token_id": create_feed_token(rte, art=art).pk,
+        "invitation_id": pending_invitation(art, rte).pk,
+        # An invitation's link (``accounts/welcome/<uidb64>/<token>/``): a person's id, base64-encoded.
+        "uidb64": "MQ",
         **sync_kwargs(art),
     }
     return {name: str(value) for name, value in values.items()}
+
+
+def pending_invitation(art: ART, rte: User):
+    """An invitation not yet accepted, of somebody the RTE put on the train."""
+    from django.utils import timezone
+
+    from artops.onboarding.models import Invitation
+
+    person = User.objects.create_user("invited@payments.example", None, display_name="Ivy Invited")
+    Membership.objects.create(user=person, art=art, role=Role.BUSINESS_OWNER)
+    return Invitation.objects.create(art=art, user=person, invited_by=rte, last_sent_at=timezone.now())
 
 
 def sync_kwargs(art: ART) -> dict:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("artops", "0005_bounded_text_and_dates"),
+        ("artops", "0006_onboarding_invitations_and_notices"),
     ]
 
     operations = [
