@@ -10,12 +10,12 @@ Neither needs a login, and neither says more than "ok" or "unavailable" about a 
 
 from __future__ import annotations
 
-import redis
-from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from artops import broker
 
 # Long enough for a busy server, short enough that the orchestrator's own timeout (5 s) is not hit.
 CHECK_TIMEOUT_SECONDS = 2
@@ -33,15 +33,7 @@ def database_ready() -> bool:
 
 
 def broker_ready() -> bool:
-    client = redis.Redis.from_url(
-        settings.REDIS_URL, socket_connect_timeout=CHECK_TIMEOUT_SECONDS, socket_timeout=CHECK_TIMEOUT_SECONDS
-    )
-    try:
-        return bool(client.ping())
-    except (redis.RedisError, OSError):
-        return False
-    finally:
-        client.close()
+    return broker.reachable(CHECK_TIMEOUT_SECONDS)
 
 
 @require_GET

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from artops import broker
 from artops.outbox.models import OutboxTask
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,8 @@ BATCH = 500
 def enqueue(task: str, *args) -> OutboxTask:
     """Record ``task(*args)`` in the current transaction; it is handed to Celery after the commit."""
     row = OutboxTask.objects.create(task=task, args=list(args))
-    transaction.on_commit(relay)
+    # robust: the change is committed whatever happens to the relay; a failed relay is logged, the row waits.
+    transaction.on_commit(relay, robust=True)
     return row
 
 
@@ -32,16 +34,25 @@ def relay(limit: int = BATCH) -> int:
     """
     from artops.celery import app
 
+    eager = app.conf.task_always_eager
+    if not eager and not broker.reachable():
+        # Asked first, without retries: a send to a Redis that is down waits seconds before failing.
+        waiting = OutboxTask.objects.filter(sent_at__isnull=True).count()
+        log.warning("outbox: the broker is unavailable; %d task(s) wait", waiting)
+        return 0
     sent = 0
     with transaction.atomic():
         rows = list(OutboxTask.objects.filter(sent_at__isnull=True).select_for_update(skip_locked=True)[:limit])
         for row in rows:
-            if app.conf.task_always_eager:  # the tests' default: the task runs here, as .delay() would
+            if eager:  # the tests' default: the task runs here, as .delay() would
+                if row.task not in app.tasks:
+                    app.loader.import_default_modules()  # the apps' tasks modules, as a worker loads them
                 app.tasks[row.task].apply(args=row.args, task_id=row.celery_id, throw=True)
                 sent += 1
                 continue
             try:
-                app.send_task(row.task, args=row.args, task_id=row.celery_id, retry=False)
+                # No result is awaited: ignore_result keeps the result store (Redis too) out of the send.
+                app.send_task(row.task, args=row.args, task_id=row.celery_id, retry=False, ignore_result=True)
             except (BrokerUnavailable, OSError) as error:
                 log.warning("outbox: the broker is unavailable (%s); %d task(s) wait", error, len(rows) - sent)
                 break

@@ -5,6 +5,7 @@ Never the suite's own PostgreSQL or Redis: the other worker's tests keep using t
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -69,7 +70,14 @@ class AppServer:
     log: Path
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-        request = urllib.request.Request(self.url + path, headers=headers or {})  # noqa: S310 - loopback
+        return self.send(urllib.request.Request(self.url + path, headers=headers or {}))  # noqa: S310 - loopback
+
+    def post_json(self, path: str, data: dict, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        body = json.dumps(data).encode()
+        headers = {**headers, "Content-Type": "application/json"}
+        return self.send(urllib.request.Request(self.url + path, data=body, headers=headers, method="POST"))  # noqa: S310
+
+    def send(self, request: urllib.request.Request) -> tuple[int, dict[str, str], bytes]:
         try:
             with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 - loopback
                 return response.status, dict(response.headers), response.read()
@@ -79,7 +87,10 @@ class AppServer:
 
 @contextmanager
 def app_server(database_url: str, log: Path, *, redis_url: str) -> Iterator[AppServer]:
-    """The app as deployed (gunicorn, DEBUG off) on ``database_url``, on a free loopback port."""
+    """The app as deployed (gunicorn, DEBUG off) on ``database_url``, on a free loopback port.
+
+    Its tasks go through the broker (``TEST_TASKS_EAGER=false``), as in production.
+    """
     port = free_port()
     env = {
         **os.environ,
@@ -87,6 +98,7 @@ def app_server(database_url: str, log: Path, *, redis_url: str) -> Iterator[AppS
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "DEBUG": "false",
+        "TEST_TASKS_EAGER": "false",
     }
     command = [
         sys.executable, "-m", "gunicorn", "artops.wsgi", "--bind", f"127.0.0.1:{port}",

@@ -7,20 +7,26 @@ never acknowledged (``acks_late``), so once the visibility timeout passes, Redis
 second worker.
 """
 
+import asyncio
 import signal
+import threading
 import uuid
 from datetime import date, timedelta
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import connection, transaction
 from django.forms.models import model_to_dict
 
+from artops.models import OutboxTask, Role
+from artops.onboarding.services import invite_person
 from metrics import services
 from metrics.models import TeamSnapshot, TrainSnapshot
 from metrics.tasks import recompute_metrics
 from tests.factories import ARTFactory, TeamFactory, make_pi
-from tests.faults.servers import wait_for
+from tests.faults.servers import free_port, wait_for
+from tests.mailserver import Inbox
 from tests.metrics.conftest import dependency, flowed, objective
 from tests.workers import sending_to, worker_process
 
@@ -95,3 +101,49 @@ def test_a_killed_worker_leaves_the_nightly_job_to_another_with_identical_rows(t
     assert outcome == {"computed": 1, "skipped": 0, "rows": 4}
     assert snapshot_rows() == uninterrupted
     assert "recompute_metrics" in (tmp_path / "second.log").read_text()
+
+
+class HeldInbox(Inbox):
+    """An SMTP server that keeps the sender waiting for its "250 accepted" until the test lets go."""
+
+    def __init__(self, port: int):
+        super().__init__(port=port)
+        self.let_go = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        answer = await super().handle_DATA(server, session, envelope)
+        while not self.let_go.is_set():
+            await asyncio.sleep(0.05)
+        return answer
+
+
+def test_a_worker_killed_while_sending_a_mail_never_makes_it_sent_twice(art, team, rte, tmp_path):
+    inbox = HeldInbox(port=free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    controller.start()
+    env = VISIBILITY_TIMEOUT | {"EMAIL_URL": f"smtp://127.0.0.1:{inbox.port}"}
+    queue = f"artops-fault-{uuid.uuid4().hex[:12]}"
+    try:
+        with sending_to(queue):
+            with worker_process(settings.REDIS_URL, tmp_path / "first.log", queue=queue, env=env) as first:
+                invite_person(
+                    art, by=rte, email="ada@payments.example", role=Role.TEAM_MEMBER, team=team, display_name="Ada"
+                )
+                # The server has the message; the worker waits for its answer. Then it dies.
+                assert len(inbox.wait_for(1, timeout=60)) == 1
+                first.send_signal(signal.SIGKILL)
+                first.wait(timeout=10)
+            inbox.let_go.set()
+            row = OutboxTask.objects.get(task="artops.tasks.send_email")
+            assert row.done_at is not None  # claimed before it was sent
+
+            with worker_process(settings.REDIS_URL, tmp_path / "second.log", queue=queue, env=env):
+                # The second worker takes the unacknowledged task once the visibility timeout passes...
+                wait_for(
+                    lambda: "succeeded" in (tmp_path / "second.log").read_text(), seconds=90, what="the redelivery"
+                )
+    finally:
+        controller.stop()
+    # ...finds it claimed, and sends nothing.
+    assert "succeeded" in (tmp_path / "second.log").read_text() and ": 0" in (tmp_path / "second.log").read_text()
+    assert [message["To"] for message in inbox.messages] == ["ada@payments.example"]
