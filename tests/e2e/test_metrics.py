@@ -42,7 +42,7 @@ def test_a_business_owner_sets_an_actual_value_in_place_and_sees_the_figures_fol
     owner = make_member(train, Role.BUSINESS_OWNER, display_name="Bo Owner", password=DEMO_PASSWORD)
     log_in(page, owner)
     navigation = page.get_by_role("navigation", name="Main")
-    navigation.get_by_text("Metrics").click()
+    navigation.get_by_text("Metrics", exact=True).click()
     navigation.get_by_role("link", name="Business value").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Business value")
 
@@ -92,7 +92,7 @@ def test_the_rte_reads_a_charts_data_and_downloads_its_csv(page, live_server, lo
 
     log_in(page, rte)
     navigation = page.get_by_role("navigation", name="Main")
-    navigation.get_by_text("Metrics").click()
+    navigation.get_by_text("Metrics", exact=True).click()
     navigation.get_by_role("link", name="Flow metrics").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Flow metrics")
     expect(page.locator("#tile-wip")).to_contain_text("3 of 2 (limit)")
