@@ -24,7 +24,7 @@ def test_navigation_marks_the_current_section(client, art, pi, team_member):
         current = html.split('aria-current="page">', 1)[1].split("<", 1)[0]
         assert current == label, url
         # Its group of the navigation says it holds the current page.
-        assert f"<summary>{group}<span class=\"visually-hidden\"> (current section)</span></summary>" in html, url
+        assert f'<summary>{group}<span class="visually-hidden"> (current section)</span></summary>' in html, url
 
 
 @time_machine.travel("2026-10-20 09:00Z", tick=False)
