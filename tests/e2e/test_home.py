@@ -92,7 +92,13 @@ def test_the_navigation_is_one_line_at_1280_and_a_menu_at_768(page, live_server,
     )
     assert box["height"] < 2 * row["height"] + 24
     expect(navigation.locator(".nav-menu > summary")).to_be_hidden()
-    # A group opens as a drop-down and leads to its page.
+    # A group opens as a drop-down, one at a time, closes on Escape, and leads to its page.
+    navigation.locator("summary", has_text="PI Planning").click()
+    expect(navigation.get_by_role("link", name="Backlog")).to_be_visible()
+    navigation.locator("summary", has_text="Execution").click()
+    expect(navigation.get_by_role("link", name="Backlog")).to_be_hidden()
+    page.keyboard.press("Escape")
+    expect(navigation.get_by_role("link", name="ART Sync")).to_be_hidden()
     navigation.locator("summary", has_text="Risks & dependencies").click()
     navigation.get_by_role("link", name="Dependencies", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Dependencies")
