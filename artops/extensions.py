@@ -10,6 +10,10 @@ The points in use:
 
 - ``ART_HOME_PANELS``: ``provider(*, art, pi, user, today) -> Panel | None``; panels on the
   train's home, ordered by ``Panel.order``.
+- ``ART_HOME_FIGURES``: ``provider(*, art, pi, next_pi, user, today) -> Iterable[Figure]``; the
+  cockpit of the train's home: one number each (red dependencies, an open vote, readiness…),
+  leading to the page that shows what it counts, ordered by ``Figure.order``. A provider answers
+  in a constant number of queries (an aggregate), whatever the size of the train.
 - ``SYNC_METRICS_SNAPSHOT``: ``provider(*, art, pi, today) -> Panel | None``; the first section
   of an ART Sync.
 - ``BACKLOG_FEATURES``: ``provider(queryset) -> queryset``; annotations the ART backlog's
@@ -30,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ART_HOME_PANELS = "art_home.panels"
+ART_HOME_FIGURES = "art_home.figures"
 SYNC_METRICS_SNAPSHOT = "sync.metrics_snapshot"
 CALENDAR_EVENT_LINKS = "calendar.event_links"
 BACKLOG_FEATURES = "planning.backlog_features"
@@ -46,6 +51,21 @@ class Panel:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class Figure:
+    """One number of the train's cockpit: ``value`` (shown big), what it counts (``label``), a short
+    ``note`` under it, and the page behind it (``url``). ``tone`` is "alert" (act now), "warn" or
+    "" (nothing to act on), told by a word as well as a colour on the page."""
+
+    key: str
+    label: str
+    value: int | str
+    url: str
+    note: str = ""
+    tone: str = ""
+    order: int = 100
+
+
 def register(point: str, provider: Callable[..., Any]) -> None:
     """Add ``provider`` to ``point``; registering the same provider twice keeps one."""
     providers = _providers.setdefault(point, [])
@@ -57,6 +77,12 @@ def panels(point: str, **context) -> list[Panel]:
     """The panels the providers of ``point`` give for ``context``, in their order."""
     found = [panel for provider in _providers.get(point, []) if (panel := provider(**context)) is not None]
     return sorted(found, key=lambda panel: panel.order)
+
+
+def figures(point: str, **context) -> list[Figure]:
+    """The figures every provider of ``point`` gives for ``context``, in their order."""
+    found = [figure for provider in _providers.get(point, []) for figure in provider(**context)]
+    return sorted(found, key=lambda figure: figure.order)
 
 
 def links(point: str, **context) -> dict[int, str]:

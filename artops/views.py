@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from rest_framework.authtoken.models import Token
@@ -114,9 +115,65 @@ def upcoming_pis(pis: list[ProgramIncrement], after: ProgramIncrement | None, co
     return [pi for pi in pis if pi.start_date > after.start_date][:count]
 
 
+@dataclass(frozen=True)
+class Countdown:
+    """Days left in a timebox, today counted: a cockpit figure of the train's home."""
+
+    name: str
+    days: int
+    ends: date
+    starts_in: int = 0  # days until it starts, when it has not yet
+
+
+def countdown(name: str, start: date, end: date, today: date) -> Countdown:
+    if today < start:
+        return Countdown(name, (end - start).days + 1, end, starts_in=(start - today).days)
+    return Countdown(name, max(0, (end - today).days + 1), end)
+
+
+def cockpit(art: ART, current: ProgramIncrement | None, iterations: list[Iteration], today: date) -> list:
+    """The train's own figures: days left in the PI and in its running iteration (no query)."""
+    if current is None:
+        return []
+    found = []
+    pi_left = countdown(current.name, current.start_date, current.end_date, today)
+    found.append(
+        extensions.Figure(
+            key="pi-days",
+            label=f"Days left in {current.name}" if not pi_left.starts_in else f"Days to {current.name}",
+            value=pi_left.days if not pi_left.starts_in else pi_left.starts_in,
+            note=f"ends {pi_left.ends:%a %-d %b}"
+            if not pi_left.starts_in
+            else f"starts {current.start_date:%a %-d %b}",
+            url=reverse("pi_plan", kwargs={"art_slug": art.slug, "pi_id": current.pk}),
+            order=1,
+        )
+    )
+    running = next((iteration for iteration in iterations if iteration.contains(today)), None)
+    if running is not None:
+        left = countdown(running.name, running.start_date, running.end_date, today)
+        found.append(
+            extensions.Figure(
+                key="iteration-days",
+                label=f"Days left in {running.name}",
+                value=left.days,
+                note=f"ends {left.ends:%a %-d %b}",
+                url=reverse("art_calendar", kwargs={"art_slug": art.slug}),
+                order=2,
+            )
+        )
+    return found
+
+
 @art_capability_required("art.view")
 @require_GET
 def art_home(request: HttpRequest) -> HttpResponse:
+    """The train's cockpit: how the PI is going, in numbers that each lead to their page.
+
+    The train's own figures (days left) come from what the page reads anyway; the higher apps
+    add theirs (readiness, the vote, dependencies, risks, predictability) through
+    ``ART_HOME_FIGURES`` and their panels through ``ART_HOME_PANELS``. People are on the People page.
+    """
     art: ART = request.art
     today = art.today()
     pis = list(ProgramIncrement.objects.for_art(art).chronological())
@@ -126,20 +183,12 @@ def art_home(request: HttpRequest) -> HttpResponse:
     iterations: dict[int, list[Iteration]] = defaultdict(list)
     for iteration in Iteration.objects.filter(pi__in=shown).order_by("number"):
         iterations[iteration.pi_id].append(iteration)
-    teams = list(Team.objects.for_art(art))
-    memberships = list(Membership.objects.for_art(art).with_related().order_by("user__display_name"))
-
-    coaches: dict[int, dict[str, list]] = defaultdict(lambda: {"sm": [], "po": [], "size": 0})
-    by_role: dict[str, list[Membership]] = {role.value: [] for role in Role}
-    for membership in memberships:
-        by_role[membership.role].append(membership)
-        if membership.team_id:
-            if membership.role == Role.SCRUM_MASTER:
-                coaches[membership.team_id]["sm"].append(membership.user)
-            elif membership.role == Role.PRODUCT_OWNER:
-                coaches[membership.team_id]["po"].append(membership.user)
-            else:
-                coaches[membership.team_id]["size"] += 1
+    next_pi = shown[1] if len(shown) > 1 else None
+    context = {"art": art, "pi": current, "next_pi": next_pi, "user": request.user, "today": today}
+    figures = [
+        *cockpit(art, current, iterations[current.pk] if current else [], today),
+        *extensions.figures(extensions.ART_HOME_FIGURES, **context),
+    ]
     return render(
         request,
         "artops/art_home.html",
@@ -152,13 +201,10 @@ def art_home(request: HttpRequest) -> HttpResponse:
                 {"pi": pi, "is_current": index == 0, **timeline(pi, iterations[pi.pk], today)}
                 for index, pi in enumerate(shown)
             ],
-            "teams": [{"team": team, **coaches[team.pk]} for team in teams],
-            "roles": [(role, by_role[role.value]) for role in Role if by_role[role.value]],
+            "figures": sorted(figures, key=lambda figure: figure.order),
             "can_manage": has_capability(request.user, "art.manage", art=art),
             # What the higher apps show on the train's home (artops.extensions).
-            "panels": extensions.panels(
-                extensions.ART_HOME_PANELS, art=art, pi=current, user=request.user, today=today
-            ),
+            "panels": extensions.panels(extensions.ART_HOME_PANELS, **context),
         },
     )
 
@@ -290,12 +336,46 @@ def team_edit(request: HttpRequest, team_id: int) -> HttpResponse:
 # --- members ------------------------------------------------------------------------------
 
 
+# The order of the roles within a group of the People page.
+ROLE_ORDER = {role.value: index for index, role in enumerate(Role)}
+
+
+@dataclass(frozen=True)
+class PeopleGroup:
+    """A table of the People page: the train's own roles, or one team with its coaches first."""
+
+    key: str
+    name: str
+    memberships: list[Membership]
+    team: Team | None = None
+
+
+def people_groups(memberships: list[Membership]) -> list[PeopleGroup]:
+    """The train's roles (RTE, Product Management…) first, then each team by name, roles in order."""
+    by_team: dict[int | None, list[Membership]] = defaultdict(list)
+    teams: dict[int, Team] = {}
+    for membership in memberships:
+        by_team[membership.team_id].append(membership)
+        if membership.team_id:
+            teams[membership.team_id] = membership.team
+    groups = []
+    if by_team[None]:
+        groups.append(PeopleGroup("train", "Train roles", by_team[None]))
+    for team in sorted(teams.values(), key=lambda team: team.name.casefold()):
+        groups.append(PeopleGroup(f"team-{team.pk}", team.name, by_team[team.pk], team))
+    for group in groups:
+        group.memberships.sort(key=lambda m: (ROLE_ORDER[m.role], m.user.display_name.casefold()))
+    return groups
+
+
 def _member_context(request: HttpRequest, form: MembershipForm) -> dict:
     art: ART = request.art
-    memberships = Membership.objects.for_art(art).with_related().order_by("user__display_name", "role", "team__name")
+    memberships = list(Membership.objects.for_art(art).with_related().order_by("user__display_name", "role"))
     return {
         "art": art,
         "memberships": memberships,
+        "groups": people_groups(memberships),
+        "people": len({membership.user_id for membership in memberships}),
         "form": form,
         "can_manage": has_capability(request.user, "art.manage", art=art),
         "can_invite": has_capability(request.user, "art.invite", art=art),

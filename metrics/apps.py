@@ -16,5 +16,5 @@ class MetricsConfig(AppConfig):
         from metrics.views import panels
 
         extensions.register(extensions.SYNC_METRICS_SNAPSHOT, panels.sync_snapshot)
-        extensions.register(extensions.ART_HOME_PANELS, panels.home_panel)
+        extensions.register(extensions.ART_HOME_FIGURES, panels.home_figures)
         extensions.register(extensions.BACKLOG_FEATURES, marks.mark_improvements)

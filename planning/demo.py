@@ -39,12 +39,12 @@ BACKLOG = [
     ("Instant payouts to debit cards", B, 13, 8, 5, 8, "current", "implementing"),
     ("PSD3 strong customer authentication", B, 20, 20, 8, 13, "current", "implementing"),
     ("Ledger event sourcing", E, 5, 3, 13, 8, "current", "implementing"),
-    ("Wallet top-up with Apple Pay", B, 8, 5, 2, 5, "current", "implementing"),
+    ("Wallet top-up with Apple Pay", B, 8, 5, 2, 5, "current", "validating"),
     ("Fraud model retraining pipeline", E, 3, 5, 8, 3, "current", "implementing"),
     ("Chargeback self-service for merchants", B, 8, 3, 3, 5, "current", "backlog"),
     ("Multi-currency settlement reports", B, 5, 3, 2, 8, "current", "backlog"),
     ("Card tokenisation service v2", E, 5, 8, 13, 13, "current", "implementing"),
-    ("Payout status webhooks", B, 8, 5, 3, 3, "current", "validating"),
+    ("Payout status webhooks", B, 8, 5, 3, 3, "current", "done"),
     ("Observability for payment flows", E, 3, 3, 13, 5, "current", "implementing"),
     ("Refunds in the mobile app", B, 13, 5, 2, 5, "current", "backlog"),
     ("Sanctions screening at onboarding", B, 8, 13, 13, 8, "current", "implementing"),
@@ -159,6 +159,18 @@ PLACEMENTS = {
 PEOPLE = {"Ledger": 5, "Checkout": 5, "Fraud Shield": 4, "Payouts": 4, "Wallet": 5, "Platform": Decimal("5.5")}
 VACATION = {("Checkout", 3): 12, ("Ledger", 2): 3, ("Wallet", 4): 5}
 
+# Each team's own work outside the features: (title, points, iteration number).
+TEAM_WORK = {
+    "Ledger": [("Rotate the ledger's database credentials", 2, 1), ("Archive last year's journal partitions", 3, 1)],
+    "Checkout": [("Fix rounding of the basket total in yen", 2, 1), ("Update the card form to the new design", 3, 1)],
+    "Fraud Shield": [("Tune the velocity rules for gift cards", 3, 1)],
+    "Payouts": [("Retry failed payout notifications", 2, 1)],
+    "Wallet": [("Show pending top-ups in the history", 3, 1), ("Upgrade the iOS SDK", 2, 1)],
+    "Platform": [("Renew the TLS certificates", 1, 1), ("Alert on queue depth", 2, 1)],
+}
+# Stories of the first iteration still open after it: (team, index in TEAM_WORK).
+CARRIED_OVER = {("Checkout", 1), ("Wallet", 1)}
+
 # The stories behind each placement: (points, iterations before the placement's iteration).
 STORY_SHAPES = [("Design and spike", 3, 1), ("Build the core", 8, 0), ("Integrate and test", 5, 0)]
 
@@ -182,18 +194,29 @@ def _seed_team_plans(art: ART, pi: ProgramIncrement, teams: dict[str, Team], tod
         for team_name, number in placements:
             team = teams[team_name]
             services.place_feature(feature, team=team, iteration=iterations[number], by=by)
-            for what, points, earlier in STORY_SHAPES:
+            for step, (what, points, earlier) in enumerate(STORY_SHAPES):
                 iteration = iterations[max(1, number - earlier)]
                 services.create_story(
                     team,
                     pi,
                     by=by,
-                    title=f"{what}: {feature.title.lower()}",
+                    title=f"{what}: {in_sentence(feature.title)}",
                     points=points,
                     iteration=iteration,
                     feature=feature,
-                    state=_story_state(iteration, today),
+                    state=_story_state(iteration, today, step=step),
                 )
+    # Every team's own work of the first iteration: done once it is over, but for one story each
+    # of Checkout and Wallet, still open (carried over).
+    for team_name, stories in TEAM_WORK.items():
+        for index, (title, points, number) in enumerate(stories):
+            iteration = iterations[number]
+            state = _story_state(iteration, today, step=index)
+            if (team_name, index) in CARRIED_OVER and state == Story.State.DONE:
+                state = Story.State.IN_PROGRESS
+            services.create_story(
+                teams[team_name], pi, by=by, title=title, points=points, iteration=iteration, state=state
+            )
     # Fraud Shield found more work on the retraining pipeline than its placement allows for.
     late = iterations[3]
     services.create_story(
@@ -251,12 +274,23 @@ def _seed_milestones(pi: ProgramIncrement) -> None:
             services.create_milestone(pi, by=product_manager, name=name, date=day, description=description)
 
 
-def _story_state(iteration: Iteration, today: date) -> str:
+def _story_state(iteration: Iteration, today: date, *, step: int = 1) -> str:
+    """Done in a past iteration; in the running one, the first step done, the next in progress,
+    the rest to do, as a team works through an iteration; to do in a later one."""
     if iteration.end_date < today:
         return Story.State.DONE
     if iteration.contains(today):
-        return Story.State.IN_PROGRESS
+        return (Story.State.DONE, Story.State.IN_PROGRESS)[step] if step < 2 else Story.State.TODO
     return Story.State.TODO
+
+
+def in_sentence(title: str) -> str:
+    """``title`` after a colon in sentence case: its first word lower-cased unless it is a name
+    or an acronym ("PSD3 strong customer authentication" stays, "Instant payouts" → "instant payouts")."""
+    first, _, rest = title.partition(" ")
+    if first[1:].lower() != first[1:] or any(ch.isdigit() for ch in first):
+        return title
+    return f"{first.lower()} {rest}".rstrip()
 
 
 # {team: [(statement, committed, planned BV, actual BV, feature titles)]}; actual is None while the PI runs.

@@ -3,8 +3,8 @@
 - ``SYNC_METRICS_SNAPSHOT``: the first ten minutes of an ART Sync (DESIGN.md): predictability so
   far (k of n assessed), throughput of the last iteration, WIP against its limit, dependency age
   (median, over 14 and over 30 days). Five queries, whatever the size of the train.
-- ``ART_HOME_PANELS``: predictability so far and WIP on the train's home, with links to the
-  Business Owner and flow dashboards. Two queries.
+- ``ART_HOME_FIGURES``: predictability so far and WIP on the cockpit of the train's home,
+  leading to the Business Owner and flow dashboards. Two queries.
 
 Every number is computed live by the metric services, as the dashboards compute them.
 """
@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from artops.extensions import Panel
+from django.urls import reverse
+
+from artops.extensions import Figure, Panel
 from artops.models import ART, ProgramIncrement
 from metrics import flow
 from metrics.dependencies import dependency_age
@@ -21,7 +23,6 @@ from metrics.predictability import Figures, pi_predictability
 from metrics.views.common import Reading
 
 SYNC_TEMPLATE = "metrics/_sync_snapshot.html"
-HOME_TEMPLATE = "metrics/_home_panel.html"
 
 
 def _reading(pi: ProgramIncrement | None) -> Reading:
@@ -56,10 +57,32 @@ def sync_snapshot(*, art: ART, pi: ProgramIncrement | None, today: date, **_) ->
     )
 
 
-def home_panel(*, art: ART, pi: ProgramIncrement | None, today: date, **_) -> Panel:
-    """Predictability so far and WIP on the train's home."""
-    return Panel(
-        template=HOME_TEMPLATE,
-        context={"art": art, "pi": pi, "predictability": _reading(pi), "load": flow.flow_load(art)},
-        order=50,
-    )
+def home_figures(*, art: ART, pi: ProgramIncrement | None, today: date, **_) -> list[Figure]:
+    """Predictability so far and WIP on the cockpit of the train's home."""
+    reading = _reading(pi)
+    load = flow.flow_load(art)
+    if reading.value is None:
+        value, note = "—", reading.hint if pi is not None else "no PI"
+    else:
+        value = f"{reading.value}%"
+        note = reading.band_text if reading.final else f"{reading.assessed_text} · {reading.band_text}"
+    return [
+        Figure(
+            key="predictability",
+            label=f"Predictability {reading.label}" + (f", {pi.name}" if pi is not None else ""),
+            value=value,
+            note=note,
+            url=reverse("business_owner_dashboard", kwargs={"art_slug": art.slug}),
+            tone="warn" if reading.band == "below" else "",
+            order=50,
+        ),
+        Figure(
+            key="wip",
+            label="Features in progress",
+            value=load.wip,
+            note=f"over the limit of {load.limit}" if load.over_limit else f"limit {load.limit}",
+            url=reverse("flow_dashboard", kwargs={"art_slug": art.slug}),
+            tone="warn" if load.over_limit else "",
+            order=55,
+        ),
+    ]

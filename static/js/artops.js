@@ -34,4 +34,32 @@
     var question = event.target.getAttribute("data-confirm");
     if (question && !window.confirm(question)) event.preventDefault();
   }, true);
+
+  // The main navigation's groups (templates/_nav_sections.html) are <details>: they work without
+  // this. It keeps one group open at a time, and closes them on a click elsewhere or on Escape.
+  function navGroups() {
+    return document.querySelectorAll(".topnav details[open]");
+  }
+
+  document.addEventListener("toggle", function (event) {
+    var opened = event.target;
+    if (!opened.matches || !opened.matches(".topnav .nav-group") || !opened.open) return;
+    navGroups().forEach(function (other) {
+      if (other !== opened && other.matches(".nav-group") && !other.contains(opened)) other.open = false;
+    });
+  }, true);
+
+  document.addEventListener("click", function (event) {
+    navGroups().forEach(function (open) {
+      if (!open.contains(event.target)) open.open = false;
+    });
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var inside = event.target.closest && event.target.closest(".topnav details[open]");
+    if (!inside) return;
+    inside.open = false;
+    inside.querySelector("summary").focus();
+  });
 })();

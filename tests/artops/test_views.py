@@ -10,7 +10,7 @@ from artops.models import Iteration, Membership, ProgramIncrement, Role, Team
 from tests import helpers
 from tests.conftest import PERSONAS, make_member
 from tests.factories import ARTFactory, TeamFactory, UserFactory, make_pi
-from tests.helpers import HTMX
+from tests.helpers import HTMX, url
 
 MEMBERS = [p for p in PERSONAS if p not in ("outsider", "anonymous")]
 NOT_RTE = [p for p in MEMBERS if p != "rte"]
@@ -148,8 +148,7 @@ def test_manage_permission_matrix(client, art, pi, team, everyone, persona, acti
 
 
 @time_machine.travel("2026-10-21 10:00Z", tick=False)
-def test_art_home_shows_teams_roles_and_today_on_the_timeline(client, art, team, other_team, rte, scrum_master, pi):
-    make_member(art, Role.PRODUCT_OWNER, other_team, display_name="Olga Owner")
+def test_art_home_is_a_cockpit_of_the_pi_with_today_on_the_timeline(client, art, team, rte, scrum_master, pi):
     client.force_login(rte)
 
     response = client.get(reverse("art_home", kwargs={"art_slug": art.slug}))
@@ -163,10 +162,50 @@ def test_art_home_shows_teams_roles_and_today_on_the_timeline(client, art, team,
     assert [slot.iteration.name for slot in current["slots"]][-1] == "IP"
     assert current["today_at"] is not None
     assert 'aria-current="date" data-iteration="Iteration 2"' in html
-    rows = {row["team"].name: row for row in response.context["teams"]}
-    assert [user.display_name for user in rows["Falcons"]["sm"]] == ["Sam Master"]
-    assert [user.display_name for user in rows["Otters"]["po"]] == ["Olga Owner"]
+    figures = {figure.key: figure for figure in response.context["figures"]}
+    # Today counted: 21 Oct to 13 Dec, the PI's last day, and to 1 Nov, the iteration's.
+    assert (figures["pi-days"].label, figures["pi-days"].value) == ("Days left in PI 2026.4", 54)
+    assert figures["pi-days"].url == reverse("pi_plan", kwargs={"art_slug": art.slug, "pi_id": pi.pk})
+    assert (figures["iteration-days"].label, figures["iteration-days"].value) == ("Days left in Iteration 2", 12)
+    # The higher apps' figures, each leading to its page (artops.extensions.ART_HOME_FIGURES).
+    assert {"readiness", "red-dependencies", "aging-dependencies", "unroamed-risks", "quiet-risks"} <= set(figures)
+    assert {"predictability", "wip"} <= set(figures)
+    assert "vote" not in figures  # no round open
+    for figure in figures.values():
+        assert f'href="{figure.url}"'.replace("&", "&amp;") in html
+    # People are on the People page, not here.
+    assert "Sam Master" not in html
+    assert f'href="{reverse("member_list", kwargs={"art_slug": art.slug})}"' in html
     assert "New PI" in html  # the RTE may manage
+
+
+@time_machine.travel("2026-09-21 10:00Z", tick=False)
+def test_before_the_pi_the_home_counts_the_days_to_it(client, art, rte, pi):
+    client.force_login(rte)
+    figures = {figure.key: figure for figure in client.get(url("art_home", art)).context["figures"]}
+    assert (figures["pi-days"].label, figures["pi-days"].value) == ("Days to PI 2026.4", 14)
+    assert "iteration-days" not in figures
+
+
+def test_people_page_groups_people_by_team_with_roles(client, art, team, other_team, rte, scrum_master):
+    make_member(art, Role.PRODUCT_OWNER, other_team, display_name="Olga Owner")
+    make_member(art, Role.TEAM_MEMBER, team, display_name="Abe Able")
+    make_member(art, Role.BUSINESS_OWNER, display_name="Bea Business")
+    client.force_login(rte)
+
+    response = client.get(url("member_list", art))
+
+    groups = [
+        (group.name, [(m.user.display_name, m.get_role_display()) for m in group.memberships])
+        for group in response.context["groups"]
+    ]
+    assert groups == [
+        ("Train roles", [("Riley RTE", "Release Train Engineer"), ("Bea Business", "Business Owner")]),
+        ("Falcons", [("Sam Master", "Scrum Master / Team Coach"), ("Abe Able", "Team member")]),
+        ("Otters", [("Olga Owner", "Product Owner")]),
+    ]
+    html = response.content.decode()
+    assert html.index("Train roles") < html.index("Falcons") < html.index("Otters")
 
 
 @time_machine.travel("2026-10-21 10:00Z", tick=False)
@@ -221,10 +260,10 @@ def test_art_home_query_count_does_not_grow_with_the_train(client, art, rte, pi)
     small = page_queries(client, url)
     grow_train(art, teams=8, people_per_team=6, pis=6)
     large = page_queries(client, url)
-    # session, user, train, own memberships, PIs, iterations, teams, memberships, and the panels of the
-    # apps above (artops.extensions.ART_HOME_PANELS): the sync app asks once when it has nothing to show,
-    # the metrics app reads predictability so far and WIP in two
-    assert small == large == 11
+    # session, user, train, own memberships, PIs, iterations, and what the apps above add
+    # (artops.extensions): the open vote and the readiness (planning), dependencies and risks (one
+    # aggregate each), predictability so far and WIP (metrics), the sync panel (one when it has nothing)
+    assert small == large == 13
 
 
 @pytest.mark.parametrize(("page", "expected"), [("team_list", 5), ("member_list", 6)])

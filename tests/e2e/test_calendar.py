@@ -35,6 +35,7 @@ def train():
 def test_rte_publishes_moves_an_art_sync_and_the_feed_follows(page, live_server, log_in, train):
     art, pi = train["art"], train["pi"]
     log_in(page, train["rte"])
+    page.get_by_role("navigation", name="Main").get_by_text("Execution").click()
     page.get_by_role("link", name="Calendar", exact=True).click()
     expect(page.get_by_role("heading", name="Calendar Payments ART")).to_be_visible()
 

@@ -83,8 +83,9 @@ def test_team_member_reads_the_train_but_cannot_manage_it(page, live_server, log
     log_in(page, User.objects.get(email="dev@payments.example"))
     expect(page.get_by_role("heading", name="Payments ART", level=1)).to_be_visible()
     expect(page.get_by_role("link", name="New PI")).to_have_count(0)
-    teams = page.get_by_role("region", name="Teams")
-    expect(teams.get_by_role("row", name="Ledger")).to_contain_text("Sana Malik")
+    # The People page, one click away, lists each team's people with their roles.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
+    expect(page.get_by_role("table", name="Ledger").get_by_role("row", name="Sana Malik")).to_be_visible()
 
     response = page.goto(f"{live_server.url}/arts/{art.slug}/pis/new/")
     assert response.status == 403

@@ -41,7 +41,9 @@ def test_a_business_owner_sets_an_actual_value_in_place_and_sees_the_figures_fol
 ):
     owner = make_member(train, Role.BUSINESS_OWNER, display_name="Bo Owner", password=DEMO_PASSWORD)
     log_in(page, owner)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Metrics").click()
+    navigation = page.get_by_role("navigation", name="Main")
+    navigation.get_by_text("Metrics", exact=True).click()
+    navigation.get_by_role("link", name="Business value").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Business value")
 
     falcons = page.locator(f"#bo-team-{train.falcons.pk}")
@@ -89,7 +91,9 @@ def test_the_rte_reads_a_charts_data_and_downloads_its_csv(page, live_server, lo
     services.recompute_range(train, today - timedelta(days=14), yesterday)
 
     log_in(page, rte)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Metrics").click()
+    navigation = page.get_by_role("navigation", name="Main")
+    navigation.get_by_text("Metrics", exact=True).click()
+    navigation.get_by_role("link", name="Flow metrics").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Flow metrics")
     expect(page.locator("#tile-wip")).to_contain_text("3 of 2 (limit)")
     expect(page.locator("#tile-wip")).to_contain_text("over the WIP limit by 1")

@@ -46,7 +46,7 @@ def rendered(panel) -> str:
 
 def test_the_providers_are_registered_at_startup():
     assert panels.sync_snapshot in extensions._providers[extensions.SYNC_METRICS_SNAPSHOT]
-    assert panels.home_panel in extensions._providers[extensions.ART_HOME_PANELS]
+    assert panels.home_figures in extensions._providers[extensions.ART_HOME_FIGURES]
 
 
 def test_the_sync_snapshot_shows_the_four_figures_of_its_first_ten_minutes(train):
@@ -77,24 +77,30 @@ def test_without_a_pi_the_snapshot_still_shows_wip_and_dependencies(train):
     assert "Throughput —" in text and "WIP 0 of 3" in text and "none open" in text
 
 
-def test_the_home_panel_shows_predictability_so_far_and_wip_with_links(train):
+def test_the_home_figures_show_predictability_so_far_and_wip_leading_to_the_dashboards(train):
     fill(train)
-    panel = panels.home_panel(art=train, pi=train.pi, user=None, today=TODAY)
-    text = rendered(panel)
-    assert "Predictability so far, PI 2026.1 80.0% 1 of 2 objectives assessed" in text
-    assert "WIP 4 of 3 over the limit" in text
-    content = render_to_string(panel.template, {"panel": panel})
-    assert 'href="/arts/metrics/metrics/business-owners/"' in content
-    assert 'href="/arts/metrics/metrics/flow/"' in content
+    predictability, wip = panels.home_figures(art=train, pi=train.pi, user=None, today=TODAY)
+    assert predictability.label == "Predictability so far, PI 2026.1"
+    assert predictability.value == "80.0%"
+    assert predictability.note == "1 of 2 objectives assessed · inside the healthy band"
+    assert predictability.url == "/arts/metrics/metrics/business-owners/"
+    assert (wip.value, wip.note, wip.tone) == (4, "over the limit of 3", "warn")
+    assert wip.url == "/arts/metrics/metrics/flow/"
+
+
+def test_without_a_pi_the_home_figures_say_so(train):
+    predictability, wip = panels.home_figures(art=train, pi=None, user=None, today=TODAY)
+    assert (predictability.value, predictability.note) == ("—", "no PI")
+    assert (wip.value, wip.tone) == (0, "")
 
 
 def test_the_panels_cost_the_same_queries_at_two_sizes(train):
     fill(train)
     small_sync, _ = count_queries(panels.sync_snapshot, art=train, pi=train.pi, today=TODAY)
-    small_home, _ = count_queries(panels.home_panel, art=train, pi=train.pi, user=None, today=TODAY)
+    small_home, _ = count_queries(panels.home_figures, art=train, pi=train.pi, user=None, today=TODAY)
     fill(train, copies=4)
     large_sync, _ = count_queries(panels.sync_snapshot, art=train, pi=train.pi, today=TODAY)
-    large_home, _ = count_queries(panels.home_panel, art=train, pi=train.pi, user=None, today=TODAY)
+    large_home, _ = count_queries(panels.home_figures, art=train, pi=train.pi, user=None, today=TODAY)
     # predictability, iterations, acceptances per day, WIP, dependency age
     assert small_sync == large_sync == 5
     # predictability, WIP

@@ -8,19 +8,23 @@ from artops.models import ProgramIncrement
 
 def test_navigation_marks_the_current_section(client, art, pi, team_member):
     client.force_login(team_member)
+    planning, risks = "PI Planning", "Risks &amp; dependencies"
     pages = {
-        "Backlog": reverse("backlog", kwargs={"art_slug": art.slug}),
-        "Roadmap": reverse("roadmap", kwargs={"art_slug": art.slug}),
-        "Team plans": reverse("pi_plan", kwargs={"art_slug": art.slug, "pi_id": pi.pk}),
-        "Objectives": reverse("art_objectives", kwargs={"art_slug": art.slug, "pi_id": pi.pk}),
-        "Program board": reverse("program_board", kwargs={"art_slug": art.slug, "pi_id": pi.pk}),
-        "Risks": reverse("roam_board", kwargs={"art_slug": art.slug}),
-        "Dependencies": reverse("dependency_list", kwargs={"art_slug": art.slug}),
+        ("Backlog", planning): reverse("backlog", kwargs={"art_slug": art.slug}),
+        ("Roadmap", planning): reverse("roadmap", kwargs={"art_slug": art.slug}),
+        ("Team plans", planning): reverse("pi_plan", kwargs={"art_slug": art.slug, "pi_id": pi.pk}),
+        ("Objectives", planning): reverse("art_objectives", kwargs={"art_slug": art.slug, "pi_id": pi.pk}),
+        ("Program board", planning): reverse("program_board", kwargs={"art_slug": art.slug, "pi_id": pi.pk}),
+        ("ROAM board", risks): reverse("roam_board", kwargs={"art_slug": art.slug}),
+        ("Dependencies", risks): reverse("dependency_list", kwargs={"art_slug": art.slug}),
+        ("Dependency map", risks): reverse("dependency_map", kwargs={"art_slug": art.slug}) + f"?pi={pi.pk}",
     }
-    for label, url in pages.items():
+    for (label, group), url in pages.items():
         html = client.get(url).content.decode()
         current = html.split('aria-current="page">', 1)[1].split("<", 1)[0]
         assert current == label, url
+        # Its group of the navigation says it holds the current page.
+        assert f'<summary>{group}<span class="visually-hidden"> (current section)</span></summary>' in html, url
 
 
 @time_machine.travel("2026-10-20 09:00Z", tick=False)
