@@ -151,9 +151,7 @@ def _story_checks(board, today) -> dict:
     for story in board.stories:
         placement = placed.get(story.feature_id) if story.feature_id else None
         planned = story.iteration if story.iteration_id else None
-        story.early_for = (
-            placement if placement and planned and planned.number < placement.iteration.number else None
-        )
+        story.early_for = placement if placement and planned and planned.number < placement.iteration.number else None
         story.unfinished_past = bool(planned and planned.end_date < today and story.state != Story.State.DONE)
         story.warned = bool(story.late_for or story.early_for or story.unfinished_past)
         if story.late_for:
