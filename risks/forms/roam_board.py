@@ -47,7 +47,8 @@ def _limit(field: forms.ModelChoiceField, objects: list, empty_label: str, label
     if groups is None:
         field.choices = [("", empty_label), *((obj.pk, label(obj)) for obj in objects)]
     else:
-        field.choices = [("", empty_label), *((name, [(obj.pk, label(obj)) for obj in group]) for name, group in groups)]
+        grouped = [(name, [(obj.pk, label(obj)) for obj in group]) for name, group in groups]
+        field.choices = [("", empty_label), *grouped]
 
 
 class RiskForm(forms.Form):

@@ -103,7 +103,8 @@ def test_a_drag_that_scrolls_the_page_moves_the_card_grabbed_never_the_one_below
     cancelled = page.evaluate(
         """([pressed, other]) => {
             pressed.querySelector('.risk-severity').dispatchEvent(new MouseEvent('mousedown', {bubbles: true}));
-            const start = new DragEvent('dragstart', {bubbles: true, cancelable: true, dataTransfer: new DataTransfer()});
+            const options = {bubbles: true, cancelable: true, dataTransfer: new DataTransfer()};
+            const start = new DragEvent('dragstart', options);
             other.querySelector('.risk-severity').dispatchEvent(start);
             return start.defaultPrevented;
         }""",
