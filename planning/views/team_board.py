@@ -63,16 +63,19 @@ def _board_context(
 ) -> dict:
     """The board and the permission booleans of the template.
 
-    ``typed``: what a refused quick add held, shown again in the column it was typed in.
+    ``typed``: what a refused add held, shown again in the board's one add form.
     """
     user = request.user
     board = build_team_board(team, pi)
     can_edit_plan = has_capability(user, "planning.edit_team_plan", art=art, team=team)
     for story in board.stories:
         story.editable = can_edit_plan or services.can_edit_story(user, story)
-    for column in board.columns:
-        column.typed = typed if typed is not None and typed["column"] == column.value else None
+    checks = _story_checks(board, art.today())
     return {
+        "checks": checks,
+        # The features this team has not placed: one "place a feature" form, not a row each.
+        "unplaced_rows": [row for row in board.feature_rows if row.placement is None],
+        "typed": typed or {},
         "art": art,
         "pi": pi,
         "team": team,
@@ -136,6 +139,35 @@ def _story_of(team: Team, pi: ProgramIncrement, story_id: int) -> Story:
     return story
 
 
+def _story_checks(board, today) -> dict:
+    """What the cards warn about besides ``late_for`` (planning.boards): marks each story, lists them.
+
+    ``early_for``: the story sits in an iteration before its feature's placement there (the team
+    plans work ahead of the feature it serves). ``unfinished_past``: the story's iteration is
+    over and it is not done. Read from the board's objects: no query.
+    """
+    placed = {placement.feature_id: placement for placement in board.placements}
+    early, unfinished, late = [], [], []
+    for story in board.stories:
+        placement = placed.get(story.feature_id) if story.feature_id else None
+        planned = story.iteration if story.iteration_id else None
+        story.early_for = placement if placement and planned and planned.number < placement.iteration.number else None
+        story.unfinished_past = bool(planned and planned.end_date < today and story.state != Story.State.DONE)
+        story.warned = bool(story.late_for or story.early_for or story.unfinished_past)
+        if story.late_for:
+            late.append(story)
+        if story.early_for:
+            early.append(story)
+        if story.unfinished_past:
+            unfinished.append(story)
+    return {
+        "late": late,
+        "early": early,
+        "unfinished": unfinished,
+        "count": len(late) + len(early) + len(unfinished) + len(board.notes),
+    }
+
+
 def _where(iteration) -> str:
     return iteration.name if iteration else "Unplanned"
 
@@ -176,7 +208,7 @@ def board_capacity(request: HttpRequest, pi_id: int, team_id: int) -> HttpRespon
 @art_capability_required("art.view")
 @require_POST
 def board_story_create(request: HttpRequest, pi_id: int, team_id: int) -> HttpResponse:
-    """Quick add of a story to a column (an iteration, or unplanned)."""
+    """Add a story with the board's one add form: to an iteration, or unplanned."""
     art: ART = request.art
     pi, team = pi_of(art, pi_id), team_of(art, team_id)
     if not has_capability(request.user, "planning.edit_team_plan", art=art, team=team):
@@ -196,13 +228,13 @@ def board_story_create(request: HttpRequest, pi_id: int, team_id: int) -> HttpRe
         )
 
     outcome = attempt(form, create, refusal="The story was not added")
-    # A refused quick add shows what was typed again, in the column it was typed in.
+    # A refused add shows what was typed again in the add form, the iteration chosen included.
     typed = None
     if not outcome.done:
         # Shown again escaped and cut (``shown``): a refused value never comes back raw, nor 100,000 characters long.
         limits = {"title": Story._meta.get_field("title").max_length, "points": 20, "feature": 20}
         typed = {name: shown(request.POST.get(name, ""), limit) for name, limit in limits.items()}
-        typed["column"] = shown(request.POST.get("iteration", ""), 20)
+        typed["iteration"] = shown(request.POST.get("iteration", ""), 20)
     return _answer(
         request,
         art,

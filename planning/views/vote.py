@@ -16,6 +16,7 @@ but the RTE 403; another train's PI or round 404.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib import messages
@@ -26,7 +27,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from artops.models import ART, ProgramIncrement, Team, User
+from artops.models import ART, Membership, ProgramIncrement, Team, User
 from artops.pages import OK, answer, attempt, partial, pi_of, refused
 from artops.permissions import art_capability_required, has_capability, require
 from planning import services
@@ -78,6 +79,45 @@ class Ballot:
         return self.my_value is not None and self.my_value <= 2
 
 
+@dataclass(frozen=True)
+class Electorate:
+    """How many people may vote: in a round of the whole train, and in each team's round."""
+
+    train: int
+    teams: dict[int, int]
+
+    @classmethod
+    def of(cls, art: ART) -> Electorate:
+        """Read in one query whatever the number of rounds: the train's active members, by team."""
+        rows = set(
+            Membership.objects.filter(art=art, user__is_active=True).values_list("user_id", "team_id").distinct()
+        )
+        teams = Counter(team_id for _user, team_id in {(user, team) for user, team in rows if team is not None})
+        return cls(train=len({user for user, _team in rows}), teams=dict(teams))
+
+    def of_round(self, vote_round: VoteRound) -> int:
+        return self.train if vote_round.team_id is None else self.teams.get(vote_round.team_id, 0)
+
+
+def turnout(vote_round: VoteRound, electorate: Electorate) -> str:
+    """ "k of n members voted": the votes of a round against who may vote in it."""
+    return f"{vote_round.tally.votes} of {electorate.of_round(vote_round)} members voted"
+
+
+def label_rounds(rounds: list[VoteRound]) -> None:
+    """Give each round a label that tells it from the others of its scope: "Checkout, round 2".
+
+    Rounds are numbered per team (or the whole train) in the order they were opened; a scope
+    with one round keeps its plain name.
+    """
+    totals = Counter(vote_round.team_id for vote_round in rounds)
+    seen: Counter = Counter()
+    for vote_round in sorted(rounds, key=lambda r: (r.opened_at, r.pk)):
+        seen[vote_round.team_id] += 1
+        name = vote_round.scope_name[:1].upper() + vote_round.scope_name[1:]
+        vote_round.label = f"{name}, round {seen[vote_round.team_id]}" if totals[vote_round.team_id] > 1 else name
+
+
 def _buttons() -> list[tuple[int, str]]:
     return [(value, VOTE_MEANINGS[value]) for value in VOTE_VALUES]
 
@@ -120,8 +160,11 @@ def _home_context(
     user = request.user
     can_facilitate = has_capability(user, "planning.facilitate", art=art)
     rounds = list(VoteRound.objects.filter(pi=pi).with_tally().select_related("team"))
+    electorate = Electorate.of(art)
     for vote_round in rounds:
         vote_round.pi = pi
+        vote_round.turnout = turnout(vote_round, electorate)
+    label_rounds(rounds)
     mine = {
         round_id: (value, concern)
         for round_id, value, concern in Vote.objects.filter(round__pi=pi, voter=user).values_list(
@@ -197,6 +240,7 @@ def _round_context(
 ) -> dict:
     user = request.user
     can_facilitate = has_capability(user, "planning.facilitate", art=art)
+    vote_round.turnout = turnout(vote_round, Electorate.of(art))
     return {
         "art": art,
         "pi": vote_round.pi,
@@ -290,7 +334,13 @@ def vote_cast(request: HttpRequest, round_id: int) -> HttpResponse:
                 error=error,
                 notice=notice,
             )
-            return render(request, f"{HOME_TEMPLATE}#ballot", {"art": art, "ballot": ballot}, status=status)
+            # The round's count as it is now, swapped in beside the ballot (out of band): the page
+            # says "k of n members voted" right after the vote, without a reload.
+            counted = _round_of(art, vote_round.pk)
+            ballot.turnout = turnout(counted, Electorate.of(art))
+            ballot.votes = counted.tally.votes
+            context = {"art": art, "ballot": ballot, "with_turnout": True}
+            return render(request, f"{HOME_TEMPLATE}#ballot", context, status=status)
         ballots = {vote_round.pk: {"form": form, "error": error}} if vote_round.is_open else {}
         context = _home_context(request, art, vote_round.pi, refused=ballots)
         if not vote_round.is_open:

@@ -32,14 +32,20 @@ class DependencyOptions:
     features: list[Feature]
 
     @classmethod
-    def load(cls, art: ART, pi: ProgramIncrement, *, keep: Dependency | None = None) -> DependencyOptions:
+    def load(
+        cls, art: ART, pi: ProgramIncrement, *, keep: Dependency | None = None, not_over: bool = False
+    ) -> DependencyOptions:
         """The train's active teams, the iterations from ``pi`` on, its members and the PI's features.
 
-        ``keep``: a dependency being edited, whose current teams, iterations and features stay
-        choosable even where they would not be offered any more.
+        ``not_over`` (raising a dependency): only iterations that are not over where the train
+        works, as nobody raises a need for, or plans a delivery in, the past. ``keep``: a
+        dependency being edited, whose current teams, iterations and features stay choosable
+        even where they would not be offered any more.
         """
         teams = Q(active=True)
         iterations = Q(pi__start_date__gte=pi.start_date, is_ip=False)
+        if not_over:
+            iterations &= Q(end_date__gte=art.today())
         features = Q(pi=pi) & ~Q(state=Feature.State.CANCELLED)
         if keep is not None:
             teams |= Q(pk__in=_ids(keep, "needing_team", "providing_team"))

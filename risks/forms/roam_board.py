@@ -12,7 +12,7 @@ from django import forms
 
 from artops.forms import date_field, text_field, version_field
 from artops.models import Team, User
-from artops.parsing import IdChoiceField
+from artops.parsing import IdChoiceField, IdField
 from risks.models import Risk, RiskChange
 
 SCALE = [(value, str(value)) for value in range(1, 6)]
@@ -37,10 +37,18 @@ class MemberChoiceField(IdChoiceField):
         return obj.display_name
 
 
-def _limit(field: forms.ModelChoiceField, objects: list, empty_label: str, label=str) -> None:
-    """Offer exactly ``objects``: the queryset validates, the list renders (no query to render)."""
+def _limit(field: forms.ModelChoiceField, objects: list, empty_label: str, label=str, groups=None) -> None:
+    """Offer exactly ``objects``: the queryset validates, the list renders (no query to render).
+
+    ``groups`` ((group name, objects) pairs, such as the train's people by team) renders them
+    as option groups; the choice is still among ``objects``.
+    """
     field.queryset = field.queryset.model.objects.filter(pk__in=[obj.pk for obj in objects])
-    field.choices = [("", empty_label), *((obj.pk, label(obj)) for obj in objects)]
+    if groups is None:
+        field.choices = [("", empty_label), *((obj.pk, label(obj)) for obj in objects)]
+    else:
+        grouped = [(name, [(obj.pk, label(obj)) for obj in group]) for name, group in groups]
+        field.choices = [("", empty_label), *grouped]
 
 
 class RiskForm(forms.Form):
@@ -65,10 +73,12 @@ class RiskForm(forms.Form):
     )
     due_date = date_field(required=False, error_messages={"invalid": "Enter the due date as YYYY-MM-DD."})
 
-    def __init__(self, *args, teams: list[Team], members: list[User], **kwargs):
+    def __init__(self, *args, teams: list[Team], members: list[User], owner_groups=None, **kwargs):
         super().__init__(*args, **kwargs)
         _limit(self.fields["team"], teams, "Whole train")
-        _limit(self.fields["owner"], members, "— nobody yet —", label=lambda user: user.display_name)
+        _limit(
+            self.fields["owner"], members, "— nobody yet —", label=lambda user: user.display_name, groups=owner_groups
+        )
 
 
 class RiskEditForm(RiskForm):
@@ -96,6 +106,9 @@ class RoamForm(forms.Form):
     note = text_field(RiskChange, "note", widget=forms.Textarea(attrs={"rows": 2}), required=False)
     version = version_field()
     return_to = forms.ChoiceField(choices=RETURN_TO, required=False)
+    # The risk the form was shown for: a move posted to one risk's address with another risk's
+    # form (a card re-rendered or re-targeted under a drag) is refused, never applied.
+    risk = IdField(required=False)
 
     def __init__(self, *args, members: list[User], **kwargs):
         super().__init__(*args, **kwargs)

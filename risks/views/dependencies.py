@@ -157,7 +157,7 @@ def dependency_list(request: HttpRequest) -> HttpResponse:
         template = partial(request, LIST_TEMPLATE, "dependency-table")
         if template != LIST_TEMPLATE:
             return render(request, template, _list_context(request, art, pi))
-    options = DependencyOptions.load(art, pi)
+    options = DependencyOptions.load(art, pi, not_over=True)
     status = OK
     if request.method == "POST":
         form = RaiseDependencyForm(request.POST, options=options)
@@ -169,7 +169,8 @@ def dependency_list(request: HttpRequest) -> HttpResponse:
                 f"Dependency of {dependency.needing_team.name} on {dependency.provider_name} raised: "
                 f"{dependency.health.label.lower()}.",
             )
-            return redirect(list_url(art, **{"pi": pi.pk, **request.GET.dict()}))
+            kept = {key: value for key, value in request.GET.dict().items() if key != "raise"}
+            return redirect(list_url(art, **{"pi": pi.pk, **kept}))
         status = outcome.status
     else:
         form = RaiseDependencyForm(options=options, initial=_raise_initial(request, art, options))
@@ -179,6 +180,9 @@ def dependency_list(request: HttpRequest) -> HttpResponse:
         pis=_pis(art),
         form=form,
         raise_error=error_text(form) if form.errors else "",
+        # The raise form opens at the top where it is asked for (``?raise=1``, the team board's
+        # link) or when it was refused; otherwise it is one line above the list.
+        raise_open=bool(form.errors) or request.GET.get("raise") == "1",
         can_raise=has_capability(request.user, "risks.raise", art=art),
     )
     # A raise is a plain form post: its errors show on the whole page.

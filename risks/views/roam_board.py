@@ -22,12 +22,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from artops.models import ART, ProgramIncrement, Team, User
+from artops.models import ART, Membership, ProgramIncrement, Team, User
 from artops.pages import (
     OK,
     answer,
     attempt,
     bad_filters,
+    conflict,
     csv_day,
     csv_moment,
     csv_response,
@@ -90,6 +91,27 @@ CSV_COLUMNS = (
 def _members(art: ART) -> list[User]:
     """The people of the train, each once: the owners a risk may have."""
     return list(User.objects.on_train(art))
+
+
+def _people(art: ART) -> tuple[list[User], list[tuple[str, list[User]]]]:
+    """The people of the train by name, and grouped by team for the owner choice, in one query.
+
+    Each person shows once: under the first of their teams by name, or under "Train roles"
+    (the RTE, Product Management, Business Owners…) when they belong to no team.
+    """
+    memberships = Membership.objects.filter(art=art).select_related("user", "team")
+    home: dict[int, tuple[str, User]] = {}
+    for membership in memberships:
+        team_name = membership.team.name if membership.team_id else ""
+        known = home.get(membership.user_id)
+        if known is None or (team_name and (not known[0] or team_name < known[0])):
+            home[membership.user_id] = (team_name, membership.user)
+    by_name = sorted((user for _team, user in home.values()), key=lambda user: (user.display_name, user.email))
+    groups: dict[str, list[User]] = {}
+    for user in by_name:
+        groups.setdefault(home[user.pk][0], []).append(user)
+    ordered = [(team or "Train roles", groups[team]) for team in sorted(groups, key=lambda name: (not name, name))]
+    return by_name, ordered
 
 
 def _teams(art: ART) -> list[Team]:
@@ -164,13 +186,14 @@ def _board_context(
         for state in COLUMNS
     ]
     can_raise = has_capability(user, "risks.raise", art=art)
-    members = _members(art)
+    members, owner_groups = _people(art)
     context = {
         "art": art,
         "pi": pi,
         "columns": columns,
         "count": len(risks),
         "members": members,
+        "owner_groups": owner_groups,
         "quiet_days": QUIET_DAYS,
         "query": board_url(art, pi, filters).partition("?")[2],
         "filters": {key: filters.get(key, "") for key in FILTERS},
@@ -180,7 +203,7 @@ def _board_context(
     if full_page:
         teams = _teams(art)
         if raise_form is None and can_raise and pi is not None:
-            raise_form = RiskForm(teams=teams, members=members)
+            raise_form = RiskForm(teams=teams, members=members, owner_groups=owner_groups)
         context.update(
             {
                 "teams": teams,
@@ -212,8 +235,8 @@ def roam_board(request: HttpRequest) -> HttpResponse:
 def _raise(request: HttpRequest, art: ART, pi: ProgramIncrement | None, filters: QueryDict) -> HttpResponse:
     """Raise a risk on the board's PI: a plain form post whose errors show on the whole page."""
     require(request.user, "risks.raise", art=art)
-    teams, members = _teams(art), _members(art)
-    form = RiskForm(request.POST, teams=teams, members=members)
+    teams, (members, owner_groups) = _teams(art), _people(art)
+    form = RiskForm(request.POST, teams=teams, members=members, owner_groups=owner_groups)
     if pi is None:
         form.add_error(None, "This train has no PI yet: the RTE creates one first.")
     outcome = attempt(form, lambda: services.raise_risk(art, by=request.user, pi=pi, **form.cleaned_data))
@@ -245,7 +268,15 @@ def risk_roam(request: HttpRequest, risk_id: int) -> HttpResponse:
             risk, to=data["to"], by=request.user, expected_version=data["version"], note=data["note"], **form.needs()
         )
 
-    outcome = attempt(form, roam, refusal=f"“{risk.title}” was not moved")
+    if form.is_valid() and form.cleaned_data["risk"] not in (None, risk.pk):
+        # The form of one card posted to another risk's address: refused, nothing moves.
+        outcome = conflict(
+            f"That move was made on another card than “{risk.title}”: nothing was moved. "
+            "The board shows the current state; move the risk again.",
+            current=risk,
+        )
+    else:
+        outcome = attempt(form, roam, refusal=f"“{risk.title}” was not moved")
     if outcome.conflict:
         outcome = replace(outcome, error=f"{outcome.error} It is {outcome.current.get_state_display()} now.")
     filters = _filters(request.GET)
@@ -254,7 +285,10 @@ def risk_roam(request: HttpRequest, risk_id: int) -> HttpResponse:
         """The board as it is now (its fragment for htmx), or the risk's page when the move was made there."""
         shown = outcome.result if outcome.done else (outcome.current or risk)
         if _back_to_risk(request):
-            context = _risk_context(request, art, shown, teams=_teams(art), members=_members(art), roam_error=error)
+            members, owner_groups = _people(art)
+            context = _risk_context(
+                request, art, shown, teams=_teams(art), members=members, owner_groups=owner_groups, roam_error=error
+            )
             return render(request, RISK_TEMPLATE, context, status=status)
         template = partial(request, BOARD_TEMPLATE, "roam-board")
         context = _board_context(
@@ -314,6 +348,7 @@ def _risk_context(
     *,
     teams: list[Team],
     members: list[User],
+    owner_groups: list[tuple[str, list[User]]] = (),
     form: RiskEditForm | None = None,
     conflict: str = "",
     roam_error: str = "",
@@ -322,11 +357,12 @@ def _risk_context(
     _decorate(risk, user, art.today())
     can_edit = services.can_edit_risk(user, risk)
     if form is None and can_edit:
-        form = RiskEditForm(initial=_initial(risk), teams=teams, members=members)
+        form = RiskEditForm(initial=_initial(risk), teams=teams, members=members, owner_groups=owner_groups)
     return {
         "art": art,
         "risk": risk,
         "members": members,
+        "owner_groups": owner_groups,
         "form": form,
         "can_edit": can_edit,
         "quiet_days": QUIET_DAYS,
@@ -343,7 +379,7 @@ def risk_detail(request: HttpRequest, risk_id: int) -> HttpResponse:
     """One risk: everything about it, its history, the form to correct it and the ROAM form."""
     art: ART = request.art
     risk = _risk_of(art, risk_id)
-    teams, members = _teams(art), _members(art)
+    teams, (members, owner_groups) = _teams(art), _people(art)
     if risk.team is not None and risk.team not in teams:
         # An inactive team still shows as this risk's team.
         teams = sorted([*teams, risk.team], key=lambda team: team.name)
@@ -353,7 +389,7 @@ def risk_detail(request: HttpRequest, risk_id: int) -> HttpResponse:
     if request.method == "POST":
         if not services.can_edit_risk(request.user, risk):
             raise PermissionDenied(EDIT_NOT_ALLOWED)
-        form = RiskEditForm(request.POST, teams=teams, members=members)
+        form = RiskEditForm(request.POST, teams=teams, members=members, owner_groups=owner_groups)
 
         def save() -> Risk:
             changes = dict(form.cleaned_data)
@@ -368,8 +404,10 @@ def risk_detail(request: HttpRequest, risk_id: int) -> HttpResponse:
         if outcome.conflict:
             # The page shows the risk as it is now, with the reason.
             risk, conflict = outcome.current, outcome.error
-            form = RiskEditForm(initial=_initial(risk), teams=teams, members=members)
-    context = _risk_context(request, art, risk, teams=teams, members=members, form=form, conflict=conflict)
+            form = RiskEditForm(initial=_initial(risk), teams=teams, members=members, owner_groups=owner_groups)
+    context = _risk_context(
+        request, art, risk, teams=teams, members=members, owner_groups=owner_groups, form=form, conflict=conflict
+    )
     return render(request, RISK_TEMPLATE, context, status=status)
 
 

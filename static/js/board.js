@@ -1,6 +1,6 @@
 // Team board: drag a story card onto another column to move it.
 //
-// The keyboard (and no-JavaScript) way is the card's "Move to" menu. A drop posts the same
+// The keyboard (and no-JavaScript) way is the "Move to" form in the card's Actions menu. A drop posts the same
 // move endpoint with the same fields; the server answers the re-rendered board, which htmx
 // swaps in, so both columns' load bars change. The IP column refuses drops (data-accepts),
 // and the server refuses a story there anyway. No inline scripts: the CSP forbids them.
@@ -73,6 +73,24 @@
     clearMarks();
     if (columnOf(card) === column) return;
     move(card, column.getAttribute("data-iteration-id"));
+  });
+
+  // A move or edit made from a card's menu keeps the keyboard user's place: the re-rendered
+  // board comes with every menu closed, so the menu of the control that had the focus is opened
+  // again and the control focused.
+  var refocus = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var active = document.activeElement;
+    refocus = active && active.id && active.closest && active.closest(".card-menu") ? active.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!refocus) return;
+    var node = document.getElementById(refocus);
+    refocus = null;
+    if (!node) return;
+    var menu = node.closest(".card-menu");
+    if (menu) menu.open = true;
+    node.focus();
   });
 
   function move(card, iterationId) {

@@ -6,6 +6,14 @@
 // is submitted at once; when it needs something (Owned → owner, Accepted → rationale,
 // Mitigated → plan) the form opens in a dialog that asks for it. htmx posts the form and swaps
 // in the re-rendered board. No inline scripts: the CSP forbids them.
+//
+// Which card moves is the card the person pressed, by its id, never the element that happens
+// to be under the pointer or at some index later. Chromium picks a drag's source by hit-testing
+// where the button went down; when the page scrolls between the press and the start of the drag
+// (a wheel turn, or the page scrolling itself) that hit-test can land on the card below. So the
+// card pressed is remembered on mousedown, and a dragstart on any other card is cancelled; at
+// the drop the card is looked up again by its id and its version compared with the one grabbed,
+// and the form carries the risk's id, which the server checks against the address it posts to.
 (function () {
   "use strict";
 
@@ -15,7 +23,8 @@
     rationale: "Why is it acceptable? Give the rationale.",
     mitigation_plan: "What is the plan that reduces it?",
   };
-  var dragged = null;
+  var pressed = null; // the id of the card the mouse button went down on
+  var dragged = null; // what was grabbed at dragstart: { id, version }
   var asked = null; // the form shown in the dialog, and where it came from
 
   function columnOf(node) {
@@ -43,7 +52,46 @@
     if (!root || !root.querySelectorAll) return;
     if (root.matches && root.matches(".roam-form")) showNeeds(root);
     root.querySelectorAll(".roam-form").forEach(showNeeds);
+    // The owner filter needs JavaScript: without it the grouped list alone shows.
+    root.querySelectorAll("[data-owner-filter]").forEach(function (box) {
+      box.hidden = false;
+    });
   }
+
+  // Find the owner by typing: options that do not match (by name or team) hide, and so do
+  // empty teams; the first match is chosen when the chosen one is hidden.
+  function filterOwners(box) {
+    var select = box.form && box.form.querySelector("select[name=owner]");
+    if (!select) return;
+    var words = box.value.trim().toLowerCase();
+    var first = null;
+    select.querySelectorAll("optgroup").forEach(function (group) {
+      var team = (group.label || "").toLowerCase();
+      var any = false;
+      group.querySelectorAll("option").forEach(function (option) {
+        var match = !words || option.textContent.toLowerCase().indexOf(words) !== -1 || team.indexOf(words) !== -1;
+        option.hidden = !match;
+        if (match) {
+          any = true;
+          if (!first) first = option;
+        }
+      });
+      group.hidden = !any;
+    });
+    var chosen = select.options[select.selectedIndex];
+    if (words && first && (!chosen || chosen.hidden || !chosen.value)) select.value = first.value;
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("[data-owner-filter]")) filterOwners(event.target);
+  });
+  document.addEventListener("keydown", function (event) {
+    // Enter in the filter goes to the list rather than submitting the move half-chosen.
+    if (event.key !== "Enter" || !event.target.matches || !event.target.matches("[data-owner-filter]")) return;
+    event.preventDefault();
+    var select = event.target.form && event.target.form.querySelector("select[name=owner]");
+    if (select) select.focus();
+  });
 
   prepare(document);
   document.addEventListener("htmx:load", function (event) {
@@ -60,16 +108,44 @@
     });
   }
 
+  function versionOf(card) {
+    var input = card && card.querySelector(".roam-form input[name=version]");
+    return input ? input.value : null;
+  }
+
+  // The card of what was grabbed, as the page shows it now (null when it is gone).
+  function grabbedCard() {
+    return dragged ? document.getElementById("risk-" + dragged.id) : null;
+  }
+
+  function say(text) {
+    var area = document.getElementById("flash");
+    if (!area) return;
+    var p = document.createElement("p");
+    p.className = "flash flash-error";
+    p.setAttribute("role", "alert");
+    p.textContent = text;
+    area.replaceChildren(p);
+  }
+
   // Working in a card's form must not start dragging the card.
   document.addEventListener("mousedown", function (event) {
     var card = event.target.closest && event.target.closest(".risk-card[data-targets]");
+    pressed = card ? card.getAttribute("data-risk") : null;
     if (card) card.draggable = !event.target.closest(CONTROLS);
   });
 
   document.addEventListener("dragstart", function (event) {
     var card = event.target.closest && event.target.closest(".risk-card[data-targets]");
     if (!card || !card.draggable) return;
-    dragged = card;
+    if (pressed !== null && card.getAttribute("data-risk") !== pressed) {
+      // The browser started the drag on another card than the one pressed (the page scrolled
+      // in between): that drag is not what the person meant.
+      event.preventDefault();
+      pressed = null;
+      return;
+    }
+    dragged = { id: card.getAttribute("data-risk"), version: versionOf(card) };
     card.classList.add("is-dragging");
     event.dataTransfer.effectAllowed = "move";
     event.dataTransfer.setData("text/plain", card.getAttribute("data-title") || "");
@@ -80,13 +156,14 @@
 
   document.addEventListener("dragend", function () {
     dragged = null;
+    pressed = null;
     clearMarks();
   });
 
   document.addEventListener("dragover", function (event) {
     var column = columnOf(event.target);
     // Without preventDefault the browser shows "no drop" and never fires the drop.
-    if (!dragged || !accepts(column, dragged)) return;
+    if (!dragged || !accepts(column, grabbedCard())) return;
     event.preventDefault();
     event.dataTransfer.dropEffect = "move";
     document.querySelectorAll(".is-drop-target").forEach(function (node) {
@@ -102,11 +179,18 @@
 
   document.addEventListener("drop", function (event) {
     var column = columnOf(event.target);
-    if (!dragged || !accepts(column, dragged)) return;
+    var card = grabbedCard();
+    if (!dragged || !accepts(column, card)) return;
     event.preventDefault();
-    var card = dragged;
+    var grabbed = dragged;
     dragged = null;
+    pressed = null;
     clearMarks();
+    // The card grabbed, by its id; it must still be as it was when grabbed.
+    if (versionOf(card) !== grabbed.version) {
+      say("“" + (card.getAttribute("data-title") || "That risk") + "” changed while you dragged it: nothing was moved. Look at it and move it again.");
+      return;
+    }
     move(card, column);
   });
 
@@ -141,6 +225,7 @@
       return;
     }
     asked = { form: form, home: form.parentNode, next: form.nextSibling };
+    dialog.setAttribute("data-risk", card.getAttribute("data-risk"));
     dialog.querySelector("[data-roam-dialog-ask]").textContent =
       "Moving “" + (card.getAttribute("data-title") || "this risk") + "” to " +
       column.getAttribute("data-label") + ". " + (QUESTIONS[needs] || "");

@@ -5,6 +5,7 @@ import re
 from datetime import date
 
 import pytest
+import time_machine
 from playwright.sync_api import expect
 
 from artops.demo import DEMO_PASSWORD
@@ -16,20 +17,39 @@ from tests.factories import ARTFactory, TeamFactory, make_dependency, make_pi
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+# Iteration 2 of PI 2026.4 is under way: Iteration 1 is over.
+@time_machine.travel("2026-10-21 09:00Z", tick=True)
 def test_a_late_dependency_turns_green_when_the_provider_plans_it_earlier(page, browser, live_server, log_in):
     art = ARTFactory(name="Payments ART", slug="payments", time_zone="Europe/Berlin")
     falcons = TeamFactory(art=art, name="Falcons")
     otters = TeamFactory(art=art, name="Otters")
     pi = make_pi(art, name="PI 2026.4", start=date(2026, 10, 5))
+    make_pi(art, name="PI 2027.1", start=date(2026, 12, 14))
     falcons_sm = make_member(art, Role.SCRUM_MASTER, falcons, display_name="Sam Master", password=DEMO_PASSWORD)
     otters_sm = make_member(art, Role.SCRUM_MASTER, otters, display_name="Oda Otter", password=DEMO_PASSWORD)
     list_url = f"{live_server.url}/arts/{art.slug}/risks/dependencies/?pi={pi.pk}"
 
     # The Falcons' Scrum Master follows the team board's "Raise a dependency" link.
     log_in(page, falcons_sm)
-    page.goto(f"{list_url}&needing_team={falcons.pk}#raise-dependency")
+    page.goto(f"{list_url}&needing_team={falcons.pk}&raise=1#raise-dependency")
     form = page.locator("#raise-dependency")
+    # It opens at the top of the page, above the list, not after it.
+    expect(form).to_have_attribute("open", "")
+    expect(form.get_by_label("Needing team")).to_be_visible()
+    assert form.bounding_box()["y"] < page.locator("#dependency-table").bounding_box()["y"]
     expect(form.get_by_label("Needing team")).to_have_value(str(falcons.pk))
+    # Only iterations that are not over, grouped by PI.
+    needed_by = form.get_by_label("Needed by")
+    assert needed_by.locator("optgroup").evaluate_all("groups => groups.map(group => group.label)") == ["PI 2026.4"]
+    assert needed_by.locator("option").all_inner_texts()[1:] == [
+        "Iteration 2 (from 19 Oct)",
+        "Iteration 3 (from 2 Nov)",
+        "Iteration 4 (from 16 Nov)",
+    ]
+    planned_for = form.get_by_label("Planned for")
+    groups = planned_for.locator("optgroup").evaluate_all("groups => groups.map(group => group.label)")
+    assert groups == ["PI 2026.4", "PI 2027.1"]
+    assert "Iteration 1 (from 5 Oct)" not in planned_for.locator("option").all_inner_texts()
     form.get_by_label("Providing team").select_option(label="Otters")
     form.get_by_label("What is needed").fill("Payout events with settlement ids")
     form.get_by_label("Needed by").select_option(label="Iteration 2 (from 19 Oct)")

@@ -56,6 +56,11 @@ def test_business_owner_sets_planned_business_value_and_sees_the_totals_change(p
     expect(entry).to_contain_text("Bo Owner")
     expect(entry).to_contain_text("Planned business value: — → 8")
 
+    # From here a Business Owner reaches every team's objectives at once: the metrics dashboard.
+    page.locator("#bo-dashboard-link").click()
+    expect(page).to_have_url(f"{live_server.url}/arts/{art.slug}/metrics/business-owners/?pi={pi.pk}")
+    expect(page.get_by_text("Payouts in seconds").first).to_be_visible()
+
 
 def test_business_owner_entering_eleven_sees_the_message_and_nothing_is_stored(page, live_server, log_in, train):
     art, team, pi, owner, target = train

@@ -77,6 +77,10 @@ def test_three_members_vote_and_the_rte_sees_the_tally_live_then_a_re_plan(page,
         log_in(voter_page, people[persona])
         voter_page.goto(vote_url)
         ballot = voter_page.locator(f"#ballot-{vote_round.pk}")
+        # Four members on the train: the count says who has voted so far, then follows the own vote.
+        turnout = voter_page.locator(f"#round-{vote_round.pk}-turnout")
+        expect(turnout).to_have_text(f"{number - 1} of 4 members voted")
+        voter_page.evaluate("window.voteMarker = 'no reload'")
         if concern:
             ballot.get_by_label("If you vote 1 or 2, tell us your concern (optional)").fill(concern)
         ballot.locator(f'button.vote-button[value="{value}"]').click()
@@ -84,9 +88,13 @@ def test_three_members_vote_and_the_rte_sees_the_tally_live_then_a_re_plan(page,
         expect(ballot.locator(".my-vote")).to_have_text(str(value))
         expect(ballot.locator('button[aria-pressed="true"]')).to_have_count(1)
         expect(ballot.locator('button[aria-pressed="true"]')).to_have_attribute("value", str(value))
+        expect(turnout).to_have_text(f"{number} of 4 members voted")
+        assert voter_page.evaluate("window.voteMarker") == "no reload"
+        assert Vote.objects.filter(round=vote_round).count() == number
 
         # The RTE's page follows without a reload.
         expect(page.locator("#tally-votes")).to_have_text(str(number))
+        expect(page.locator(f"#round-{vote_round.pk}-turnout")).to_have_text(f"{number} of 4 members voted")
     expect(bar_count(page, 2)).to_have_text("2")
     expect(bar_count(page, 3)).to_have_text("1")
     expect(bar_count(page, 1)).to_have_text("0")

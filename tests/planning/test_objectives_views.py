@@ -87,6 +87,13 @@ def test_team_page_shows_only_the_forms_the_role_may_use(
     assert ('name="planned_business_value"' in content) is sets_business_value
 
 
+def test_objectives_pages_link_to_the_business_owner_dashboard_of_their_pi(client, art, pi, team, business_owner):
+    client = login(client, business_owner)
+    dashboard = f'href="{url("business_owner_dashboard", art)}?pi={pi.pk}"'
+    assert dashboard in client.get(url("team_objectives", art, pi_id=pi.pk, team_id=team.pk)).content.decode()
+    assert dashboard in client.get(url("art_objectives", art, pi_id=pi.pk)).content.decode()
+
+
 def test_scrum_master_of_another_team_reads_but_gets_no_forms(client, art, pi, other_team, scrum_master):
     ObjectiveFactory(team=other_team, pi=pi)
     content = login(client, scrum_master).get(team_url(art, pi, other_team)).content.decode()

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+import time_machine
 
 from planning.models import IP_REFUSAL, FeaturePlacement, PlacementChange, Story, TeamCapacity
 from tests.conftest import PERSONAS
@@ -68,7 +69,7 @@ def test_board_shows_columns_loads_cards_and_the_ip_column(client, art, team, pi
 def test_business_owner_reads_a_board_without_controls(client, art, team, pi, business_owner):
     StoryFactory(team=team, pi=pi, iteration=pi.iterations.development()[0])
     html = login(client, business_owner).get(board_url(art, pi, team)).content.decode()
-    for control in ('class="move-form"', 'name="fte"', 'class="form quick-add"', "placement-form", 'draggable="true"'):
+    for control in ('class="move-form"', 'name="fte"', 'class="form add-story"', "placement-form", 'draggable="true"'):
         assert control not in html
 
 
@@ -77,7 +78,7 @@ def test_team_member_gets_controls_on_own_stories_only(client, art, team, pi, te
     theirs = StoryFactory(team=team, pi=pi, owner=scrum_master)
     html = login(client, team_member).get(board_url(art, pi, team)).content.decode()
     assert f'id="move-{mine.pk}"' in html and f'id="move-{theirs.pk}"' not in html
-    assert 'class="form quick-add"' in html  # a team member may add stories for themselves
+    assert 'class="form add-story"' in html  # a team member may add stories for themselves
     assert 'name="fte"' not in html and "placement-form" not in html
 
 
@@ -100,6 +101,40 @@ def test_board_shows_placement_warnings_and_notes(client, art, team, pi, rte):
         "Iteration 3 (1 story)."
     ) in html
     assert f"{unplaced.key} Refund portal has 1 story on this board but no placement yet." in html
+
+
+def test_cards_warn_of_early_and_unfinished_past_stories_summarised_at_the_top(client, art, team, pi, rte):
+    first, _, third, _ = pi.iterations.development()
+    feature = FeatureFactory(art=art, pi=pi, title="Instant payouts")
+    PlacementFactory(feature=feature, team=team, iteration=third)
+    early = StoryFactory(team=team, pi=pi, iteration=first, feature=feature, title="Payout ledger", state="done")
+    stuck = StoryFactory(team=team, pi=pi, iteration=first, title="Fee table", state="in_progress")
+    finished = StoryFactory(team=team, pi=pi, iteration=first, title="Audit log", state="done")
+    # The day after Iteration 1 ends, where the train works.
+    with time_machine.travel(f"{first.end_date + timedelta(days=1)} 10:00Z", tick=False):
+        html = login(client, rte).get(board_url(art, pi, team)).content.decode()
+    assert "1 story earlier than the feature's placement" in html
+    assert "1 unfinished story in a past iteration" in html
+    assert f"Earlier than {feature.key}'s placement in Iteration 3" in html
+    assert "Not done, and Iteration 1 is over" in html
+    card = lambda story: html.split(f'id="story-{story.pk}"')[0].rsplit("<li", 1)[1]  # noqa: E731
+    assert "is-early" in card(early) and "is-past" not in card(early)
+    assert "is-past" in card(stuck) and "is-early" not in card(stuck)
+    assert "is-warned" not in card(finished)
+    # Before Iteration 1 ends nothing is overdue.
+    with time_machine.travel(f"{first.start_date} 10:00Z", tick=False):
+        html = login(client, rte).get(board_url(art, pi, team)).content.decode()
+    assert "in a past iteration" not in html and "is-past" not in html
+
+
+def test_one_add_form_and_one_action_menu_per_card(client, art, team, pi, scrum_master):
+    for index in range(3):
+        StoryFactory(team=team, pi=pi, iteration=pi.iterations.development()[index], title=f"Story {index}")
+    html = login(client, scrum_master).get(board_url(art, pi, team)).content.decode()
+    assert html.count('class="form add-story"') == 1
+    assert html.count('name="iteration" id="add-story-iteration"') == 1
+    assert html.count('<details class="card-menu">') == 3
+    assert html.count('class="move-form"') == 3
 
 
 # --- write endpoints: the permission matrix --------------------------------------------------
@@ -370,8 +405,9 @@ def test_negative_points_are_refused_with_422(client, art, team, pi, scrum_maste
     html = response.content.decode()
     assert "Points cannot be negative." in html
     assert ("<html" in html) is not htmx
-    # What was typed stays in its column.
+    # What was typed stays in the one add form, its iteration still chosen.
     assert 'value="Spike"' in html
+    assert f'<option value="{pi.iterations.development()[0].pk}" selected>' in html
     assert not Story.objects.exists()
 
 

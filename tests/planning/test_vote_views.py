@@ -426,8 +426,29 @@ def test_past_rounds_show_counts_average_and_re_plan(client, art, pi, team, rte,
         int(round_id): text(row.encode())
         for round_id, row in re.findall(r'<tr data-round="(\d+)"[^>]*>(.*?)</tr>', content, re.S)
     }
-    assert rows[replanned.pk].endswith("1 1 0 0 0 2 1.50 Re-plan")
-    assert rows[confident.pk].endswith("0 0 0 1 0 1 4.00 Confident")
+    # Two rounds of the same team tell themselves apart, and say who of the team voted.
+    assert rows[replanned.pk].startswith(f"{team.name}, round 1 ")
+    assert rows[confident.pk].startswith(f"{team.name}, round 2 ")
+    assert rows[replanned.pk].endswith("1 1 0 0 0 2 of 2 members voted 1.50 Re-plan")
+    assert rows[confident.pk].endswith("0 0 0 1 0 1 of 2 members voted 4.00 Confident")
+
+
+def test_open_rounds_count_k_of_n_members_and_a_vote_swaps_the_count_in(
+    client, art, pi, team, rte, team_member, scrum_master, business_owner
+):
+    team_round = services.open_vote(pi, by=rte, team=team)
+    train_round = services.open_vote(pi, by=rte)
+    services.cast_vote(train_round, by=business_owner, value=4)
+    client = login(client, team_member)
+    content = client.get(url("vote_home", art, pi_id=pi.pk)).content.decode()
+    # The team: its member and Scrum Master; the train: the four members.
+    assert f'id="round-{team_round.pk}-turnout">0 of 2 members voted<' in content
+    assert f'id="round-{train_round.pk}-turnout">1 of 4 members voted<' in content
+    response = client.post(url("vote_cast", art, round_id=train_round.pk), {"value": "5"}, headers=HTMX)
+    assert response.status_code == 200
+    fragment = response.content.decode()
+    assert f'id="round-{train_round.pk}-turnout" hx-swap-oob="true">2 of 4 members voted<' in fragment
+    assert Vote.objects.filter(round=train_round).count() == 2
 
 
 # --- anonymity -----------------------------------------------------------------------------------
@@ -501,7 +522,8 @@ def grow(art, pi, teams, size: int, rte) -> VoteRound:
 # Session, user, train, own memberships, the PI, the rounds, their counts, the own votes; the RTE also
 # reads the teams of the open form.
 # One fewer each since the rounds are read with their tally (VoteRound.objects.with_tally()).
-VOTE_HOME_QUERIES = {"team_member": 7, "rte": 8}
+# One more for who may vote (the train's members by team), read once for every round.
+VOTE_HOME_QUERIES = {"team_member": 8, "rte": 9}
 
 
 @pytest.mark.parametrize("persona", ["team_member", "rte"])
@@ -518,7 +540,8 @@ def test_vote_home_query_count_is_constant(
 
 
 # Session, user, train, own memberships, the round with its PI and team, the tally (counts and concerns).
-TALLY_FRAGMENT_QUERIES = 5
+# And who may vote in it ("k of n members voted").
+TALLY_FRAGMENT_QUERIES = 6
 
 
 @pytest.mark.parametrize("size", [1, 6])
@@ -533,7 +556,7 @@ def test_tally_fragment_query_count_is_constant(
 
 
 # The fragment's queries, and the person's own vote for the ballot.
-ROUND_PAGE_QUERIES = 6
+ROUND_PAGE_QUERIES = 7
 
 
 @pytest.mark.parametrize("size", [1, 6])

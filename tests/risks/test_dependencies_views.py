@@ -188,13 +188,14 @@ def test_filters_by_age_bucket_health_team_and_state(client, art, team, other_te
 
 
 def raise_data(pi, team, other_team, owner, **overrides) -> dict:
-    _, second, _, fourth = pi.iterations.development()
+    # On NOW (10 Nov) Iteration 3 is under way: the first two are over and no longer offered.
+    _, _, third, fourth = pi.iterations.development()
     return {
         "needing_team": team.pk,
         "providing_team": other_team.pk,
         "external_party": "",
         "description": "Payout events with settlement ids",
-        "needed_by": second.pk,
+        "needed_by": third.pk,
         "planned_iteration": fourth.pk,
         "owner": owner.pk,
         **overrides,
@@ -642,3 +643,37 @@ def test_map_queries_are_constant(client, art, pi, rte, train, size, django_asse
         response = client.get(url("dependency_map", art), {"pi": pi.pk})
     assert response.status_code == 200
     assert response.content.count(b'<tr data-team="') == 3
+
+
+def test_the_raise_form_is_at_the_top_offering_only_iterations_not_over_grouped_by_pi(
+    client, art, team, other_team, pi, scrum_master
+):
+    later = make_pi(art, name="PI 2027.1", start=pi.end_date + timedelta(days=1))
+    make_dependency(art, pi, needing=team, providing=other_team, owner=scrum_master)
+    client = login(client, scrum_master)
+    html = client.get(f"{url('dependency_list', art)}?pi={pi.pk}&needing_team={team.pk}&raise=1").content.decode()
+    # Above the list, and open because it was asked for.
+    assert html.index('id="raise-dependency"') < html.index('id="dependency-table"')
+    assert '<details class="panel raise-panel" id="raise-dependency" open>' in html
+    # On NOW (10 Nov) Iterations 1 and 2 are over.
+    first, second, third, fourth = pi.iterations.development()
+    needed_by = html.split('name="needed_by"')[1].split("</select>")[0]
+    assert re.findall(r'<optgroup label="([^"]+)">', needed_by) == [pi.name]
+    assert f'value="{first.pk}"' not in needed_by and f'value="{second.pk}"' not in needed_by
+    assert f'value="{third.pk}"' in needed_by and f'value="{fourth.pk}"' in needed_by
+    planned = html.split('name="planned_iteration"')[1].split("</select>")[0]
+    assert re.findall(r'<optgroup label="([^"]+)">', planned) == [pi.name, later.name]
+    assert f'value="{second.pk}"' not in planned
+    # Without asking, it is one closed line above the list.
+    html = client.get(f"{url('dependency_list', art)}?pi={pi.pk}").content.decode()
+    assert '<details class="panel raise-panel" id="raise-dependency">' in html
+
+
+def test_a_needed_by_iteration_that_is_over_is_refused(client, art, team, other_team, pi, scrum_master):
+    _, second, _, _ = pi.iterations.development()
+    response = login(client, scrum_master).post(
+        f"{url('dependency_list', art)}?pi={pi.pk}", raise_data(pi, team, other_team, scrum_master, needed_by=second.pk)
+    )
+    assert response.status_code == 422
+    assert f"Choose a development iteration of {pi.name}." in response.content.decode()
+    assert not Dependency.objects.exists()

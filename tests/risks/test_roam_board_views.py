@@ -572,3 +572,45 @@ def test_a_stale_edit_is_409_with_the_current_values(client, art, pi, rte):
     html = response.content.decode()
     assert "a moment ago" in html and 'value="Theirs"' in html and 'name="version" value="2"' in html
     assert Risk.objects.get(pk=risk.pk).title == "Theirs"
+
+
+# --- the card a move is for ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain"])
+def test_a_move_posted_with_another_cards_form_is_refused_and_moves_nothing(client, art, pi, rte, htmx):
+    grabbed = make_risk(art, pi, rte, title="Card provider may slip")
+    below = make_risk(art, pi, rte, title="Fraud vendor contract")
+    before = (snapshot(grabbed), snapshot(below))
+    # The form of the card grabbed (its risk id and version) posted to the address of the card below.
+    response = login(client, rte).post(
+        url("risk_roam", art, risk_id=below.pk),
+        roam_data("resolved", risk=str(grabbed.pk)),
+        headers=HTMX if htmx else {},
+    )
+    assert response.status_code == 409
+    assert "That move was made on another card than “Fraud vendor contract”: nothing was moved." in text(response)
+    assert (b"<html" in response.content) is not htmx
+    assert (snapshot(grabbed), snapshot(below)) == before
+
+
+def test_a_move_with_its_own_risk_id_goes_through(client, art, pi, rte):
+    risk = make_risk(art, pi, rte)
+    response = login(client, rte).post(
+        url("risk_roam", art, risk_id=risk.pk), roam_data("resolved", risk=str(risk.pk)), headers=HTMX
+    )
+    assert response.status_code == 200
+    assert Risk.objects.get(pk=risk.pk).state == State.RESOLVED
+
+
+def test_owner_choice_is_grouped_by_team_each_person_once(client, art, pi, rte, team, product_owner, business_owner):
+    risk = make_risk(art, pi, rte)
+    html = login(client, rte).get(url("roam_board", art) + f"?pi={pi.pk}").content.decode()
+    select = html.split(f'id="roam-{risk.pk}-owner">')[1].split("</select>")[0]
+    groups = re.findall(r'<optgroup label="([^"]+)">', select)
+    assert groups[-1] == "Train roles" and team.name in groups
+    team_group = select.split(f'<optgroup label="{team.name}">')[1].split("</optgroup>")[0]
+    assert product_owner.display_name in team_group
+    assert select.count(f'value="{product_owner.pk}"') == 1
+    assert business_owner.display_name in select.split('<optgroup label="Train roles">')[1]
+    assert f'data-owner-filter="roam-{risk.pk}-owner"' in html
