@@ -258,6 +258,9 @@ class BoardCellSerializer(serializers.Serializer):
     dom_id = serializers.CharField()
     iteration_id = serializers.IntegerField()
     cards = BoardCardSerializer(many=True, help_text="Highest WSJF first.")
+    stickies = serializers.ListField(
+        child=serializers.CharField(), help_text="dom_id of the dependency stickies here: line ends with no card."
+    )
 
 
 class BoardRowSerializer(serializers.Serializer):
@@ -269,14 +272,19 @@ class BoardRowSerializer(serializers.Serializer):
     team_id = serializers.IntegerField(allow_null=True)
     active = serializers.BooleanField()
     is_context = serializers.BooleanField(help_text="Shown because a filtered team depends on it, or it on them.")
-    has_unplanned = serializers.BooleanField(help_text="Whether a line starts at the row's “not planned” marker.")
+    has_unplanned = serializers.BooleanField(help_text="Whether a line starts at the row's “not planned” spot.")
     unplanned_dom_id = serializers.CharField()
+    unplanned_stickies = serializers.ListField(
+        child=serializers.CharField(), help_text="dom_id of the stickies in the row's “not planned” spot."
+    )
     cells = BoardCellSerializer(many=True, help_text="One per iteration, the IP iteration last.")
 
 
 class BoardAnchorSerializer(serializers.Serializer):
-    kind = serializers.CharField(help_text="card, cell or unplanned.")
-    dom_id = serializers.CharField()
+    kind = serializers.CharField(
+        help_text="card, or where the end's sticky sits: cell (at iteration_id) or unplanned (the row's spot)."
+    )
+    dom_id = serializers.CharField(help_text="The card's, or the sticky's.")
     row_key = serializers.CharField()
     iteration_id = serializers.IntegerField(allow_null=True)
     placement_id = serializers.IntegerField(allow_null=True)
