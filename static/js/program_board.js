@@ -184,7 +184,11 @@
   });
   document.addEventListener("mouseout", function (event) {
     var end = endOf(event.target);
-    if (end && !end.contains(event.relatedTarget) && !end.contains(document.activeElement)) clearHighlight();
+    if (!end || end.contains(event.relatedTarget) || end.contains(document.activeElement)) return;
+    // Back to the card or sticky that has the keyboard's focus, if any.
+    var focused = endOf(document.activeElement);
+    if (focused && board() && board().contains(focused)) highlight(focused);
+    else clearHighlight();
   });
   document.addEventListener("focusin", function (event) {
     var end = endOf(event.target);
@@ -368,11 +372,17 @@
   // For whoever swaps the board's parts in (change sets): draw the lines again from the DOM.
   window.ARTopsBoard = { draw: drawLines };
 
+  function ready() {
+    var filters = document.getElementById("board-filters");
+    if (filters) filters.classList.add("has-script");
+    watch();
+  }
+
   window.addEventListener("resize", redraw);
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", watch);
+    document.addEventListener("DOMContentLoaded", ready);
   } else {
-    watch();
+    ready();
   }
   window.addEventListener("load", redraw);
 })();
