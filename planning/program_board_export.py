@@ -227,8 +227,8 @@ def board_svg(board: ProgramBoard, *, title: str) -> str:
     parts.append(_text(PAD, y + PAD + 10, "Milestones & events", weight="bold"))
     for column, milestones in cells:
         for index, milestone in enumerate(milestones):
-            label = f"◆ {milestone.name} ({milestone.date:%d %b})"
-            parts.append(_text(x_of[column.id] + PAD, y + PAD + 10 + index * 16, label[:34]))
+            label = _wrap(f"◆ {milestone.name} ({milestone.date:%d %b})", 34, 1)[0]
+            parts.append(_text(x_of[column.id] + PAD, y + PAD + 10 + index * 16, label))
     y += height
     grid_top = TITLE_HEIGHT
 
@@ -268,15 +268,16 @@ def board_svg(board: ProgramBoard, *, title: str) -> str:
         heights = [
             len(cell.cards) * (CARD_HEIGHT + GAP) + len(cell.stickies) * (STICKY_HEIGHT + GAP) for cell in row.cells
         ]
-        head = 24 + len(row.unplanned_stickies) * (STICKY_HEIGHT + GAP) + (16 if row.has_unplanned else 0)
+        head = 24 + LINE_HEIGHT + len(row.unplanned_stickies) * (STICKY_HEIGHT + GAP) + (16 if row.has_unplanned else 0)
         height = max(64, 2 * PAD + max(heights, default=0) - GAP, head + PAD)
         fill = "#f8f9fb" if row.is_context else "#ffffff"
         parts.append(f'<rect x="0" y="{y}" width="{width}" height="{height}" fill="{fill}"/>')
         parts.append(f'<rect x="0" y="{y}" width="{HEAD_WIDTH}" height="{height}" fill="#f3f5f8"/>')
-        label = row.label if row.is_team else f"{row.label} (external)"
-        parts.append(_text(PAD, y + PAD + 10, label[:24], weight="bold"))
+        label = _wrap(row.label if row.is_team else f"{row.label} (external)", 24, 2)
+        for index, text in enumerate(label):
+            parts.append(_text(PAD, y + PAD + 10 + index * LINE_HEIGHT, text, weight="bold"))
         head_box = Box(0, y, HEAD_WIDTH, y + height)
-        top = y + PAD + 18
+        top = y + PAD + 18 + (len(label) - 1) * LINE_HEIGHT
         if row.has_unplanned:
             parts.append(_text(PAD, top + 10, "NOT PLANNED", size=9, weight="bold", fill=COLOURS[UNPLANNED]))
             top += 16

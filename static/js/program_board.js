@@ -360,6 +360,30 @@
     }
   });
 
+  // --- the team filter's summary --------------------------------------------------------------
+
+  document.addEventListener("change", function (event) {
+    var filter = event.target.closest && event.target.closest(".pb-teams-filter");
+    if (!filter) return;
+    var boxes = filter.querySelectorAll("input[type=checkbox]");
+    var chosen = filter.querySelectorAll("input[type=checkbox]:checked").length;
+    filter.querySelector(".pb-teams-chosen").textContent = chosen ? chosen + " of " + boxes.length : "all";
+  });
+
+  // The team list closes like a menu: a click elsewhere, or Escape.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll(".pb-teams-filter[open]").forEach(function (filter) {
+      if (!filter.contains(event.target)) filter.removeAttribute("open");
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var filter = event.target.closest && event.target.closest(".pb-teams-filter[open]");
+    if (!filter) return;
+    filter.removeAttribute("open");
+    filter.querySelector("summary").focus();
+  });
+
   // --- print ----------------------------------------------------------------------------------
 
   document.addEventListener("click", function (event) {

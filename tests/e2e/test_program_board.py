@@ -287,6 +287,10 @@ def demo_board():
         }
 
 
+def after_line(drawn: dict, line_id: str) -> dict:
+    return next(line for line in drawn["lines"] if line["id"] == line_id)
+
+
 def open_demo_board(page, live_server, log_in, demo) -> None:
     page.set_viewport_size({"width": 1440, "height": 900})
     log_in(page, demo["rte"])
@@ -346,9 +350,35 @@ def test_on_the_demo_board_every_line_joins_two_cards_or_stickies_and_a_card_lig
     card.hover()
     assert page.evaluate(VISIBLE_LINES) == sorted(card.get_attribute("data-lines").split())
 
+    # Moving a card with lines redraws them from where it lands, coloured as the board now says.
+    page.get_by_text("All", exact=True).click()
+    expect(page.locator("path.pb-line[d]")).to_have_count(len(demo_board["dependencies"]))
+    before = {line["id"]: line for line in page.evaluate(LINE_ENDS)["lines"]}
+    line_ids = card.get_attribute("data-lines").split()
+    placement = FeaturePlacement.objects.get(pk=card.get_attribute("data-placement-id"))
+    iterations = list(demo_board["pi"].iterations.development())
+    target = iterations[0] if placement.iteration_id != iterations[0].pk else iterations[-1]
+    drag(page, placement, placement.team, target)
+    expect(card_in(page, placement.team, target, placement)).to_be_visible()
+    assert stored(placement)[1] == target.pk
+    after = page.evaluate(LINE_ENDS)
+    assert after["problems"] == []
+    moved = placement.feature.key
+    assert page.locator(f"#card-{placement.pk}").get_attribute("data-lines").split() == line_ids
+    for line_id in line_ids:
+        assert after_line(after, line_id)["d"] != before[line_id]["d"], (moved, line_id)
+        health = page.locator(f"#{line_id}").get_attribute("data-health")
+        assert page.locator(f"#{line_id}").get_attribute("class") == f"pb-line health-{health}"
+        assert page.locator(f"#{line_id}-row").get_attribute("data-health") == health
+
 
 def test_the_demo_board_prints_on_one_a3_page_and_downloads_as_csv_and_svg(page, live_server, log_in, demo_board):
     open_demo_board(page, live_server, log_in, demo_board)
+    # At 768 px nothing overflows the page: the board scrolls inside its own frame.
+    page.set_viewport_size({"width": 768, "height": 1024})
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 768
+    assert page.evaluate("() => document.querySelector('.pb-scroll').scrollWidth") > 768
+    page.set_viewport_size({"width": 1440, "height": 900})
 
     pdf = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True, print_background=True)))
     assert len(pdf.pages) == 1
