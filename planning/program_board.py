@@ -417,6 +417,7 @@ class BoardFilters:
             "teams": sorted(self.team_ids) if self.team_ids else [],
             "type": self.feature_type or "",
             "only_red": self.only_red,
+            "lines": self.lines,
         }
 
 

@@ -212,6 +212,7 @@ class BoardFiltersSerializer(serializers.Serializer):
     teams = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of the teams shown; empty: all.")
     type = serializers.CharField(allow_blank=True, help_text="business, enabler, or empty for both.")
     only_red = serializers.BooleanField(help_text="Only the lines planned too late or not planned at all.")
+    lines = serializers.CharField(help_text="The lines switch: all, red or focus.")
 
 
 class BoardIterationSerializer(serializers.Serializer):
@@ -340,6 +341,13 @@ BOARD_PARAMETERS = [
     ),
     OpenApiParameter("type", OpenApiTypes.STR, description="Only cards of this feature type: business or enabler."),
     OpenApiParameter("only_red", OpenApiTypes.BOOL, description="Only the lines planned too late or not at all."),
+    OpenApiParameter(
+        "lines",
+        OpenApiTypes.STR,
+        enum=["all", "red", "focus"],
+        description="The board's lines switch: all, red (as only_red) or focus (all lines; the page shows a"
+        " card's lines while it is hovered or focused).",
+    ),
 ]
 
 
