@@ -258,10 +258,17 @@ class ProgramBoardFilter(django_filters.FilterSet):
         error_messages={"invalid_choice": "Choose business features or enablers as the feature type."},
     )
     only_red = TickedFilter(method="every_card", help_text="Only the lines planned too late or not at all.")
+    # The board's "lines" switch: every line, only red ones (as ``only_red``), or a card's lines on focus.
+    lines = django_filters.ChoiceFilter(
+        method="every_card",
+        choices=(("all", "All lines"), ("red", "Only red lines"), ("focus", "Lines of the card in focus")),
+        error_messages={"invalid_choice": "Show all lines, only red lines, or the lines of the card in focus."},
+        help_text="all, red (as only_red) or focus (the page shows a card's lines when it is hovered or focused).",
+    )
 
     class Meta:
         model = FeaturePlacement
-        fields = ("teams", "type", "only_red")
+        fields = ("teams", "type", "only_red", "lines")
 
     def every_card(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         # A line's colour says nothing of which cards there are.
@@ -272,8 +279,12 @@ class ProgramBoardFilter(django_filters.FilterSet):
         """What the board is narrowed to; a filter in error narrows nothing (``error_text`` says why)."""
         self.is_valid()
         data = self.form.cleaned_data
+        lines = data.get("lines") or ""
         return BoardFilters(
-            team_ids=data.get("teams"), feature_type=data.get("type"), only_red=data.get("only_red", False)
+            team_ids=data.get("teams"),
+            feature_type=data.get("type"),
+            only_red=data.get("only_red", False) or lines == "red",
+            focus_lines=lines == "focus",
         )
 
     @property

@@ -5,13 +5,19 @@ takes no feature work); rows are a milestones/events row, one row per team and o
 external party that appears in the PI's open dependencies. Cards are feature placements.
 Lines are open dependencies, drawn from the providing card to the needing card.
 
-Anchors (where a line starts and ends):
+Anchors (where a line starts and ends): every line has two real ends, a card or a dependency
+sticky, as on a physical board where a red string runs between two notes:
 
-- providing end: the placement of the providing feature by the providing team; without one,
-  the provider's row at the dependency's planned iteration; without that (or when it is
-  planned outside this PI), the "not planned" marker of the provider's row;
-- needing end: the placement of the needing feature by the needing team; without one, the
-  needing team's row at the iteration the dependency is needed by.
+- providing end: the placement of the providing feature by the providing team; without one (a
+  team-level need, or a party outside the train), a sticky in the provider's row at the
+  dependency's planned iteration; without that (or when it is planned outside this PI), a
+  sticky in the "not planned" spot of the provider's row;
+- needing end: the placement of the needing feature by the needing team; without one, a sticky
+  in the needing team's row at the iteration the dependency is needed by.
+
+A card hidden by a filter leaves a sticky in its cell. Cards and stickies name their lines
+(``data-lines``) and lines name their ends (``data-from``, ``data-to``): the page's script
+draws every line from the DOM alone, so it can redraw after any swap.
 
 A line's colour compares when the provider delivers with when it is needed, by the one health
 rule of ``planning.models.Health`` (which the dependency pages and filters use too). The provider
@@ -160,6 +166,50 @@ def cell_dom_id(row_key: str, iteration_id: int) -> str:
     return f"cell-{row_key}-{iteration_id}"
 
 
+def sticky_dom_id(dependency_id: int, end: str) -> str:
+    return f"sticky-{dependency_id}-{end}"
+
+
+# The icon of a line's health on its stickies and in the legend: the second channel beside colour.
+HEALTH_ICONS = {GREEN: "✓", AMBER: "!", RED: "✕", UNPLANNED: "?"}
+
+
+# The legend: each health's colour, pattern (static/css/program_board.css) and icon, said in words.
+LEGEND = (
+    (GREEN, HEALTH_ICONS[GREEN], "Green, solid: delivered before it is needed"),
+    (AMBER, HEALTH_ICONS[AMBER], "Amber, dashed: in the iteration it is needed"),
+    (RED, HEALTH_ICONS[RED], "Red, dash-dot: planned after it is needed"),
+    (UNPLANNED, HEALTH_ICONS[UNPLANNED], "Purple, dotted: not planned"),
+)
+
+
+@dataclass
+class Sticky:
+    """A dependency's end that has no card: a small note in a row's cell or "not planned" spot."""
+
+    line: Line
+    anchor: Anchor
+
+    @property
+    def dom_id(self) -> str:
+        return self.anchor.dom_id
+
+    @property
+    def provides(self) -> bool:
+        return self.anchor.end == "from"
+
+    @property
+    def icon(self) -> str:
+        return HEALTH_ICONS[self.line.health]
+
+    @property
+    def label(self) -> str:
+        """What the note says to someone reading the row it sits in."""
+        if self.provides:
+            return f"Provides to {self.line.needing_team_name}: {self.line.description}"
+        return f"Needs from {self.line.provider_name}: {self.line.description}"
+
+
 @dataclass
 class Cell:
     """One row × one iteration, with its cards."""
@@ -168,6 +218,7 @@ class Cell:
     iteration_id: int
     is_ip: bool
     cards: list[Card] = field(default_factory=list)
+    stickies: list[Sticky] = field(default_factory=list)
 
     @property
     def dom_id(self) -> str:
@@ -186,14 +237,19 @@ class Row:
     # Shown because a filtered team depends on it (or it on them), not because it was chosen.
     is_context: bool = False
     cells: list[Cell] = field(default_factory=list)
-    # Whether a line starts at the row's "not planned" marker.
-    has_unplanned: bool = False
+    # The stickies of the row's "not planned" spot (lines planned in no iteration of the PI).
+    unplanned_stickies: list[Sticky] = field(default_factory=list)
     # Set by the page for the person looking: whether they may drop cards into this row.
     editable: bool = False
 
     @property
     def is_team(self) -> bool:
         return self.kind == "team"
+
+    @property
+    def has_unplanned(self) -> bool:
+        """Whether a line starts at the row's "not planned" spot."""
+        return bool(self.unplanned_stickies)
 
     @property
     def unplanned_dom_id(self) -> str:
@@ -213,8 +269,14 @@ class Row:
             "is_context": self.is_context,
             "has_unplanned": self.has_unplanned,
             "unplanned_dom_id": self.unplanned_dom_id,
+            "unplanned_stickies": [sticky.dom_id for sticky in self.unplanned_stickies],
             "cells": [
-                {"dom_id": cell.dom_id, "iteration_id": cell.iteration_id, "cards": [c.as_json() for c in cell.cards]}
+                {
+                    "dom_id": cell.dom_id,
+                    "iteration_id": cell.iteration_id,
+                    "cards": [c.as_json() for c in cell.cards],
+                    "stickies": [sticky.dom_id for sticky in cell.stickies],
+                }
                 for cell in self.cells
             ],
         }
@@ -222,20 +284,28 @@ class Row:
 
 @dataclass
 class Anchor:
-    """Where a line starts or ends: a card, a row's cell, or a row's "not planned" marker."""
+    """Where a line starts or ends: a card, or a sticky in a row's cell or in its "not planned" spot.
+
+    ``end`` is "from" (the providing end) or "to" (the needing end); with the dependency's id it
+    names the sticky of an end that has no card.
+    """
 
     kind: str  # "card", "cell" or "unplanned"
     row_key: str
     iteration_id: int | None = None
     placement_id: int | None = None
+    dependency_id: int | None = None
+    end: str = "from"
+
+    @property
+    def is_sticky(self) -> bool:
+        return self.kind != "card"
 
     @property
     def dom_id(self) -> str:
         if self.kind == "card":
             return f"card-{self.placement_id}"
-        if self.kind == "cell":
-            return cell_dom_id(self.row_key, self.iteration_id)
-        return f"unplanned-{self.row_key}"
+        return sticky_dom_id(self.dependency_id, self.end)
 
     def as_json(self) -> dict:
         return {
@@ -280,6 +350,10 @@ class Line:
         return self.health in RED_HEALTHS
 
     @property
+    def health_icon(self) -> str:
+        return HEALTH_ICONS[self.health]
+
+    @property
     def health_label(self) -> str:
         return HEALTH_LABELS[self.health]
 
@@ -312,18 +386,27 @@ class BoardFilters:
     - ``feature_type`` (``business`` or ``enabler``): only cards of that type, and only the
       lines that name a feature of that type; a line's end at a hidden card falls back to
       that card's cell;
-    - ``only_red``: only the lines planned too late or not planned at all.
+    - ``only_red``: only the lines planned too late or not planned at all;
+    - ``focus_lines``: every line is kept, and the page shows a card's lines only while it is
+      hovered or focused (the "lines: on focus" switch; it narrows nothing).
     """
 
     team_ids: frozenset[int] | None = None
     feature_type: str | None = None
     only_red: bool = False
+    focus_lines: bool = False
 
     def __post_init__(self):
         # Any collection of ids will do; none at all means every team.
         self.team_ids = frozenset(int(team_id) for team_id in self.team_ids) if self.team_ids else None
         self.feature_type = self.feature_type or None
         self.only_red = bool(self.only_red)
+        self.focus_lines = bool(self.focus_lines) and not self.only_red
+
+    @property
+    def lines(self) -> str:
+        """The "lines" switch: all, red or focus."""
+        return "red" if self.only_red else "focus" if self.focus_lines else "all"
 
     @property
     def active(self) -> bool:
@@ -334,6 +417,7 @@ class BoardFilters:
             "teams": sorted(self.team_ids) if self.team_ids else [],
             "type": self.feature_type or "",
             "only_red": self.only_red,
+            "lines": self.lines,
         }
 
 

@@ -23,7 +23,7 @@ from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.text import Truncator
 
-from planning.program_board import Card, Cell, Line
+from planning.program_board import Card, Cell, Line, Sticky
 
 # What ``reverse`` leaves unquoted in a path argument.
 URL_SAFE = RFC3986_SUBDELIMS + "/~:@"
@@ -123,8 +123,34 @@ def card_html(card: Card, links: BoardLinks) -> SafeString:
     )
 
 
+def sticky_html(sticky: Sticky, links: BoardLinks) -> SafeString:
+    """A dependency sticky: the end of a line with no card, with its health's icon (colour's second channel)."""
+    line = sticky.line
+    short = f"for {line.needing_team_name}" if sticky.provides else f"from {line.provider_name}"
+    return _html(
+        '<a class="pb-sticky health-{health} is-{role}" id="{dom_id}" href="{url}" data-sticky'
+        ' data-lines="{line_id}" data-health="{health}" title="{label}" aria-label="{label} ({health_label})">'
+        '<span class="pb-sticky-icon" aria-hidden="true">{icon}</span>'
+        '<span class="pb-sticky-text">{short}</span></a>',
+        health=line.health,
+        role="provides" if sticky.provides else "needs",
+        dom_id=sticky.dom_id,
+        url=links.dependency(line.dependency_id),
+        line_id=line.dom_id,
+        label=_truncated(sticky.label, 160),
+        health_label=line.health_label,
+        icon=sticky.icon,
+        short=_truncated(short, 40),
+    )
+
+
+def stickies_html(stickies: list[Sticky], links: BoardLinks) -> SafeString:
+    """The stickies of a cell or of a row's "not planned" spot."""
+    return mark_safe("".join(sticky_html(sticky, links) for sticky in stickies))  # noqa: S308 (each part escaped by _html)
+
+
 def line_path_html(line: Line) -> SafeString:
-    """One line of the SVG: the page's script draws it between the two anchors it names."""
+    """One line of the SVG: the page's script draws it between the two ends it names (cards or stickies)."""
     return _html(
         '<path id="{dom_id}" class="pb-line health-{health}" data-health="{health}"'
         ' data-from="{source}" data-to="{target}" marker-end="url(#pb-arrow-{health})">'
@@ -144,7 +170,8 @@ def dependency_row_html(line: Line, links: BoardLinks) -> SafeString:
     """One row of the "Dependencies on this board" table."""
     return _html(
         '<tr class="pb-dependency health-row-{health}" id="{dom_id}-row" data-line="{dom_id}" data-health="{health}">'
-        '<td><span class="pb-swatch health-{health}" aria-hidden="true"></span> {health_label}</td>'
+        '<td><span class="pb-swatch health-{health}" aria-hidden="true"></span>'
+        ' <span class="pb-health-icon health-{health}" aria-hidden="true">{icon}</span> {health_label}</td>'
         "<td>{provider}{providing_feature}</td>"
         "<td>{needing}{needing_feature}</td>"
         '<td><a href="{url}">{description}</a></td>'
@@ -153,6 +180,7 @@ def dependency_row_html(line: Line, links: BoardLinks) -> SafeString:
         health=line.health,
         dom_id=line.dom_id,
         health_label=line.health_label,
+        icon=line.health_icon,
         provider=line.provider_name,
         providing_feature=f" · {line.providing_feature_key}" if line.providing_feature_key else "",
         needing=line.needing_team_name,
@@ -165,8 +193,11 @@ def dependency_row_html(line: Line, links: BoardLinks) -> SafeString:
 
 
 def cards_html(cell: Cell, links: BoardLinks) -> SafeString:
-    """The cards of a cell, in rank order."""
-    return mark_safe("".join(card_html(card, links) for card in cell.cards))  # noqa: S308 (each part escaped by _html)
+    """The cards of a cell, in rank order, then its dependency stickies."""
+    cards = "".join(card_html(card, links) for card in cell.cards)
+    if cell.stickies:
+        cards += stickies_html(cell.stickies, links)
+    return mark_safe(cards)  # noqa: S308 (each part escaped by _html)
 
 
 def line_paths_html(lines: list[Line]) -> SafeString:

@@ -30,6 +30,7 @@ from planning.program_board import (
     MilestoneItem,
     ProgramBoard,
     Row,
+    Sticky,
     party_row_key,
     team_row_key,
 )
@@ -191,8 +192,10 @@ def program_board(pi: ProgramIncrement, *, dependencies: QuerySet, filters: Boar
         for anchor in (line.source, line.target):
             if anchor.kind == "card":
                 cards[anchor.placement_id].line_ids.append(line.dom_id)
-            elif anchor.kind == "unplanned":
-                row_by_key[anchor.row_key].has_unplanned = True
+            elif anchor.kind == "cell":
+                cell_of[(anchor.row_key, anchor.iteration_id)].stickies.append(Sticky(line, anchor))
+            else:
+                row_by_key[anchor.row_key].unplanned_stickies.append(Sticky(line, anchor))
 
     return ProgramBoard(
         pi_id=pi.pk,
@@ -208,11 +211,13 @@ def program_board(pi: ProgramIncrement, *, dependencies: QuerySet, filters: Boar
 
 
 def _visible(anchor: Anchor, shown_cards: set[int], cards: dict[int, Card]) -> Anchor:
-    """A card filtered out of the board leaves its line's end in the card's cell."""
+    """A card filtered out of the board leaves its line's end on a sticky in the card's cell."""
     if anchor.kind != "card" or anchor.placement_id in shown_cards:
         return anchor
     card = cards[anchor.placement_id]
-    return Anchor("cell", anchor.row_key, iteration_id=card.iteration_id)
+    return Anchor(
+        "cell", anchor.row_key, iteration_id=card.iteration_id, dependency_id=anchor.dependency_id, end=anchor.end
+    )
 
 
 def _line(dep: dict, card_at: dict, by_id: dict, party_key: dict, team_by_id: dict) -> Line:
@@ -226,10 +231,15 @@ def _line(dep: dict, card_at: dict, by_id: dict, party_key: dict, team_by_id: di
     needing_card = card_at.get((needing_feature_id, needing_team_id)) if needing_feature_id else None
     if needing_card is not None:
         target = Anchor(
-            "card", needing_row, iteration_id=needing_card.iteration_id, placement_id=needing_card.placement_id
+            "card",
+            needing_row,
+            iteration_id=needing_card.iteration_id,
+            placement_id=needing_card.placement_id,
+            dependency_id=dep["pk"],
+            end="to",
         )
     else:
-        target = Anchor("cell", needing_row, iteration_id=dep["needed_by_id"])
+        target = Anchor("cell", needing_row, iteration_id=dep["needed_by_id"], dependency_id=dep["pk"], end="to")
     needed_by = by_id[dep["needed_by_id"]]
     need = needed_by.start_date
     if needing_card is not None:
@@ -259,13 +269,17 @@ def _line(dep: dict, card_at: dict, by_id: dict, party_key: dict, team_by_id: di
 
     if providing_card is not None:
         source = Anchor(
-            "card", providing_row, iteration_id=providing_card.iteration_id, placement_id=providing_card.placement_id
+            "card",
+            providing_row,
+            iteration_id=providing_card.iteration_id,
+            placement_id=providing_card.placement_id,
+            dependency_id=dep["pk"],
         )
     elif planned_id in by_id:
-        source = Anchor("cell", providing_row, iteration_id=planned_id)
+        source = Anchor("cell", providing_row, iteration_id=planned_id, dependency_id=dep["pk"])
     else:
-        # Not planned, or planned in another PI: the row's marker, off the iteration columns.
-        source = Anchor("unplanned", providing_row)
+        # Not planned, or planned in another PI: a sticky in the row's "not planned" spot.
+        source = Anchor("unplanned", providing_row, dependency_id=dep["pk"])
 
     feature_types = frozenset(
         feature_type

@@ -57,6 +57,8 @@ urlpatterns = [
     path("board/", program_board.program_board_home, name="program_board_home"),
     path("pis/<int:pi_id>/board/", program_board.program_board_page, name="program_board"),
     path("pis/<int:pi_id>/board/move/", program_board.program_board_move, name="program_board_move"),
+    path("pis/<int:pi_id>/board/export.csv", program_board.program_board_csv, name="program_board_csv"),
+    path("pis/<int:pi_id>/board/export.svg", program_board.program_board_svg, name="program_board_svg"),
     path("pis/<int:pi_id>/board/changes/", program_board.program_board_changes, name="program_board_changes"),
     path(
         "pis/<int:pi_id>/board/milestones/",

@@ -212,6 +212,7 @@ class BoardFiltersSerializer(serializers.Serializer):
     teams = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of the teams shown; empty: all.")
     type = serializers.CharField(allow_blank=True, help_text="business, enabler, or empty for both.")
     only_red = serializers.BooleanField(help_text="Only the lines planned too late or not planned at all.")
+    lines = serializers.CharField(help_text="The lines switch: all, red or focus.")
 
 
 class BoardIterationSerializer(serializers.Serializer):
@@ -258,6 +259,9 @@ class BoardCellSerializer(serializers.Serializer):
     dom_id = serializers.CharField()
     iteration_id = serializers.IntegerField()
     cards = BoardCardSerializer(many=True, help_text="Highest WSJF first.")
+    stickies = serializers.ListField(
+        child=serializers.CharField(), help_text="dom_id of the dependency stickies here: line ends with no card."
+    )
 
 
 class BoardRowSerializer(serializers.Serializer):
@@ -269,14 +273,19 @@ class BoardRowSerializer(serializers.Serializer):
     team_id = serializers.IntegerField(allow_null=True)
     active = serializers.BooleanField()
     is_context = serializers.BooleanField(help_text="Shown because a filtered team depends on it, or it on them.")
-    has_unplanned = serializers.BooleanField(help_text="Whether a line starts at the row's “not planned” marker.")
+    has_unplanned = serializers.BooleanField(help_text="Whether a line starts at the row's “not planned” spot.")
     unplanned_dom_id = serializers.CharField()
+    unplanned_stickies = serializers.ListField(
+        child=serializers.CharField(), help_text="dom_id of the stickies in the row's “not planned” spot."
+    )
     cells = BoardCellSerializer(many=True, help_text="One per iteration, the IP iteration last.")
 
 
 class BoardAnchorSerializer(serializers.Serializer):
-    kind = serializers.CharField(help_text="card, cell or unplanned.")
-    dom_id = serializers.CharField()
+    kind = serializers.CharField(
+        help_text="card, or where the end's sticky sits: cell (at iteration_id) or unplanned (the row's spot)."
+    )
+    dom_id = serializers.CharField(help_text="The card's, or the sticky's.")
     row_key = serializers.CharField()
     iteration_id = serializers.IntegerField(allow_null=True)
     placement_id = serializers.IntegerField(allow_null=True)
@@ -332,6 +341,13 @@ BOARD_PARAMETERS = [
     ),
     OpenApiParameter("type", OpenApiTypes.STR, description="Only cards of this feature type: business or enabler."),
     OpenApiParameter("only_red", OpenApiTypes.BOOL, description="Only the lines planned too late or not at all."),
+    OpenApiParameter(
+        "lines",
+        OpenApiTypes.STR,
+        enum=["all", "red", "focus"],
+        description="The board's lines switch: all, red (as only_red) or focus (all lines; the page shows a"
+        " card's lines while it is hovered or focused).",
+    ),
 ]
 
 

@@ -3,8 +3,8 @@
 from django import template
 from django.utils.safestring import SafeString
 
-from planning.program_board import Cell, Line
-from planning.program_board_html import BoardLinks, cards_html, dependency_rows_html, line_paths_html
+from planning.program_board import Cell, Line, Sticky
+from planning.program_board_html import BoardLinks, cards_html, dependency_rows_html, line_paths_html, stickies_html
 
 register = template.Library()
 
@@ -13,6 +13,12 @@ register = template.Library()
 def board_cards(cell: Cell, links: BoardLinks) -> SafeString:
     """The cards of a cell, in rank order."""
     return cards_html(cell, links)
+
+
+@register.simple_tag
+def board_stickies(stickies: list[Sticky], links: BoardLinks) -> SafeString:
+    """Dependency stickies: line ends with no card."""
+    return stickies_html(stickies, links)
 
 
 @register.simple_tag

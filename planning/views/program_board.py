@@ -20,22 +20,24 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from artops.models import ART, ProgramIncrement, Team
-from artops.pages import UNPROCESSABLE, Outcome, answer, attempt, partial, pi_of, refused
+from artops.pages import UNPROCESSABLE, Outcome, answer, attempt, csv_response, partial, pi_of, refused
 from artops.parsing import BadNumber, id_or_nothing, parse_since
 from artops.permissions import CAPABILITY_MESSAGES, art_capability_required, has_capability, require, teams_where
 from planning import services
 from planning.filters import ProgramBoardFilter
 from planning.forms.program_board import MilestoneDeleteForm, MilestoneForm, MoveForm
 from planning.models import BoardClock, FeaturePlacement, Milestone
-from planning.program_board import BoardFilters
+from planning.program_board import LEGEND, BoardFilters
+from planning.program_board_export import CSV_HEADER, board_svg, csv_rows
 from planning.program_board_html import BoardLinks
 from planning.program_board_layout import program_board
 from risks.models import Dependency
@@ -63,6 +65,8 @@ def filter_query(filters: BoardFilters) -> str:
         pairs.append(("type", filters.feature_type))
     if filters.only_red:
         pairs.append(("only_red", "1"))
+    if filters.focus_lines:
+        pairs.append(("lines", "focus"))
     return urlencode(pairs)
 
 
@@ -118,6 +122,9 @@ def _context(
         "board_links": BoardLinks(art.slug, move_link_base),
         "changes_url": f"{changes_url}?{urlencode({'since': version})}" + (f"&{query}" if query else ""),
         "milestone_url": _with_query(reverse("program_board_milestone_create", kwargs=kwargs), query),
+        "csv_url": _with_query(reverse("program_board_csv", kwargs=kwargs), query),
+        "svg_url": _with_query(reverse("program_board_svg", kwargs=kwargs), query),
+        "legend": LEGEND,
         "can_move": editable is None or bool(editable),
         "can_edit_backlog": has_capability(user, "planning.edit_backlog", art=art),
         "milestone_form": milestone_form or MilestoneForm(),
@@ -192,6 +199,46 @@ def program_board_page(request: HttpRequest, pi_id: int) -> HttpResponse:
     status = UNPROCESSABLE if error else 200
     response = render(request, partial(request, TEMPLATE, "board"), context, status=status)
     response["X-Board-Version"] = str(version)
+    return response
+
+
+# --- print and export ----------------------------------------------------------------------------
+
+
+def _export_board(request: HttpRequest, pi_id: int):
+    """The board to export, with the page's filters; ``None`` and the reason when they are not valid."""
+    art: ART = request.art
+    pi = pi_of(art, pi_id)
+    filters, error = board_filters(request.GET)
+    if error:
+        return art, pi, None, HttpResponseBadRequest(error, content_type="text/plain; charset=utf-8")
+    return art, pi, program_board(pi, dependencies=Dependency.objects.for_pi(pi).open(), filters=filters), None
+
+
+def _export_name(art: ART, pi: ProgramIncrement, extension: str) -> str:
+    return f"program-board-{slugify(art.slug)}-{slugify(pi.name)}.{extension}"
+
+
+@art_capability_required("art.view")
+@require_GET
+def program_board_csv(request: HttpRequest, pi_id: int) -> HttpResponse:
+    """The board as CSV: its cards, dependencies and milestones (who may read the board may take it)."""
+    art, pi, board, refusal = _export_board(request, pi_id)
+    if refusal:
+        return refusal
+    return csv_response(_export_name(art, pi, "csv"), CSV_HEADER, csv_rows(board))
+
+
+@art_capability_required("art.view")
+@require_GET
+def program_board_svg(request: HttpRequest, pi_id: int) -> HttpResponse:
+    """The board as an SVG image: the cards, stickies and lines as the page draws them."""
+    art, pi, board, refusal = _export_board(request, pi_id)
+    if refusal:
+        return refusal
+    title = f"Program board · {pi.name} · {art.name}"
+    response = HttpResponse(board_svg(board, title=title), content_type="image/svg+xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(art, pi, "svg")}"'
     return response
 
 

@@ -1,8 +1,9 @@
 // Program board: dependency lines in SVG, card highlighting, drag and drop, the live board.
 //
 // Lines: the server renders one <path> per dependency with the DOM ids of its two ends
-// (data-from, data-to) and its health class; this script draws each path between the ends'
-// positions, again on resize and after every swap of the board.
+// (data-from, data-to: a card, or a dependency sticky where the end has no card) and its
+// health class; this script routes each path between the ends along the gaps between cells,
+// again on resize and after every swap of the board.
 //
 // Moves: drag a card onto another cell (another iteration, or another team's row). A drop
 // posts the same move endpoint as the card's "Move" menu (the keyboard and no-JavaScript
@@ -25,50 +26,67 @@
   }
 
   // --- lines --------------------------------------------------------------------------------
+  //
+  // Every line runs from a card or sticky (data-from) to a card or sticky (data-to), both in
+  // the DOM: drawing is a function of the DOM alone, run again after any swap or resize
+  // (window.ARTopsBoard.draw). A line leaves its start by the side facing its end, runs along
+  // the gaps between cells (the cells' padding), never across a card, and enters its end from
+  // the side. planning/program_board_export.py (route) draws the SVG export the same way.
+
+  var LANES = [0, -4, 4, -8, 8];
+  // An A3 landscape page less its margins (8 mm), in CSS pixels, less room for the title,
+  // summary and legend above and below the board.
+  var PRINT_WIDTH = 1520, PRINT_HEIGHT = 900;
 
   function box(node, origin) {
     var rect = node.getBoundingClientRect();
-    if (node.hasAttribute("data-cell")) {
-      // A line that ends in a cell (no card there) ends in the middle of it.
-      var x = (rect.left + rect.right) / 2, y = (rect.top + rect.bottom) / 2;
-      rect = { left: x - 12, right: x + 12, top: y - 12, bottom: y + 12 };
-    }
     return {
       left: rect.left - origin.left,
       right: rect.right - origin.left,
       top: rect.top - origin.top,
       bottom: rect.bottom - origin.top,
-      cx: (rect.left + rect.right) / 2 - origin.left,
       cy: (rect.top + rect.bottom) / 2 - origin.top,
     };
   }
 
-  function pathBetween(a, b) {
-    var x1, x2, bend;
-    if (b.left >= a.right - 4) {
-      // Forwards (or to the next column): right edge to left edge.
-      x1 = a.right;
-      x2 = b.left;
-      bend = Math.max(30, (x2 - x1) / 2);
-      return "M " + x1 + " " + a.cy + " C " + (x1 + bend) + " " + a.cy + ", " + (x2 - bend) + " " + b.cy + ", " + x2 + " " + b.cy;
+  // The cell (or a row's head, for the "not planned" spot) whose padding a line runs along.
+  function gapOf(node) {
+    return node.closest(".pb-cell, .pb-row-head") || node;
+  }
+
+  function route(a, ac, b, bc, lane) {
+    var x1, xa, x2, xb;
+    if (bc.left >= ac.right - 1) {
+      // The end's column is to the right: out of the right edge, into the left one.
+      x1 = a.right; xa = ac.right + lane; x2 = b.left; xb = bc.left + lane;
+    } else if (bc.right <= ac.left + 1) {
+      // To the left (planned after it is needed): out of the left edge, into the right one.
+      x1 = a.left; xa = ac.left + lane; x2 = b.right; xb = bc.right + lane;
+    } else {
+      // The same column: out of the right edge and back in.
+      x1 = a.right; xa = ac.right + lane; x2 = b.right; xb = xa;
     }
-    if (b.right <= a.left + 4) {
-      // Backwards: the provider comes too late; left edge to right edge.
-      x1 = a.left;
-      x2 = b.right;
-      bend = Math.max(30, (x1 - x2) / 2);
-      return "M " + x1 + " " + a.cy + " C " + (x1 - bend) + " " + a.cy + ", " + (x2 + bend) + " " + b.cy + ", " + x2 + " " + b.cy;
+    var points = [[x1, a.cy], [xa, a.cy]];
+    if (xa !== xb) {
+      var hy;
+      if (bc.top >= ac.bottom - 1) hy = bc.top + lane / 2; // along the gap above the end's row
+      else if (bc.bottom <= ac.top + 1) hy = bc.bottom + lane / 2; // below it
+      else hy = ac.top + lane / 2; // the same row: along its top
+      points.push([xa, hy], [xb, hy]);
     }
-    // Same column: out of the right edges and back.
-    x1 = a.right;
-    x2 = b.right;
-    bend = 40;
-    return "M " + x1 + " " + a.cy + " C " + (x1 + bend) + " " + a.cy + ", " + (x2 + bend) + " " + b.cy + ", " + x2 + " " + b.cy;
+    points.push([xb, b.cy], [x2, b.cy]);
+    return points;
+  }
+
+  function shown(node) {
+    return node && node.getClientRects().length > 0;
   }
 
   function drawLines() {
     var root = board();
     if (!root) return;
+    // The printed board keeps the lines drawn on screen; it is scaled as a whole (--pb-print-zoom).
+    if (window.matchMedia && window.matchMedia("print").matches) return;
     var canvas = root.querySelector(".pb-canvas");
     var grid = root.querySelector(".pb-grid");
     var svg = root.querySelector("svg.pb-lines");
@@ -79,15 +97,21 @@
     svg.setAttribute("width", width);
     svg.setAttribute("height", height);
     svg.setAttribute("viewBox", "0 0 " + width + " " + height);
+    var index = 0;
     svg.querySelectorAll("path.pb-line").forEach(function (path) {
       var from = document.getElementById(path.getAttribute("data-from"));
       var to = document.getElementById(path.getAttribute("data-to"));
-      if (!from || !to || !from.getClientRects().length || !to.getClientRects().length) {
+      if (!shown(from) || !shown(to)) {
         path.removeAttribute("d");
         return;
       }
-      path.setAttribute("d", pathBetween(box(from, origin), box(to, origin)));
+      var points = route(box(from, origin), box(gapOf(from), origin), box(to, origin), box(gapOf(to), origin), LANES[index % LANES.length]);
+      index += 1;
+      path.setAttribute("d", "M " + points.map(function (p) { return p[0].toFixed(1) + " " + p[1].toFixed(1); }).join(" L "));
     });
+    var zoom = Math.min(1, PRINT_WIDTH / canvas.offsetWidth, PRINT_HEIGHT / canvas.offsetHeight);
+    root.style.setProperty("--pb-print-zoom", zoom.toFixed(4));
+    root.style.setProperty("--pb-print-width", canvas.offsetWidth + "px");
   }
 
   var pending = false;
@@ -149,21 +173,30 @@
     return node && node.closest ? node.closest("[data-card]") : null;
   }
 
+  // A line's end: a card or a dependency sticky; hovering or focusing one lights its lines.
+  function endOf(node) {
+    return node && node.closest ? node.closest("[data-card], [data-sticky]") : null;
+  }
+
   document.addEventListener("mouseover", function (event) {
-    var card = cardOf(event.target);
-    if (card && !card.classList.contains("is-focus-card")) highlight(card);
+    var end = endOf(event.target);
+    if (end && !end.classList.contains("is-focus-card")) highlight(end);
   });
   document.addEventListener("mouseout", function (event) {
-    var card = cardOf(event.target);
-    if (card && !card.contains(event.relatedTarget) && !card.contains(document.activeElement)) clearHighlight();
+    var end = endOf(event.target);
+    if (!end || end.contains(event.relatedTarget) || end.contains(document.activeElement)) return;
+    // Back to the card or sticky that has the keyboard's focus, if any.
+    var focused = endOf(document.activeElement);
+    if (focused && board() && board().contains(focused)) highlight(focused);
+    else clearHighlight();
   });
   document.addEventListener("focusin", function (event) {
-    var card = cardOf(event.target);
-    if (card) highlight(card);
+    var end = endOf(event.target);
+    if (end) highlight(end);
   });
   document.addEventListener("focusout", function (event) {
-    var card = cardOf(event.target);
-    if (card && !card.contains(event.relatedTarget)) clearHighlight();
+    var end = endOf(event.target);
+    if (end && !end.contains(event.relatedTarget)) clearHighlight();
   });
 
   // --- drag and drop ------------------------------------------------------------------------
@@ -327,11 +360,53 @@
     }
   });
 
+  // --- the team filter's summary --------------------------------------------------------------
+
+  document.addEventListener("change", function (event) {
+    var filter = event.target.closest && event.target.closest(".pb-teams-filter");
+    if (!filter) return;
+    var boxes = filter.querySelectorAll("input[type=checkbox]");
+    var chosen = filter.querySelectorAll("input[type=checkbox]:checked").length;
+    filter.querySelector(".pb-teams-chosen").textContent = chosen ? chosen + " of " + boxes.length : "all";
+  });
+
+  // The team list closes like a menu: a click elsewhere, or Escape.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll(".pb-teams-filter[open]").forEach(function (filter) {
+      if (!filter.contains(event.target)) filter.removeAttribute("open");
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var filter = event.target.closest && event.target.closest(".pb-teams-filter[open]");
+    if (!filter) return;
+    filter.removeAttribute("open");
+    filter.querySelector("summary").focus();
+  });
+
+  // --- print ----------------------------------------------------------------------------------
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print-board]")) {
+      drawLines();
+      window.print();
+    }
+  });
+
+  // For whoever swaps the board's parts in (change sets): draw the lines again from the DOM.
+  window.ARTopsBoard = { draw: drawLines };
+
+  function ready() {
+    var filters = document.getElementById("board-filters");
+    if (filters) filters.classList.add("has-script");
+    watch();
+  }
+
   window.addEventListener("resize", redraw);
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", watch);
+    document.addEventListener("DOMContentLoaded", ready);
   } else {
-    watch();
+    ready();
   }
   window.addEventListener("load", redraw);
 })();

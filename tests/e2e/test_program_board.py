@@ -1,18 +1,26 @@
-"""The program board in a real browser, watched from two browsers at once.
+"""The program board in a real browser, watched from two browsers at once, and the demo board read,
+printed and exported.
 
 The RTE moves cards; a second person, in a browser context of their own, sees the board
 change without reloading, and a move made from an outdated page is refused with the reason
-and the current board.
+and the current board. On the demo train every dependency line joins two cards or stickies
+without crossing a card, a card lights exactly its lines, the "lines" switch narrows them, and
+the board prints on one A3 page and downloads as CSV and SVG.
 """
 
+import csv
+import io
 import re
 from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
+from django.core.management import call_command
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from artops.demo import DEMO_PASSWORD
-from artops.models import Role
+from artops.models import ART, ProgramIncrement, Role, User
 from planning.models import FeaturePlacement, PlacementChange
 from risks.models import Dependency
 from tests.conftest import make_member
@@ -136,8 +144,11 @@ def test_a_red_line_turns_green_when_the_providing_card_moves_earlier(page, live
     expect(line).to_have_attribute("class", "pb-line health-red")
     expect(line).to_have_attribute("data-from", f"card-{train['providing'].pk}")
     expect(line).to_have_attribute("data-to", f"card-{train['needing'].pk}")
-    # Drawn from the providing card (Iteration 3) back to the needing card (Iteration 2).
-    expect(line).to_have_attribute("d", re.compile(r"^M -?[\d.]+ -?[\d.]+ C "))
+    # Drawn from the providing card (Iteration 3) back to the needing card (Iteration 2): out of the
+    # provider's left edge, into the needing card's right edge.
+    expect(line).to_have_attribute("d", re.compile(r"^M -?[\d.]+ -?[\d.]+ L "))
+    before = page.evaluate(LINE_ENDS)
+    assert before["lines"][0]["start"] == "left" and before["lines"][0]["end"] == "right"
 
     drag(page, train["providing"], otters, iterations[0])
 
@@ -145,6 +156,11 @@ def test_a_red_line_turns_green_when_the_providing_card_moves_earlier(page, live
     expect(line).to_have_attribute("class", "pb-line health-green")
     expect(card_in(page, otters, iterations[0], train["providing"])).to_be_visible()
     assert stored(train["providing"]) == (otters.pk, iterations[0].pk, 2)
+    # Redrawn from the card where it is now: forwards, still from card edge to card edge.
+    after = page.evaluate(LINE_ENDS)
+    assert after["problems"] == []
+    assert after["lines"][0]["start"] == "right" and after["lines"][0]["end"] == "left"
+    assert after["lines"][0]["d"] != before["lines"][0]["d"]
     # Hovering a card highlights its line.
     page.locator(f"#card-{train['needing'].pk}").hover()
     expect(line).to_have_class("pb-line health-green is-highlighted")
@@ -196,3 +212,205 @@ def test_a_stale_move_from_the_second_browser_shows_the_conflict_and_the_current
     expect(second_page.locator(f"#card-{card.pk}")).to_have_attribute("data-version", "2")
     assert stored(card) == (falcons.pk, iterations[0].pk, 2)
     assert PlacementChange.objects.filter(feature=card.feature).count() == 1
+
+
+# --- the demo board: lines, highlighting, the lines switch, print and export ----------------------
+
+# Every drawn line: its ends (which side of which element), and whatever is wrong with it: an end
+# that is not a card or sticky, a start or end off its element's edge, or a run across a card.
+LINE_ENDS = r"""() => {
+  const canvas = document.querySelector(".pb-canvas").getBoundingClientRect();
+  const cards = [...document.querySelectorAll("[data-card]")].map((card) => [card.id, card.getBoundingClientRect()]);
+  const problems = [], lines = [];
+  const side = (point, rect) => {
+    const x = point.x + canvas.left, y = point.y + canvas.top;
+    if (y < rect.top - 0.5 || y > rect.bottom + 0.5) return null;
+    if (Math.abs(x - rect.left) < 0.5) return "left";
+    if (Math.abs(x - rect.right) < 0.5) return "right";
+    return null;
+  };
+  document.querySelectorAll("path.pb-line").forEach((path) => {
+    const from = document.getElementById(path.dataset.from), to = document.getElementById(path.dataset.to);
+    const d = path.getAttribute("d");
+    if (!from || !to || !d) { problems.push(path.id + ": not drawn"); return; }
+    for (const end of [from, to]) {
+      if (!end.matches("[data-card], [data-sticky]")) problems.push(path.id + ": ends on " + end.id);
+    }
+    const points = [...d.matchAll(/(-?[\d.]+) (-?[\d.]+)/g)].map((m) => ({x: +m[1], y: +m[2]}));
+    const start = side(points[0], from.getBoundingClientRect());
+    const end = side(points[points.length - 1], to.getBoundingClientRect());
+    if (!start || !end) problems.push(path.id + ": an end off its card or sticky");
+    for (let i = 1; i < points.length; i++) {
+      const a = points[i - 1], b = points[i];
+      const left = Math.min(a.x, b.x) + canvas.left, right = Math.max(a.x, b.x) + canvas.left;
+      const top = Math.min(a.y, b.y) + canvas.top, bottom = Math.max(a.y, b.y) + canvas.top;
+      for (const [id, r] of cards) {
+        if (left < r.right - 1 && right > r.left + 1 && top < r.bottom - 1 && bottom > r.top + 1) {
+          problems.push(path.id + ": crosses " + id);
+        }
+      }
+    }
+    lines.push({id: path.id, d: d, start: start, end: end, health: path.dataset.health});
+  });
+  return {lines: lines, problems: problems};
+}"""
+
+HIGHLIGHTED = "() => [...document.querySelectorAll('path.pb-line.is-highlighted')].map((path) => path.id).sort()"
+# Focus each card or sticky with lines in turn: {its id: [the lines lit, the lines it names]}.
+FOCUS_EACH_END = """() => {
+  const lit = {};
+  document.querySelectorAll("[data-card][data-lines]:not([data-lines='']), [data-sticky]").forEach((end) => {
+    end.focus();
+    const found = [...document.querySelectorAll("path.pb-line.is-highlighted")].map((path) => path.id).sort();
+    lit[end.id] = [found, end.dataset.lines.split(" ").sort()];
+  });
+  document.activeElement.blur();
+  return lit;
+}"""
+VISIBLE_LINES = """() => [...document.querySelectorAll('path.pb-line')]
+  .filter((path) => getComputedStyle(path).visibility === 'visible').map((path) => path.id).sort()"""
+
+
+@pytest.fixture
+def demo_board():
+    """The demo train on Thursday 26 November 2026, in the running PI's Iteration 2."""
+    with time_machine.travel("2026-11-26 09:00Z", tick=True):
+        call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        art = ART.objects.get(slug="payments")
+        pi = ProgramIncrement.objects.for_art(art).current(art.today())
+        yield {
+            "art": art,
+            "pi": pi,
+            "cards": list(FeaturePlacement.objects.filter(iteration__pi=pi).select_related("feature", "team")),
+            "dependencies": list(Dependency.objects.for_pi(pi).open()),
+            "rte": User.objects.get(email="rte@payments.example"),
+        }
+
+
+def after_line(drawn: dict, line_id: str) -> dict:
+    return next(line for line in drawn["lines"] if line["id"] == line_id)
+
+
+def open_demo_board(page, live_server, log_in, demo) -> None:
+    page.set_viewport_size({"width": 1440, "height": 900})
+    log_in(page, demo["rte"])
+    page.goto(f"{live_server.url}/arts/{demo['art'].slug}/planning/board/")
+    expect(page.locator("path.pb-line[d]")).to_have_count(len(demo["dependencies"]))
+
+
+def test_on_the_demo_board_every_line_joins_two_cards_or_stickies_and_a_card_lights_exactly_its_lines(
+    page, live_server, log_in, demo_board
+):
+    open_demo_board(page, live_server, log_in, demo_board)
+    cards = page.locator("[data-card]")
+    expect(cards).to_have_count(len(demo_board["cards"]))
+    drawn = page.evaluate(LINE_ENDS)
+    assert drawn["problems"] == []
+    assert {line["id"] for line in drawn["lines"]} == {f"line-{dep.pk}" for dep in demo_board["dependencies"]}
+    # The lines sit under the cards (and so under a card's open menu), in the board's own layer.
+    layers = page.evaluate(
+        """() => [getComputedStyle(document.querySelector('svg.pb-lines')).zIndex,
+                  getComputedStyle(document.querySelector('[data-card]')).zIndex,
+                  getComputedStyle(document.querySelector('.pb-canvas')).isolation]"""
+    )
+    assert int(layers[0]) < int(layers[1]) and layers[2] == "isolate"
+
+    # Hovering any card with dependencies lights exactly its lines.
+    linked = page.locator("[data-card][data-lines]:not([data-lines=''])")
+    assert linked.count() >= 1
+    for index in range(linked.count()):
+        card = linked.nth(index)
+        card.hover()
+        assert page.evaluate(HIGHLIGHTED) == sorted(card.get_attribute("data-lines").split()), card.get_attribute("id")
+    # Focus does the same, from the keyboard, for cards and stickies alike (every one of them).
+    lit = page.evaluate(FOCUS_EACH_END)
+    assert len(lit) == page.locator("[data-card][data-lines]:not([data-lines='']), [data-sticky]").count()
+    assert all(found == wanted for found, wanted in lit.values())
+    # A focused card keeps its lights when the mouse leaves another.
+    card = linked.first
+    card.focus()
+    page.locator("[data-sticky]").first.hover()
+    page.mouse.move(2, 2)
+    assert page.evaluate(HIGHLIGHTED) == sorted(card.get_attribute("data-lines").split())
+
+    # "Only red": the lines planned too late or not at all, and nothing else.
+    red = {line["id"] for line in drawn["lines"] if line["health"] in {"red", "unplanned"}}
+    assert 0 < len(red) < len(demo_board["dependencies"])
+    page.get_by_text("Only red", exact=True).click()
+    expect(page.locator("#program-board")).to_have_attribute("data-lines-mode", "red")
+    expect(page.locator("path.pb-line")).to_have_count(len(red))
+    assert {line["id"] for line in page.evaluate(LINE_ENDS)["lines"]} == red
+    assert "lines=red" in page.url
+    # "On focus": no line until a card is hovered, then its lines alone.
+    page.get_by_text("On focus", exact=True).click()
+    expect(page.locator("#program-board")).to_have_attribute("data-lines-mode", "focus")
+    page.mouse.move(5, 5)
+    assert page.evaluate(VISIBLE_LINES) == []
+    card = page.locator("[data-card][data-lines]:not([data-lines=''])").first
+    card.hover()
+    assert page.evaluate(VISIBLE_LINES) == sorted(card.get_attribute("data-lines").split())
+
+    # Moving a card with lines redraws them from where it lands, coloured as the board now says.
+    page.get_by_text("All", exact=True).click()
+    expect(page.locator("path.pb-line[d]")).to_have_count(len(demo_board["dependencies"]))
+    before = {line["id"]: line for line in page.evaluate(LINE_ENDS)["lines"]}
+    line_ids = card.get_attribute("data-lines").split()
+    placement = FeaturePlacement.objects.get(pk=card.get_attribute("data-placement-id"))
+    iterations = list(demo_board["pi"].iterations.development())
+    target = iterations[0] if placement.iteration_id != iterations[0].pk else iterations[-1]
+    drag(page, placement, placement.team, target)
+    expect(card_in(page, placement.team, target, placement)).to_be_visible()
+    assert stored(placement)[1] == target.pk
+    after = page.evaluate(LINE_ENDS)
+    assert after["problems"] == []
+    moved = placement.feature.key
+    assert page.locator(f"#card-{placement.pk}").get_attribute("data-lines").split() == line_ids
+    for line_id in line_ids:
+        assert after_line(after, line_id)["d"] != before[line_id]["d"], (moved, line_id)
+        health = page.locator(f"#{line_id}").get_attribute("data-health")
+        assert page.locator(f"#{line_id}").get_attribute("class") == f"pb-line health-{health}"
+        assert page.locator(f"#{line_id}-row").get_attribute("data-health") == health
+
+
+def test_the_demo_board_prints_on_one_a3_page_and_downloads_as_csv_and_svg(page, live_server, log_in, demo_board):
+    open_demo_board(page, live_server, log_in, demo_board)
+    # At 768 px nothing overflows the page: the board scrolls inside its own frame.
+    page.set_viewport_size({"width": 768, "height": 1024})
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 768
+    assert page.evaluate("() => document.querySelector('.pb-scroll').scrollWidth") > 768
+    page.set_viewport_size({"width": 1440, "height": 900})
+
+    pdf = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True, print_background=True)))
+    assert len(pdf.pages) == 1
+    width, height = float(pdf.pages[0].mediabox.width), float(pdf.pages[0].mediabox.height)
+    assert (round(width), round(height)) == (1191, 842)  # A3 landscape, in points
+    text = pdf.pages[0].extract_text()
+    assert "Program board" in text and "Iteration 1" in text
+    for placement in demo_board["cards"]:
+        assert placement.feature.key in text
+    keys = re.findall(r"PAY-\d+", text)
+    for placement in demo_board["cards"]:
+        wanted = sum(1 for other in demo_board["cards"] if other.feature.key == placement.feature.key)
+        assert keys.count(placement.feature.key) >= wanted, placement.feature.key
+    # No navigation and no controls on paper.
+    for control in ("Log out", "Only red", "Reset", "Add milestone", "Dependencies on this board"):
+        assert control not in text
+
+    with page.expect_download() as download:
+        page.locator("#board-export-csv").click()
+    rows = list(csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))  # noqa: SIM115
+    assert sorted((row["team"], row["feature_key"]) for row in rows if row["record"] == "card") == sorted(
+        (placement.team.name, placement.feature.key) for placement in demo_board["cards"]
+    )
+    assert {int(row["dependency_id"]) for row in rows if row["record"] == "dependency"} == {
+        dep.pk for dep in demo_board["dependencies"]
+    }
+
+    with page.expect_download() as download:
+        page.locator("#board-export-svg").click()
+    assert download.value.suggested_filename.endswith(".svg")
+    svg = open(download.value.path(), encoding="utf-8").read()  # noqa: SIM115
+    for placement in demo_board["cards"]:
+        assert f'id="card-{placement.pk}"' in svg
+    for dep in demo_board["dependencies"]:
+        assert f'id="line-{dep.pk}"' in svg

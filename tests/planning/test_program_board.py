@@ -136,7 +136,9 @@ def test_a_line_runs_from_the_providing_card_to_the_needing_card(art, pi, team, 
     assert board.card(needing.pk).line_ids == [line.dom_id]
 
 
-def test_anchors_fall_back_to_the_cells_and_to_the_not_planned_marker(art, pi, team, other_team, iterations, owner):
+def test_ends_without_a_card_are_stickies_in_their_cells_and_in_the_not_planned_spot(
+    art, pi, team, other_team, iterations, owner
+):
     # The providing team has not placed the providing feature, but planned the dependency.
     planned = make_dependency(
         pi,
@@ -161,19 +163,37 @@ def test_anchors_fall_back_to_the_cells_and_to_the_not_planned_marker(art, pi, t
 
     board = board_of(pi)
 
+    def sticky_at(row_key: str, iteration) -> list[str]:
+        cell = next(cell for cell in board.row(row_key).cells if cell.iteration_id == iteration.pk)
+        return [sticky.dom_id for sticky in cell.stickies]
+
+    team_row, other_row = f"team-{team.pk}", f"team-{other_team.pk}"
+    # Every end without a card is a sticky: in the provider's row at the planned iteration...
     line = board.line(planned.pk)
-    assert line.source.dom_id == f"cell-team-{other_team.pk}-{iterations[1].pk}"
-    assert line.target.dom_id == f"cell-team-{team.pk}-{iterations[3].pk}"
+    assert (line.source.kind, line.source.dom_id) == ("cell", f"sticky-{planned.pk}-from")
+    # ... and in the needing team's row at the iteration it is needed by.
+    assert (line.target.kind, line.target.dom_id) == ("cell", f"sticky-{planned.pk}-to")
+    assert f"sticky-{planned.pk}-to" in sticky_at(team_row, iterations[3])
     assert line.health == GREEN
+    # Nothing planned: a sticky in the provider's "not planned" spot.
     line = board.line(unplanned.pk)
-    assert line.source.dom_id == f"unplanned-team-{other_team.pk}"
-    assert line.target.dom_id == f"cell-team-{team.pk}-{iterations[2].pk}"
+    assert (line.source.kind, line.source.dom_id) == ("unplanned", f"sticky-{unplanned.pk}-from")
+    assert [sticky.dom_id for sticky in board.row(other_row).unplanned_stickies] == [f"sticky-{unplanned.pk}-from"]
+    assert line.target.dom_id == f"sticky-{unplanned.pk}-to"
+    assert sticky_at(team_row, iterations[2]) == [f"sticky-{unplanned.pk}-to"]
     assert line.health == UNPLANNED and line.is_red
-    assert board.row(f"team-{other_team.pk}").has_unplanned is True
-    assert board.row(f"team-{team.pk}").has_unplanned is False
+    assert board.row(other_row).has_unplanned is True
+    assert board.row(team_row).has_unplanned is False
     line = board.line(vendor.pk)
-    assert line.source.dom_id == f"cell-party-1-{iterations[1].pk}"
+    assert line.source.dom_id == f"sticky-{vendor.pk}-from"
+    assert sticky_at("party-1", iterations[1]) == [f"sticky-{vendor.pk}-from"]
+    assert sticky_at(other_row, iterations[1]) == [f"sticky-{planned.pk}-from", f"sticky-{vendor.pk}-to"]
     assert line.provider_name == "Card Vendor"
+    assert line.health == AMBER
+    # Each sticky names its line and its health's icon, for the page and the legend.
+    sticky = board.row(other_row).unplanned_stickies[0]
+    assert (sticky.line.dom_id, sticky.icon, sticky.provides) == (f"line-{unplanned.pk}", "?", True)
+    assert sticky.label.startswith(f"Provides to {team.name}: ")
     assert line.health == AMBER
 
 
@@ -334,8 +354,11 @@ def test_the_feature_type_filter_keeps_cards_of_that_type_and_lines_naming_one(t
 
     assert [card.placement_id for card in board.cards] == [train["cards"]["otters_ledger"].pk]
     assert [line.dependency_id for line in board.lines] == [train["deps"]["red"].pk]
-    # The needing card (a business feature) is hidden: the line ends in its cell.
-    assert board.lines[0].target.dom_id == f"cell-team-{team.pk}-{iterations[1].pk}"
+    # The needing card (a business feature) is hidden: the line ends on a sticky in its cell.
+    line = board.lines[0]
+    assert (line.target.kind, line.target.dom_id) == ("cell", f"sticky-{line.dependency_id}-to")
+    cell = next(cell for cell in board.row(f"team-{team.pk}").cells if cell.iteration_id == iterations[1].pk)
+    assert [sticky.dom_id for sticky in cell.stickies] == [line.target.dom_id]
     assert board.lines[0].source.dom_id == f"card-{train['cards']['otters_ledger'].pk}"
 
     board = board_of(pi, feature_type="business")

@@ -167,6 +167,12 @@ def test_board_filters_are_the_pages_filters(rte, art, pi, team, other_team, dev
     assert card_ids(teams=team.pk) == {placement.pk}
     assert card_ids(type="enabler") == {FeaturePlacement.objects.get(feature=enabler).pk}
     assert client.get(board_url(pi), {"only_red": "1"}).json()["filters"]["only_red"] is True
+    assert client.get(board_url(pi), {"lines": "red"}).json()["filters"] == {
+        "teams": [],
+        "type": "",
+        "only_red": True,
+        "lines": "red",
+    }
     refused = client.get(board_url(pi), {"type": "epic"})
     assert refused.status_code == 400 and "business features or enablers" in messages(refused)
 

@@ -111,7 +111,12 @@ def test_page_shows_columns_rows_cards_lines_and_legend(client, art, pi, team, o
     assert (line["tag"], line["class"], line["data-health"]) == ("path", "pb-line health-red", "red")
     assert (line["data-from"], line["data-to"]) == (f"card-{api.pk}", f"card-{card.pk}")
     assert reverse("team_board", kwargs={"art_slug": art.slug, "pi_id": pi.pk, "team_id": team.pk}) in html
-    assert "Dashed red: not planned" in html
+    assert "Red, dash-dot: planned after it is needed" in html and "Purple, dotted: not planned" in html
+    # The toolbar: the lines switch, print and the two exports.
+    assert attributes(html, "lines-all")["checked"] is None and "checked" not in attributes(html, "lines-red")
+    assert attributes(html, "board-export-csv")["href"] == url("program_board_csv", art, pi)
+    assert attributes(html, "board-export-svg")["href"] == url("program_board_svg", art, pi)
+    assert attributes(html, "board-print")["data-print-board"] is None
     assert 'draggable="true"' in html and 'id="milestone-form"' in html
     assert "js/program_board.js" in html and "<script>" not in html
     # The IP column refuses drops.
@@ -143,7 +148,8 @@ def test_filters_work_as_plain_get_and_as_htmx(client, art, pi, team, other_team
     client = login(client, rte)
     html = client.get(url("program_board", art, pi), {"teams": other_team.pk}).content.decode()
     assert f'id="card-{theirs.pk}"' in html and f'id="card-{card.pk}"' not in html
-    assert f'<option value="{other_team.pk}" selected>' in html
+    assert attributes(html, f"filter-team-{other_team.pk}")["checked"] is None
+    assert "checked" not in attributes(html, f"filter-team-{team.pk}")
     # The move and live URLs carry the filters.
     assert f"changes/?since=0&amp;teams={other_team.pk}" in html
 
