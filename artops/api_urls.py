@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from artops import api
 from artops.calendar import api as calendar_api
+from artops.coaching import api as coaching_api
 from metrics import api as metrics_api
 from metrics.ia import api as ia_api
 from planning import api as planning_api
@@ -21,6 +22,7 @@ router.register("iterations", api.IterationViewSet, basename="api-iteration")
 planning_api.register(router)
 risks_api.register(router)
 calendar_api.register(router)
+coaching_api.register(router)
 metrics_api.register(router)
 ia_api.register(router)
 sync_api.register(router)
