@@ -16,6 +16,11 @@ from artops.forms import date_field, text_field, version_field
 from artops.parsing import BoundedIntegerField, IdChoiceField
 
 
+def day(**kwargs) -> forms.DateField:
+    """A date with a date picker, shown as the picker reads it (ISO), whatever the locale."""
+    return date_field(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **kwargs)
+
+
 def _people_label(user) -> str:
     return user.display_name or user.email
 
@@ -44,8 +49,10 @@ class ObservationForm(forms.Form):
     coachee = PersonChoiceField(queryset=None, label="Person coached", empty_label="Choose…")
     team = IdChoiceField(queryset=None, label="Team", empty_label="Choose…")
     event = forms.ChoiceField(choices=[("", "Choose…"), *EventObserved.choices], label="Event observed")
-    observed_on = date_field(label="On")
-    went_well = text_field(Observation, "went_well", widget=forms.Textarea(attrs={"rows": 3}))
+    observed_on = day(label="On")
+    went_well = text_field(
+        Observation, "went_well", label="What went well", widget=forms.Textarea(attrs={"rows": 3})
+    )
     suggestion = text_field(
         Observation,
         "suggestion",
@@ -68,7 +75,7 @@ class GoalForm(forms.Form):
     measure_of_done = text_field(
         GrowthGoal, "measure_of_done", label="Measure of done", widget=forms.Textarea(attrs={"rows": 2})
     )
-    next_check_in = date_field(label="Next check-in", required=False)
+    next_check_in = day(label="Next check-in", required=False)
 
     def __init__(self, *args, coachees, pis, **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,7 +92,7 @@ class CheckInForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         validators=text_field(GrowthGoal, "goal").validators,
     )
-    next_check_in = date_field(label="Next check-in", required=False)
+    next_check_in = day(label="Next check-in", required=False)
     done = forms.TypedChoiceField(
         choices=[("", "Leave as it is"), ("true", "Done"), ("false", "Not done")],
         coerce=lambda value: value == "true",
@@ -108,7 +115,7 @@ class CarryOverForm(forms.Form):
 class CoPForm(forms.Form):
     version = version_field(required=False)
     topic = text_field(CoPSession, "topic")
-    day = date_field(label="Day")
+    day = day(label="Day")
     start = forms.TimeField(label="From", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     end = forms.TimeField(label="To", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     location = text_field(CoPSession, "location", required=False)

@@ -58,8 +58,21 @@ def page_kwargs(art: ART, rte: User) -> dict[str, str]:
         "event_id": CalendarEvent.objects.for_art(art).order_by("pk").first().pk,
         "token_id": create_feed_token(rte, art=art).pk,
         **sync_kwargs(art),
+        **coaching_kwargs(art, rte),
     }
     return {name: str(value) for name, value in values.items()}
+
+
+def coaching_kwargs(art: ART, rte: User) -> dict:
+    """Real values for the coaching pages: the RTE's growth goal, a CoP session, a playbook and its first version."""
+    from artops.coaching.models import CoPSession, GrowthGoal, Playbook
+
+    return {
+        "goal_id": GrowthGoal.objects.filter(art=art, coach=rte).order_by("pk").first().pk,
+        "session_id": CoPSession.objects.filter(art=art).order_by("pk").first().pk,
+        "playbook_id": Playbook.objects.filter(art=art).order_by("pk").first().pk,
+        "number": 1,
+    }
 
 
 def sync_kwargs(art: ART) -> dict:
