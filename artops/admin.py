@@ -101,4 +101,6 @@ class CalendarFeedTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
 from artops.coaching import admin as coaching_admin  # noqa: E402, F401  (registers the coaching admin pages)

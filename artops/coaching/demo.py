@@ -176,14 +176,17 @@ def seed_coaching(art: ART, today, *, by: User) -> None:
             suggestion="Close with one improvement and an owner, and put it on the team board before people leave.",
         )
     pi = ProgramIncrement.objects.for_art(art).current(today)
-    if pi is not None and not GrowthGoal.objects.filter(art=art, coach=by, pi=pi).exists():
-        if Membership.objects.filter(art=art, user=scrum_master).exists():
-            services.set_growth_goal(
-                pi,
-                by=by,
-                coachee=scrum_master,
-                goal="Facilitate the team's PI Planning breakouts without the RTE in the room",
-                competency="facilitation",
-                measure_of_done="Both breakouts end on time with a capacity-checked plan and drafted objectives.",
-                next_check_in=today + timedelta(days=7),
-            )
+    if (
+        pi is not None
+        and not GrowthGoal.objects.filter(art=art, coach=by, pi=pi).exists()
+        and Membership.objects.filter(art=art, user=scrum_master).exists()
+    ):
+        services.set_growth_goal(
+            pi,
+            by=by,
+            coachee=scrum_master,
+            goal="Facilitate the team's PI Planning breakouts without the RTE in the room",
+            competency="facilitation",
+            measure_of_done="Both breakouts end on time with a capacity-checked plan and drafted objectives.",
+            next_check_in=today + timedelta(days=7),
+        )

@@ -50,9 +50,7 @@ class ObservationForm(forms.Form):
     team = IdChoiceField(queryset=None, label="Team", empty_label="Choose…")
     event = forms.ChoiceField(choices=[("", "Choose…"), *EventObserved.choices], label="Event observed")
     observed_on = day(label="On")
-    went_well = text_field(
-        Observation, "went_well", label="What went well", widget=forms.Textarea(attrs={"rows": 3})
-    )
+    went_well = text_field(Observation, "went_well", label="What went well", widget=forms.Textarea(attrs={"rows": 3}))
     suggestion = text_field(
         Observation,
         "suggestion",

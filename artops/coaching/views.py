@@ -175,7 +175,9 @@ def goals_carry_over(request: HttpRequest) -> HttpResponse:
     def carried(goals: list[GrowthGoal]) -> str:
         if not goals:
             return "Nothing to carry over: every goal of that PI is done or already carried."
-        return f"{len(goals)} unfinished goal{'s' if len(goals) != 1 else ''} carried into {form.cleaned_data['to_pi'].name}, with their history."
+        plural = "s" if len(goals) != 1 else ""
+        into = form.cleaned_data["to_pi"].name
+        return f"{len(goals)} unfinished goal{plural} carried into {into}, with their history."
 
     return answer(request, outcome, show=show, redirect_to=url("coaching", art), notice=carried)
 
@@ -189,18 +191,47 @@ def coaching_export(request: HttpRequest) -> HttpResponse:
     rows = []
     for item in Observation.objects.for_art(art).visible_to(user).select_related("team", "coach", "coachee"):
         rows.append(
-            ["observation", csv_day(item.observed_on), str(item.coach), str(item.coachee), item.team.name,
-             item.get_event_display(), csv_safe(item.went_well), csv_safe(item.suggestion), "", ""]
-        )  # fmt: skip
+            [
+                "observation",
+                csv_day(item.observed_on),
+                str(item.coach),
+                str(item.coachee),
+                item.team.name,
+                item.get_event_display(),
+                csv_safe(item.went_well),
+                csv_safe(item.suggestion),
+                "",
+                "",
+            ]
+        )
     goals = GrowthGoal.objects.for_art(art).visible_to(user).select_related("pi", "coach", "coachee")
     for goal in goals:
         rows.append(
-            ["growth goal", csv_day(goal.next_check_in), str(goal.coach), str(goal.coachee), goal.pi.name,
-             goal.get_competency_display(), csv_safe(goal.goal), csv_safe(goal.measure_of_done),
-             "done" if goal.done else "open", ""]
-        )  # fmt: skip
-    header = ["kind", "date", "coach", "person coached", "team or PI", "event or competency",
-              "went well or goal", "suggestion or measure of done", "state", ""]  # fmt: skip
+            [
+                "growth goal",
+                csv_day(goal.next_check_in),
+                str(goal.coach),
+                str(goal.coachee),
+                goal.pi.name,
+                goal.get_competency_display(),
+                csv_safe(goal.goal),
+                csv_safe(goal.measure_of_done),
+                "done" if goal.done else "open",
+                "",
+            ]
+        )
+    header = [
+        "kind",
+        "date",
+        "coach",
+        "person coached",
+        "team or PI",
+        "event or competency",
+        "went well or goal",
+        "suggestion or measure of done",
+        "state",
+        "",
+    ]
     return csv_response(f"{art.slug}-coaching.csv", header[:-1], [row[:-1] for row in rows])
 
 
@@ -406,7 +437,7 @@ def playbook_add(request: HttpRequest) -> HttpResponse:
             title=form.cleaned_data["title"],
             body=form.cleaned_data["body"],
             note=form.cleaned_data["note"],
-        ),  # fmt: skip
+        ),
         refusal="The playbook was not saved",
     )
 
@@ -429,7 +460,7 @@ def _playbook_context(request: HttpRequest, art: ART, playbook: Playbook, *, edi
         "playbook": playbook,
         "body_html": render_markdown(playbook.body),
         "versions": versions,
-        "editors": [person for person in User.objects.filter(pk__in=editor_ids).order_by("display_name")],
+        "editors": list(User.objects.filter(pk__in=editor_ids).order_by("display_name")),
         "can_edit": services.can_edit_playbook(request.user, playbook, editor_ids),
         "can_manage": can_manage,
         "editors_form": editors_form,
@@ -466,9 +497,13 @@ def playbook_edit(request: HttpRequest, playbook_id: int) -> HttpResponse:
 
             raise ValidationError("The version you edited is missing or damaged: reload the page.")
         return services.edit_playbook(
-            found, by=request.user, expected_version=data["version"], title=data["title"], body=data["body"],
+            found,
+            by=request.user,
+            expected_version=data["version"],
+            title=data["title"],
+            body=data["body"],
             note=data["note"],
-        )  # fmt: skip
+        )
 
     outcome = attempt(form, save, refusal="The playbook was not saved")
 

@@ -98,7 +98,10 @@ def test_markdown_renders_scripts_handlers_and_javascript_links_harmlessly():
 
 
 def test_checklist_items_are_the_task_lines_under_the_checklist_heading():
-    text = "## Purpose\n- [ ] not this\n## Preparation checklist\n- [ ] One\n- [x] Two\n* [ ] Three\n- plain\n### Sub\n- [ ] Four\n## Tips\n- [ ] no"
+    text = (
+        "## Purpose\n- [ ] not this\n## Preparation checklist\n- [ ] One\n- [x] Two\n* [ ] Three\n- plain\n"
+        "### Sub\n- [ ] Four\n## Tips\n- [ ] no"
+    )
     assert checklist_items(text) == ["One", "Two", "Three", "Four"]
     assert checklist_items("# Nothing here") == []
 
@@ -119,16 +122,22 @@ def test_side_by_side_marks_changed_removed_and_added_lines():
 def test_only_the_coach_records_and_only_of_a_scrum_master_or_po(art, team, pi, rte, scrum_master, team_member):
     with pytest.raises(PermissionDenied):
         services.record_observation(
-            art, by=scrum_master, coachee=rte, team=team, event="other", observed_on=date(2026, 10, 1),
-            went_well="x", suggestion="y",
-        )  # fmt: skip
-    with pytest.raises(ValidationError) as refused:
-        services.set_growth_goal(
-            pi, by=rte, coachee=team_member, goal="g", competency="coaching", measure_of_done="m"
+            art,
+            by=scrum_master,
+            coachee=rte,
+            team=team,
+            event="other",
+            observed_on=date(2026, 10, 1),
+            went_well="x",
+            suggestion="y",
         )
+    with pytest.raises(ValidationError) as refused:
+        services.set_growth_goal(pi, by=rte, coachee=team_member, goal="g", competency="coaching", measure_of_done="m")
     assert "not a Scrum Master or Product Owner" in str(refused.value)
     with pytest.raises(ValidationError):
-        services.set_growth_goal(pi, by=rte, coachee=scrum_master, goal="  ", competency="coaching", measure_of_done="m")
+        services.set_growth_goal(
+            pi, by=rte, coachee=scrum_master, goal="  ", competency="coaching", measure_of_done="m"
+        )
     with pytest.raises(ValidationError):
         services.set_growth_goal(pi, by=rte, coachee=scrum_master, goal="g", competency="juggling", measure_of_done="m")
     assert not GrowthGoal.objects.exists() and not Observation.objects.exists()
@@ -160,7 +169,9 @@ def test_unfinished_goals_carry_into_the_next_pi_with_their_history(art, pi, rte
 
     following = make_pi(art, name="PI 2027.1", start=date(2026, 12, 14))
     services.check_in(coaching["goal"], by=scrum_master, expected_version=1, note="Half way.")
-    done = services.set_growth_goal(pi, by=rte, coachee=scrum_master, goal="Done one", competency="coaching", measure_of_done="m")
+    done = services.set_growth_goal(
+        pi, by=rte, coachee=scrum_master, goal="Done one", competency="coaching", measure_of_done="m"
+    )
     services.check_in(done, by=rte, expected_version=1, done=True)
     carried = services.carry_over_goals(pi, following, by=rte)
     assert len(carried) == 1
@@ -174,7 +185,9 @@ def test_unfinished_goals_carry_into_the_next_pi_with_their_history(art, pi, rte
 
 
 def test_playbook_edit_keeps_every_version_with_who_and_when(playbook, rte, art, scrum_master):
-    edited = services.edit_playbook(playbook, by=rte, expected_version=1, title="PI readiness", body=OUTLINE + "\nMore.")
+    edited = services.edit_playbook(
+        playbook, by=rte, expected_version=1, title="PI readiness", body=OUTLINE + "\nMore."
+    )
     assert edited.version == 2
     versions = list(PlaybookVersion.objects.filter(playbook=playbook).order_by("number"))
     assert [(v.number, v.author, v.body.endswith("More.")) for v in versions] == [(1, rte, False), (2, rte, True)]
@@ -200,20 +213,30 @@ def test_playbook_bad_input_is_refused_and_nothing_saved(art, rte, playbook, out
 def test_a_cop_session_goes_on_the_calendar_and_follows_its_changes(art, pi, rte, scrum_master, team_member):
     starts = datetime(2026, 10, 15, 15, 0, tzinfo=BERLIN)
     session = services.schedule_cop_session(
-        art, by=scrum_master, topic="Retros", starts_at=starts, ends_at=starts + timedelta(hours=1),
+        art,
+        by=scrum_master,
+        topic="Retros",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
         attendees=[team_member],
-    )  # fmt: skip
+    )
     event = session.event
     assert event.kind == CalendarEvent.Kind.COMMUNITY_OF_PRACTICE and event.pi == pi and event.title == "CoP: Retros"
     links = extensions.links(extensions.CALENDAR_EVENT_LINKS, events=[event])
     assert links[event.pk] == url("coaching_cop_session", art, session_id=session.pk)
     moved = services.update_cop_session(
-        session, by=rte, expected_version=1, starts_at=starts + timedelta(days=1), ends_at=starts + timedelta(days=1, hours=2)
+        session,
+        by=rte,
+        expected_version=1,
+        starts_at=starts + timedelta(days=1),
+        ends_at=starts + timedelta(days=1, hours=2),
     )
     event.refresh_from_db()
     assert event.starts_at == moved.starts_at and event.sequence == 1
     with pytest.raises(PermissionDenied):
-        services.schedule_cop_session(art, by=team_member, topic="x", starts_at=starts, ends_at=starts + timedelta(hours=1))
+        services.schedule_cop_session(
+            art, by=team_member, topic="x", starts_at=starts, ends_at=starts + timedelta(hours=1)
+        )
     with pytest.raises(ValidationError):
         services.schedule_cop_session(art, by=rte, topic="x", starts_at=starts, ends_at=starts)
     assert CoPSession.objects.count() == 1 and CalendarEvent.objects.count() == 1
@@ -221,9 +244,15 @@ def test_a_cop_session_goes_on_the_calendar_and_follows_its_changes(art, pi, rte
 
 def test_readiness_items_seeded_from_a_playbook_checklist(art, pi, rte, scrum_master, playbook):
     playbook = services.edit_playbook(
-        playbook, by=rte, expected_version=1, title=playbook.title,
-        body="## Preparation checklist\n- [ ] Dates on the calendar\n- [ ] Coaches briefed on the breakouts\n## Tips\n- [ ] no",
-    )  # fmt: skip
+        playbook,
+        by=rte,
+        expected_version=1,
+        title=playbook.title,
+        body=(
+            "## Preparation checklist\n- [ ] Dates on the calendar\n- [ ] Coaches briefed on the breakouts\n"
+            "## Tips\n- [ ] no"
+        ),
+    )
     before = ReadinessItem.objects.filter(pi=pi).count()
     added = seed_readiness_from_playbook(pi, playbook=playbook, by=rte)
     assert [item.title for item in added] == ["Dates on the calendar", "Coaches briefed on the breakouts"]
@@ -240,7 +269,9 @@ OTHERS = ["product_manager", "system_architect", "business_owner", "product_owne
 
 
 @pytest.mark.parametrize("persona", [*OTHERS, "second_rte", "outsider"])
-def test_observations_and_goals_are_invisible_to_everyone_but_coach_and_coachee(client, art, persona, coaching, request):
+def test_observations_and_goals_are_invisible_to_everyone_but_coach_and_coachee(
+    client, art, persona, coaching, request
+):
     if persona == "second_rte":
         user = make_member(art, Role.RTE, display_name="Second RTE")
     else:
@@ -318,9 +349,13 @@ EDIT_PLAYBOOKS = {"rte"}
 
 def _form_goal(pi, scrum_master):
     return {
-        "coachee": scrum_master.pk, "pi": pi.pk, "goal": "A goal", "competency": "coaching",
-        "measure_of_done": "m", "next_check_in": "2026-10-20",
-    }  # fmt: skip
+        "coachee": scrum_master.pk,
+        "pi": pi.pk,
+        "goal": "A goal",
+        "competency": "coaching",
+        "measure_of_done": "m",
+        "next_check_in": "2026-10-20",
+    }
 
 
 @pytest.mark.parametrize("persona", PERSONAS, indirect=True)
@@ -335,7 +370,7 @@ def test_permission_matrix_coaching_coach(client, art, pi, team, everyone, perso
     assert htmx.status_code == expected(name, name in COACH)
     assert GrowthGoal.objects.count() == (2 if name in COACH else 0)
     api = client_for(persona)
-    payload = {k: v for k, v in _form_goal(pi, scrum_master).items()}
+    payload = dict(_form_goal(pi, scrum_master))
     answered = api.post("/api/coaching/goals/", payload, format="json").status_code
     if name == "anonymous":
         assert answered in (401, 403)
@@ -356,7 +391,12 @@ def test_permission_matrix_coaching_run_cop(client, art, everyone, persona, requ
     api = client_for(persona)
     answered = api.post(
         "/api/coaching/cop-sessions/",
-        {"art": art.slug, "topic": "Flow", "starts_at": "2026-10-15T15:00:00+02:00", "ends_at": "2026-10-15T16:00:00+02:00"},
+        {
+            "art": art.slug,
+            "topic": "Flow",
+            "starts_at": "2026-10-15T15:00:00+02:00",
+            "ends_at": "2026-10-15T16:00:00+02:00",
+        },
         format="json",
     ).status_code
     if name == "anonymous":
@@ -375,10 +415,14 @@ def test_permission_matrix_coaching_edit_playbooks(client, art, everyone, playbo
     assert client.get(url("playbook", art, playbook_id=playbook.pk)).status_code == expected(name, True)
     assert client.get(url("playbook_edit", art, playbook_id=playbook.pk)).status_code == expected(name, allowed)
     form = {"version": playbook.version, "title": playbook.title, "body": "Changed", "note": ""}
-    assert client.post(url("playbook_edit", art, playbook_id=playbook.pk), form).status_code == expected(name, allowed, ok=302)
-    assert client.post(url("playbook_add", art), {"title": "New", "body": "x"}, headers=HTMX).status_code == expected(
-        name, allowed, ok=200
-    ) or allowed
+    assert client.post(url("playbook_edit", art, playbook_id=playbook.pk), form).status_code == expected(
+        name, allowed, ok=302
+    )
+    assert (
+        client.post(url("playbook_add", art), {"title": "New", "body": "x"}, headers=HTMX).status_code
+        == expected(name, allowed, ok=200)
+        or allowed
+    )
     api = client_for(persona)
     answered = api.patch(
         f"/api/playbooks/{playbook.pk}/", {"version": 2 if allowed else 1, "title": "T", "body": "b"}, format="json"
@@ -393,7 +437,10 @@ def test_permission_matrix_coaching_edit_playbooks(client, art, everyone, playbo
 def test_a_named_editor_edits_that_playbook_only(client, art, rte, scrum_master, playbook):
     other = services.create_playbook(art, by=rte, title="ART Sync")
     client.force_login(rte)
-    assert client.post(url("playbook_editors", art, playbook_id=playbook.pk), {"editors": [scrum_master.pk]}).status_code == 302
+    assert (
+        client.post(url("playbook_editors", art, playbook_id=playbook.pk), {"editors": [scrum_master.pk]}).status_code
+        == 302
+    )
     client.force_login(scrum_master)
     form = {"version": 1, "title": "PI readiness", "body": "Mine now", "note": "tightened"}
     assert client.post(url("playbook_edit", art, playbook_id=playbook.pk), form).status_code == 302
@@ -405,7 +452,14 @@ def test_a_named_editor_edits_that_playbook_only(client, art, rte, scrum_master,
 
 def test_bad_observation_is_refused_with_a_message_and_nothing_saved(client, art, rte, scrum_master, team):
     client.force_login(rte)
-    bad = {"coachee": "١٢", "team": team.pk, "event": "nap", "observed_on": "3000-01-01", "went_well": "", "suggestion": "x" * 5000}
+    bad = {
+        "coachee": "١٢",
+        "team": team.pk,
+        "event": "nap",
+        "observed_on": "3000-01-01",
+        "went_well": "",
+        "suggestion": "x" * 5000,
+    }
     answer = client.post(url("coaching_observation_add", art), bad, headers=HTMX)
     assert answer.status_code == 422 and b"The observation was not recorded" in answer.content
     assert not Observation.objects.exists()
@@ -423,13 +477,21 @@ def test_bad_check_in_and_damaged_version_answer_422(client, art, rte, coaching)
 
 def test_a_playbook_edit_keeps_the_previous_version_viewable_and_comparable(client, art, rte, playbook, team_member):
     client.force_login(rte)
-    form = {"version": 1, "title": "PI readiness", "body": OUTLINE.replace("A first thing", "Dates booked"), "note": "dates"}
+    form = {
+        "version": 1,
+        "title": "PI readiness",
+        "body": OUTLINE.replace("A first thing", "Dates booked"),
+        "note": "dates",
+    }
     assert client.post(url("playbook_edit", art, playbook_id=playbook.pk), form).status_code == 302
     client.force_login(team_member)
     old = client.get(url("playbook_version", art, playbook_id=playbook.pk, number=1)).content.decode()
     assert "A first thing to have ready" in old
     compare = client.get(url("playbook_compare", art, playbook_id=playbook.pk) + "?old=1&new=2").content.decode()
-    assert "<del>- [ ] A first thing to have ready</del>" in compare and "<ins>- [ ] Dates booked to have ready</ins>" in compare
+    assert (
+        "<del>- [ ] A first thing to have ready</del>" in compare
+        and "<ins>- [ ] Dates booked to have ready</ins>" in compare
+    )
     assert client.get(url("playbook_compare", art, playbook_id=playbook.pk) + "?old=x&new=2").status_code == 400
     assert client.get(url("playbook_compare", art, playbook_id=playbook.pk) + "?old=1&new=7").status_code == 404
     assert client.get(url("playbook_version", art, playbook_id=playbook.pk, number=9)).status_code == 404
@@ -455,7 +517,10 @@ def test_readiness_page_seeds_from_a_playbook(client, art, pi, rte, playbook):
     answer = client.post(url("readiness_from_playbook", art, pi_id=pi.pk), {"playbook": playbook.pk}, headers=HTMX)
     assert answer.status_code == 200 and b"A first thing to have ready" in answer.content
     assert ReadinessItem.objects.filter(pi=pi).count() == before + 1
-    assert client.post(url("readiness_from_playbook", art, pi_id=pi.pk), {"playbook": "x"}, headers=HTMX).status_code == 422
+    assert (
+        client.post(url("readiness_from_playbook", art, pi_id=pi.pk), {"playbook": "x"}, headers=HTMX).status_code
+        == 422
+    )
 
 
 # --- query counts ------------------------------------------------------------------------------------
@@ -465,13 +530,23 @@ def _grow(art, pi, team, rte, size, start=0):
     coachees = [make_member(art, Role.SCRUM_MASTER, team, display_name=f"SM {start + i}") for i in range(size)]
     for index, person in enumerate(coachees, start=start):
         services.record_observation(
-            art, by=rte, coachee=person, team=team, event="retrospective", observed_on=date(2026, 10, 1),
-            went_well="w", suggestion="s",
-        )  # fmt: skip
-        goal = services.set_growth_goal(pi, by=rte, coachee=person, goal=f"G{index}", competency="coaching", measure_of_done="m")
+            art,
+            by=rte,
+            coachee=person,
+            team=team,
+            event="retrospective",
+            observed_on=date(2026, 10, 1),
+            went_well="w",
+            suggestion="s",
+        )
+        goal = services.set_growth_goal(
+            pi, by=rte, coachee=person, goal=f"G{index}", competency="coaching", measure_of_done="m"
+        )
         services.check_in(goal, by=person, expected_version=1, note="n")
         starts = datetime.combine(date(2026, 10, 5) + timedelta(days=index), time(15), tzinfo=BERLIN)
-        services.schedule_cop_session(art, by=rte, topic=f"T{index}", starts_at=starts, ends_at=starts + timedelta(hours=1), attendees=[person])
+        services.schedule_cop_session(
+            art, by=rte, topic=f"T{index}", starts_at=starts, ends_at=starts + timedelta(hours=1), attendees=[person]
+        )
         services.create_playbook(art, by=rte, title=f"Playbook {index}")
 
 
