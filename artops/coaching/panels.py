@@ -14,13 +14,15 @@ from django.urls import reverse
 from artops.coaching.models import CoPSession, GrowthGoal
 from artops.extensions import Panel
 from artops.models import ART
+from artops.permissions import has_capability
 
 COP_KIND = "community_of_practice"
 
 
 def due_check_ins(art: ART, user, today) -> list[GrowthGoal]:
     """The open goals ``user`` coaches on ``art`` whose check-in is today or past, the oldest first."""
-    if user is None or not user.is_authenticated:
+    # Only coaches have check-ins to hold: everyone else's home asks nothing more.
+    if user is None or not has_capability(user, "coaching.coach", art=art):
         return []
     return list(
         GrowthGoal.objects.for_art(art)
