@@ -1,7 +1,8 @@
 """What coaching contributes to the core's pages (``artops.extensions``).
 
-- On the train's home: the coach's growth goals whose check-in is due today or overdue
-  (one query; nothing shown to anyone else, nor when none is due).
+- On the train's home: the coach's growth goals whose check-in is due today or overdue (one
+  query, for coaches only), and for everyone the links to coaching, the community of practice
+  and the playbooks.
 - On the calendar: each community of practice event leads to its session (one query).
 
 Registered in ``ArtopsConfig.ready()``.
@@ -35,13 +36,14 @@ def due_check_ins(art: ART, user, today) -> list[GrowthGoal]:
 
 
 def home_panel(*, art: ART, user=None, today=None, **_) -> Panel | None:
-    goals = due_check_ins(art, user, today or art.today())
-    if not goals:
-        return None
+    """For a coach with check-ins due: those goals, high on the page. For everyone: the way to
+    coaching, the community of practice and the playbooks, low on the page (no query)."""
+    today = today or art.today()
+    goals = due_check_ins(art, user, today)
     return Panel(
         template="artops/coaching/_home_panel.html",
-        context={"goals": goals, "art": art, "today": today or art.today()},
-        order=15,
+        context={"goals": goals, "art": art, "today": today},
+        order=15 if goals else 90,
     )
 
 
