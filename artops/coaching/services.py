@@ -8,15 +8,16 @@ act), validates, writes atomically and returns the object. Invalid input raises
 ``StaleVersion``.
 
 A private record that is not the caller's is refused as if it did not exist
-(``ObjectDoesNotExist``: pages and API answer 404), so that a refusal tells nobody it exists.
+(``NotYours``, an ``Http404``: pages and API answer 404), so that a refusal tells nobody it exists.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
 from artops.calendar.models import CalendarEvent
@@ -29,8 +30,8 @@ from artops.services import lock_version, save_validated
 COACHED_ROLES = (Role.SCRUM_MASTER, Role.PRODUCT_OWNER)
 
 
-class NotYours(ObjectDoesNotExist):
-    """A private coaching record the caller may not see: answered as not found."""
+class NotYours(Http404):
+    """A private coaching record the caller may not see: answered as not found (404) everywhere."""
 
 
 def coachable(art: ART):

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -247,8 +247,9 @@ def _update_notice(item: ReadinessItem, changes: dict) -> str:
 
 
 def _playbooks(art: ART):
-    """The train's playbooks, by title."""
-    return Playbook.objects.for_art(art).select_related("art").order_by("title")
+    """The train's playbooks, readiness playbooks first (the form's default choice), then by title."""
+    readiness_first = Case(When(title__icontains="readiness", then=Value(0)), default=Value(1))
+    return Playbook.objects.for_art(art).select_related("art").order_by(readiness_first, "title")
 
 
 @art_capability_required("planning.facilitate")
