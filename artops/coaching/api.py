@@ -51,7 +51,9 @@ from artops.coaching.models import (
 from artops.models import User
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class CoachingPersonSerializer(serializers.ModelSerializer):
+    """A person as coaching shows them: id and name."""
+
     class Meta:
         model = User
         fields = ("id", "display_name")
@@ -63,8 +65,8 @@ class PersonSerializer(serializers.ModelSerializer):
 
 class ObservationSerializer(serializers.ModelSerializer):
     art = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    coach = PersonSerializer(read_only=True)
-    coachee = PersonSerializer(read_only=True)
+    coach = CoachingPersonSerializer(read_only=True)
+    coachee = CoachingPersonSerializer(read_only=True)
     team_name = serializers.CharField(source="team.name", read_only=True)
 
     class Meta:
@@ -108,7 +110,7 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
 
 
 class GoalNoteSerializer(serializers.ModelSerializer):
-    author = PersonSerializer(read_only=True)
+    author = CoachingPersonSerializer(read_only=True)
 
     class Meta:
         model = GoalNote
@@ -118,8 +120,8 @@ class GoalNoteSerializer(serializers.ModelSerializer):
 
 class GrowthGoalSerializer(serializers.ModelSerializer):
     art = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    coach = PersonSerializer(read_only=True)
-    coachee = PersonSerializer(read_only=True)
+    coach = CoachingPersonSerializer(read_only=True)
+    coachee = CoachingPersonSerializer(read_only=True)
     notes = GoalNoteSerializer(many=True, read_only=True)
     carried_over = serializers.BooleanField(read_only=True)
 
@@ -204,7 +206,7 @@ class GrowthGoalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
 
 class CoPSessionSerializer(serializers.ModelSerializer):
     art = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    attendees = PersonSerializer(many=True, read_only=True)
+    attendees = CoachingPersonSerializer(many=True, read_only=True)
     calendar_event = serializers.IntegerField(source="event_id", read_only=True)
 
     class Meta:
@@ -280,7 +282,7 @@ class CoPSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
 
 
 class PlaybookVersionSerializer(serializers.ModelSerializer):
-    author = PersonSerializer(read_only=True)
+    author = CoachingPersonSerializer(read_only=True)
 
     class Meta:
         model = PlaybookVersion
@@ -290,7 +292,7 @@ class PlaybookVersionSerializer(serializers.ModelSerializer):
 
 class PlaybookSerializer(serializers.ModelSerializer):
     art = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    updated_by = PersonSerializer(read_only=True)
+    updated_by = CoachingPersonSerializer(read_only=True)
 
     class Meta:
         model = Playbook
