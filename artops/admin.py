@@ -117,3 +117,6 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+from artops.coaching import admin as coaching_admin  # noqa: E402, F401  (registers the coaching admin pages)

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from artops import api
 from artops.calendar import api as calendar_api
+from artops.coaching import api as coaching_api
 from artops.onboarding import api as onboarding_api
 from metrics import api as metrics_api
 from metrics.ia import api as ia_api
@@ -23,6 +24,7 @@ planning_api.register(router)
 risks_api.register(router)
 calendar_api.register(router)
 onboarding_api.register(router)
+coaching_api.register(router)
 metrics_api.register(router)
 ia_api.register(router)
 sync_api.register(router)

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from artops import services
 from artops.calendar.services import generate_calendar
+from artops.coaching.demo import seed_coaching
 from artops.models import ART, Membership, ProgramIncrement, Role, Team, User
 
 DEMO_PASSWORD = "artops-demo"  # noqa: S105 - published demo credentials, documented in the README
@@ -130,6 +131,7 @@ def seed(today: date | None = None) -> ART:
 
     _ensure_pis(art, today, by=rte)
     _publish_calendar(art, today, by=rte)
+    seed_coaching(art, today, by=rte)
     return art
 
 

@@ -484,5 +484,6 @@ class Iteration(models.Model):
 
 
 from artops.calendar.models import CalendarCadence, CalendarEvent, CalendarFeedToken  # noqa: E402, F401
+from artops.coaching.models import CoPSession, GoalNote, GrowthGoal, Observation, Playbook, PlaybookVersion  # noqa: E402, F401
 from artops.onboarding.models import Invitation  # noqa: E402, F401
 from artops.outbox.models import OutboxTask  # noqa: E402, F401

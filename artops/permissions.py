@@ -98,6 +98,16 @@ CAPABILITIES: dict[str, dict[Role, Scope]] = {
         Role.SYSTEM_ARCHITECT: ART_WIDE,
         Role.BUSINESS_OWNER: ART_WIDE,
     },
+    # Coaching (artops.coaching): the RTE coaches the Scrum Masters and Product Owners: records what
+    # they saw at a team event and agrees growth goals. What a coach writes is private to the coach
+    # and the person coached (``visible_to``): holding this capability shows nobody else's notes.
+    "coaching.coach": {Role.RTE: ART_WIDE},
+    # A community of practice session on the calendar: the RTE, and the Scrum Masters who run the
+    # Scrum Master / Team Coach community (any of them, for the whole train).
+    "coaching.run_cop": {Role.RTE: ART_WIDE, Role.SCRUM_MASTER: ART_WIDE},
+    # Write playbooks, and name who else edits one: the RTE. A person on a playbook's editor list
+    # edits that playbook too (``coaching.services.can_edit_playbook``), nothing more.
+    "coaching.edit_playbooks": {Role.RTE: ART_WIDE},
 }
 
 
@@ -172,6 +182,9 @@ CAPABILITY_MESSAGES = {
     ),
     "planning.facilitate": "Only the Release Train Engineer does this.",
     "planning.write_objectives": "Only the team's Scrum Master and Product Owner (or the RTE) write its PI objectives.",
+    "coaching.coach": "Only the Release Train Engineer records observations and growth goals.",
+    "coaching.run_cop": "Only the RTE and the Scrum Masters schedule community of practice sessions.",
+    "coaching.edit_playbooks": "Only the RTE and the people the RTE names as its editors change a playbook.",
     "planning.propose_feature": (
         "Only the RTE, Product Management, System Architects and Business Owners propose features to the backlog."
     ),

@@ -236,6 +236,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name with another model's get a name of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "GoalNoteKindEnum": "artops.coaching.models.GoalNote.Kind",
+        "ObservedEventEnum": "artops.coaching.models.EventObserved",
+    },
 }
 
 # --- logging ------------------------------------------------------------------------------

@@ -65,6 +65,7 @@ urlpatterns = [
     path("arts/<slug:art_slug>/planning/", include("planning.urls")),
     path("arts/<slug:art_slug>/risks/", include("risks.urls")),
     path("arts/<slug:art_slug>/calendar/", include("artops.calendar.page_urls")),
+    path("arts/<slug:art_slug>/coaching/", include("artops.coaching.urls")),
     path("arts/<slug:art_slug>/metrics/", include("metrics.urls")),
     path("arts/<slug:art_slug>/ia/", include("metrics.ia.urls")),
     path("arts/<slug:art_slug>/sync/", include("sync.urls")),

@@ -78,6 +78,7 @@ urlpatterns = [
     path("vote/<int:round_id>/close/", vote.vote_close, name="vote_close"),
     path("pis/<int:pi_id>/readiness/", readiness.pi_readiness, name="pi_readiness"),
     path("pis/<int:pi_id>/readiness/add/", readiness.readiness_add, name="readiness_add"),
+    path("pis/<int:pi_id>/readiness/from-playbook/", readiness.readiness_from_playbook, name="readiness_from_playbook"),
     path("readiness/<int:item_id>/", readiness.readiness_update, name="readiness_update"),
     path("pis/<int:pi_id>/plan-vs-now/", committed_plan.plan_changes, name="plan_changes"),
     path("pis/<int:pi_id>/commit/", committed_plan.plan_commit, name="plan_commit"),

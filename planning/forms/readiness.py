@@ -10,6 +10,7 @@ from django import forms
 
 from artops.forms import version_field
 from artops.models import User
+from artops.parsing import IdChoiceField
 from planning.forms.fields import text_field
 from planning.models import ReadinessItem
 
@@ -70,3 +71,18 @@ class ReadinessItemForm(forms.Form):
     def clean_owner(self) -> User | None:
         owner_id = self.cleaned_data["owner"]
         return None if owner_id is None else self.fields["owner"].members[owner_id]
+
+
+class PlaybookChecklistForm(forms.Form):
+    """The playbook whose checklist seeds the PI's readiness items (the train's playbooks, read once)."""
+
+    playbook = IdChoiceField(
+        queryset=None,
+        label="Playbook",
+        empty_label=None,
+        error_messages={"invalid_choice": "Choose one of this train's playbooks."},
+    )
+
+    def __init__(self, *args, playbooks, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["playbook"].queryset = playbooks

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from artops.coaching.models import Playbook
+from artops.coaching.text import checklist_items
 from artops.models import ProgramIncrement, User
 from artops.permissions import has_capability, require
 from artops.services import require_member
@@ -91,3 +93,34 @@ def update_readiness_item(
     current.version += 1
     _validated(current)
     return current
+
+
+@transaction.atomic
+def seed_readiness_from_playbook(pi: ProgramIncrement, *, playbook: Playbook, by: User) -> list[ReadinessItem]:
+    """Add the checklist of a playbook (its "- [ ] …" lines under the checklist heading) to the PI's
+    readiness items. Items the checklist already has (whatever their case) are left as they are;
+    a checklist line too long for an item refuses the whole seeding, with the line named."""
+    require(by, "planning.facilitate", art=pi.art)
+    if playbook.art_id != pi.art_id:
+        raise ValidationError({"playbook": "That playbook belongs to another train."})
+    lines = checklist_items(playbook.body)
+    if not lines:
+        raise ValidationError(
+            {"playbook": f"“{playbook.title}” has no checklist: no “- [ ] …” lines under a checklist heading."}
+        )
+    limit = ReadinessItem._meta.get_field("title").max_length
+    too_long = [line for line in lines if len(line) > limit]
+    if too_long:
+        raise ValidationError(
+            {"playbook": f"A checklist line is longer than {limit} characters: “{too_long[0][:60]}…”. Shorten it."}
+        )
+    existing = {title.lower() for title in ReadinessItem.objects.filter(pi=pi).values_list("title", flat=True)}
+    last = ReadinessItem.objects.filter(pi=pi).order_by("-position").values_list("position", flat=True).first() or 0
+    new = []
+    for line in lines:
+        if line.lower() not in existing:
+            existing.add(line.lower())
+            new.append(ReadinessItem(pi=pi, title=line, position=last + len(new) + 1))
+    for item in new:
+        item.full_clean(exclude=["pi"], validate_unique=False, validate_constraints=False)
+    return ReadinessItem.objects.bulk_create(new)

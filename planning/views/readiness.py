@@ -17,18 +17,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from artops.coaching.models import Playbook
 from artops.models import ART, ProgramIncrement, User
 from artops.pages import OK, UNPROCESSABLE, answer, attempt, partial, pi_of
 from artops.permissions import art_capability_required, has_capability, require
 from planning import services
-from planning.forms.readiness import ReadinessAddForm, ReadinessItemForm
+from planning.forms.readiness import PlaybookChecklistForm, ReadinessAddForm, ReadinessItemForm
 from planning.models import ReadinessItem
 
 NAV_SECTION = "plan"
@@ -87,6 +88,7 @@ def _checklist_context(
     pi: ProgramIncrement,
     *,
     add_form: ReadinessAddForm | None = None,
+    seed_form: PlaybookChecklistForm | None = None,
     refused: dict[int, tuple[ReadinessItemForm | None, str]] | None = None,
     error: str = "",
     notice: str = "",
@@ -112,6 +114,8 @@ def _checklist_context(
             )
     if can_facilitate and add_form is None:
         add_form = ReadinessAddForm(members=members, auto_id="new-item-%s")
+    if can_facilitate and seed_form is None:
+        seed_form = PlaybookChecklistForm(playbooks=_playbooks(art), auto_id="seed-%s")
     done = sum(1 for item in items if item.done)
     return {
         "art": art,
@@ -120,6 +124,7 @@ def _checklist_context(
         "progress": ReadinessProgress(done=done, total=len(items)),
         "can_facilitate": can_facilitate,
         "add_form": add_form,
+        "seed_form": seed_form,
         "error": error,
         "notice": notice,
     }
@@ -236,3 +241,37 @@ def _update_notice(item: ReadinessItem, changes: dict) -> str:
         owner = item.owner.display_name if item.owner else "nobody"
         return f"“{item.title}” is now owned by {owner}."
     return f"“{item.title}” is {'done' if item.done else 'not done'}."
+
+
+# --- seeding the checklist from a playbook -------------------------------------------------------
+
+
+def _playbooks(art: ART):
+    """The train's playbooks, readiness playbooks first (the form's default choice), then by title."""
+    readiness_first = Case(When(title__icontains="readiness", then=Value(0)), default=Value(1))
+    return Playbook.objects.for_art(art).select_related("art").order_by(readiness_first, "title")
+
+
+@art_capability_required("planning.facilitate")
+@require_POST
+def readiness_from_playbook(request: HttpRequest, pi_id: int) -> HttpResponse:
+    """The RTE adds the checklist items of a playbook (its "- [ ] …" lines) to the PI's checklist."""
+    art: ART = request.art
+    pi = pi_of(art, pi_id)
+    form = PlaybookChecklistForm(request.POST, playbooks=_playbooks(art), auto_id="seed-%s")
+    outcome = attempt(
+        form,
+        lambda: services.seed_readiness_from_playbook(pi, playbook=form.cleaned_data["playbook"], by=request.user),
+        refusal="No item was added",
+    )
+
+    def show(status: int, *, error: str = "", notice: str = "") -> HttpResponse:
+        return _show(request, art, pi, status, error=error, notice=notice, seed_form=form if error else None)
+
+    def added(items) -> str:
+        title = form.cleaned_data["playbook"].title
+        if not items:
+            return f"The checklist already has every item of “{title}”."
+        return f"{len(items)} item{'s' if len(items) != 1 else ''} of “{title}” added to the checklist."
+
+    return answer(request, outcome, show=show, redirect_to=_page_url(art, pi), notice=added)

@@ -85,6 +85,9 @@ EXPECTED_GRANTS: dict[str, dict[str, str]] = {
     # propose a feature to the backlog's funnel (issue 12: "A Business Owner turns demo feedback into a
     # backlog item"): the backlog's owners, architects and Business Owners
     "planning.propose_feature": {RTE: ART, PM: ART, SA: ART, BO: ART},
+    "coaching.coach": {RTE: ART},
+    "coaching.run_cop": {RTE: ART, SM: ART},
+    "coaching.edit_playbooks": {RTE: ART},
 }
 
 PERSONAS = [*ALL_ROLES, "outsider", "anonymous"]

@@ -61,6 +61,7 @@ def page_kwargs(art: ART, rte: User) -> dict[str, str]:
         # An invitation's link (``accounts/welcome/<uidb64>/<token>/``): a person's id, base64-encoded.
         "uidb64": "MQ",
         **sync_kwargs(art),
+        **coaching_kwargs(art, rte),
     }
     return {name: str(value) for name, value in values.items()}
 
@@ -74,6 +75,18 @@ def pending_invitation(art: ART, rte: User):
     person = User.objects.create_user("invited@payments.example", None, display_name="Ivy Invited")
     Membership.objects.create(user=person, art=art, role=Role.BUSINESS_OWNER)
     return Invitation.objects.create(art=art, user=person, invited_by=rte, last_sent_at=timezone.now())
+
+
+def coaching_kwargs(art: ART, rte: User) -> dict:
+    """Real values for the coaching pages: the RTE's growth goal, a CoP session, a playbook and its first version."""
+    from artops.coaching.models import CoPSession, GrowthGoal, Playbook
+
+    return {
+        "goal_id": GrowthGoal.objects.filter(art=art, coach=rte).order_by("pk").first().pk,
+        "session_id": CoPSession.objects.filter(art=art).order_by("pk").first().pk,
+        "playbook_id": Playbook.objects.filter(art=art).order_by("pk").first().pk,
+        "number": 1,
+    }
 
 
 def sync_kwargs(art: ART) -> dict:
