@@ -124,7 +124,6 @@ def invite_person(
         raise ValidationError({"team": "That team belongs to another train."})
     person = existing or _person(email=email, display_name=display_name)
     membership = Membership(art=art, user=person, role=role, team=team)
-    membership.art, membership.team = art, team
     save_validated(membership, ask_database=False)
     forget_memberships(person)
     _welcome(art, person=person, by=by, role=Role(role), team=team)
