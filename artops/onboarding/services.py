@@ -130,6 +130,16 @@ def invite_person(
     return membership
 
 
+@transaction.atomic
+def invite_if_new(art: ART, *, person: User, by: User, role: Role | str, team: Team | None = None) -> Invitation | None:
+    """Send the invitation of somebody given a role who has no password yet (the people page adds roles
+    with ``artops.services.add_membership``); nothing for somebody who signs in already."""
+    require(by, "art.invite", art=art)
+    if person.has_usable_password():
+        return None
+    return _welcome(art, person=person, by=by, role=Role(role), team=team)
+
+
 def _welcome(art: ART, *, person: User, by: User, role: Role, team: Team | None) -> Invitation | None:
     """Tell a person they are on the train: an invitation (and its record) when they have no password yet."""
     context = {"art": art, "person": person, "by": by, "role": role.label, "team": team}
