@@ -26,6 +26,7 @@ from artops import extensions, services
 from artops.calendar.feed_links import feed_links_context
 from artops.forms import ARTSettingsForm, MembershipForm, PIForm, ProfileForm, TeamForm, add_service_errors
 from artops.models import ART, Iteration, Membership, ProgramIncrement, Role, Team
+from artops.onboarding import services as onboarding
 from artops.onboarding.views import profile_context
 from artops.permissions import art_capability_required, can_create_trains, has_capability, require
 
@@ -401,6 +402,8 @@ def member_list(request: HttpRequest) -> HttpResponse:
                     membership = services.add_membership(
                         art, user=person, role=data["role"], team=data["team"], by=request.user
                     )
+                    # Somebody without a password yet receives the link to set one, once this commits.
+                    onboarding.invite_if_new(art, person=person, by=request.user, role=data["role"], team=data["team"])
             except ValidationError as error:
                 add_service_errors(form, error)
             else:

@@ -21,8 +21,14 @@ class Inbox:
 
     messages: list[EmailMessage] = field(default_factory=list)
     port: int = 0
+    # Answer "try again later" to this many messages first, as a busy server does.
+    refuse_first: int = 0
+    refused: int = 0
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd calls the hook by this name
+        if self.refused < self.refuse_first:
+            self.refused += 1
+            return "451 Requested action aborted: try again later"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         self.messages.append(message)
@@ -50,8 +56,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server() -> Iterator[Inbox]:
-    inbox = Inbox(port=free_port())
+def smtp_server(refuse_first: int = 0) -> Iterator[Inbox]:
+    inbox = Inbox(port=free_port(), refuse_first=refuse_first)
     controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
     controller.start()
     try:

@@ -124,11 +124,20 @@ def invite_person(
         raise ValidationError({"team": "That team belongs to another train."})
     person = existing or _person(email=email, display_name=display_name)
     membership = Membership(art=art, user=person, role=role, team=team)
-    membership.art, membership.team = art, team
     save_validated(membership, ask_database=False)
     forget_memberships(person)
     _welcome(art, person=person, by=by, role=Role(role), team=team)
     return membership
+
+
+@transaction.atomic
+def invite_if_new(art: ART, *, person: User, by: User, role: Role | str, team: Team | None = None) -> Invitation | None:
+    """Send the invitation of somebody given a role who has no password yet (the people page adds roles
+    with ``artops.services.add_membership``); nothing for somebody who signs in already."""
+    require(by, "art.invite", art=art)
+    if person.has_usable_password():
+        return None
+    return _welcome(art, person=person, by=by, role=Role(role), team=team)
 
 
 def _welcome(art: ART, *, person: User, by: User, role: Role, team: Team | None) -> Invitation | None:

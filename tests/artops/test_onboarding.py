@@ -147,6 +147,22 @@ def test_inviting_a_person_already_on_the_train_is_refused(art, rte, team_member
     assert mail.outbox == []
 
 
+def test_a_new_person_given_a_role_on_the_people_page_is_invited(
+    client, art, rte, business_owner, django_capture_on_commit_callbacks
+):
+    client.force_login(rte)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            url("member_list", art), {"email": "new@example.com", "display_name": "New", "role": "business_owner"}
+        )
+        # A second role for somebody who signs in already sends nothing.
+        client.post(url("member_list", art), {"email": business_owner.email, "role": "product_management"})
+    assert Membership.objects.filter(user=business_owner).count() == 2
+    [message] = mail.outbox
+    assert message.to == ["new@example.com"] and "/accounts/welcome/" in link_in(message)
+    assert Invitation.objects.get().user.email == "new@example.com"
+
+
 def test_resending_counts_and_sends_a_fresh_link(art, rte, team, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         services.invite_person(

@@ -34,6 +34,7 @@ from django.db import transaction
 from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 
+from artops.onboarding import roster
 from artops.parsing import BIGINT_MAX, shown
 from planning import imports
 from tests.hardening import seeded
@@ -122,10 +123,20 @@ def json_request(values: dict) -> dict:
     return {"data": json.dumps(values), "content_type": "application/json"}
 
 
-def csv_with(column: str, value: str) -> str:
-    """An import file with every importable column (``planning.imports.COLUMNS``) and the value in one cell."""
-    names = imports.COLUMN_NAMES
-    row = dict.fromkeys(names, "") | {"title": "Hostile probe"} | {column: value}
+def import_columns(endpoint: Endpoint) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The columns of the file an endpoint imports, and the cells a row needs besides the probed one."""
+    if "roster" in endpoint.name:  # artops.onboarding.roster: people invited from a CSV roster
+        return roster.COLUMNS, {"email": "probe@payments.example", "name": "Probe", "role": "Business Owner"}
+    return imports.COLUMN_NAMES, {"title": "Hostile probe"}
+
+
+def csv_with(column: str, value: str, endpoint: Endpoint | None = None) -> str:
+    """An import file with every importable column (``planning.imports.COLUMNS``, or the roster's) and the
+    value in one cell."""
+    names, needed = (
+        import_columns(endpoint) if endpoint is not None else (imports.COLUMN_NAMES, {"title": "Hostile probe"})
+    )
+    row = dict.fromkeys(names, "") | needed | {column: value}
     quoted = ['"' + row[name].replace('"', '""') + '"' for name in names]
     return ",".join(names) + "\n" + ",".join(quoted) + "\n"
 
@@ -142,9 +153,10 @@ def probe_param(prober: Prober, endpoint: Endpoint, path: str, param: Param) -> 
         methods = [m for m in endpoint.methods if m not in ("GET", "DELETE")]
     for method in methods:
         if param.kind == "file":
-            for column in imports.COLUMN_NAMES:
+            for column in import_columns(endpoint)[0]:
                 for label, value in HOSTILE.items():
-                    upload = SimpleUploadedFile("probe.csv", csv_with(column, value).encode("utf-8", "surrogatepass"))
+                    text = csv_with(column, value, endpoint)
+                    upload = SimpleUploadedFile("probe.csv", text.encode("utf-8", "surrogatepass"))
                     prober.send(
                         endpoint, method, path, where="csv cell", param=column, label=label,
                         **form_request({param.name: upload}),
@@ -165,9 +177,9 @@ def probe_param(prober: Prober, endpoint: Endpoint, path: str, param: Param) -> 
 
 def probe_csv_text(prober: Prober, endpoint: Endpoint, path: str) -> None:
     """The import's confirm step takes the file's text back in ``csv_text``: every cell, every value."""
-    for column in imports.COLUMN_NAMES:
+    for column in import_columns(endpoint)[0]:
         for label, value in HOSTILE.items():
-            request = form_request({"csv_text": csv_with(column, value)})
+            request = form_request({"csv_text": csv_with(column, value, endpoint)})
             prober.send(endpoint, "POST", path, where="csv cell (confirm)", param=column, label=label, **request)
 
 
