@@ -12,6 +12,7 @@ NAV_GROUPS = {
     "sync": "execution",
     "calendar": "execution",
     "ia": "execution",
+    "coaching": "execution",
     "risks": "risks",
     "dependencies": "risks",
     "metrics": "metrics",

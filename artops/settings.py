@@ -240,6 +240,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "GoalNoteKindEnum": "artops.coaching.models.GoalNote.Kind",
         "ObservedEventEnum": "artops.coaching.models.EventObserved",
+        # A calendar event's kind, named apart from the other models' "kind" choices.
+        "CalendarEventKindEnum": "artops.calendar.models.EventKind",
     },
 }
 

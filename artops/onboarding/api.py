@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -86,7 +87,15 @@ class RosterPreviewSerializer(serializers.Serializer):
     resend=extend_schema(request=None, responses=InvitationSerializer),
     roster=extend_schema(
         request={"multipart/form-data": RosterSerializer},
-        responses={200: RosterPreviewSerializer, 201: MembershipSerializer(many=True), 400: RosterPreviewSerializer},
+        responses={
+            200: RosterPreviewSerializer,
+            201: MembershipSerializer(many=True),
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="Refused, nothing saved: the preview (valid, errors, rows) when rows are refused, "
+                "or the messages field by field when the request itself is not one (no train, no readable file).",
+            ),
+        },
     ),
 )
 class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):

@@ -169,7 +169,9 @@ def test_metrics_in_the_nav_leads_business_owners_to_their_dashboard_and_others_
     client.logout()
     assert login(client, rte).get(home)["Location"] == url("flow_dashboard", art)
     page = client.get(url("flow_dashboard", art)).content.decode()
-    assert f'<a href="{home}" aria-current="page">Metrics</a>' in page
+    # The Metrics group of the navigation is the current one, and in it the flow dashboard.
+    assert '<summary>Metrics<span class="visually-hidden"> (current section)</span></summary>' in page
+    assert f'<a href="{url("flow_dashboard", art)}" aria-current="page">Flow metrics</a>' in page
 
 
 # --- the in-place edit ------------------------------------------------------------------------------
