@@ -326,8 +326,9 @@ class Mapping:
     types: dict[str, str] = field(default_factory=dict)
     feature_states: dict[str, str] = field(default_factory=dict)
     story_states: dict[str, str] = field(default_factory=dict)
-    team_column: str = ""
-    points_column: str = ""
+    # A column's name as written; "" for none; None: guessed from the header (``default_columns``).
+    team_column: str | None = None
+    points_column: str | None = None
     # A Jira team name → a team id of the train; 0 = not one of the train's teams.
     teams: dict[str, int] = field(default_factory=dict)
     pi_id: int | None = None
@@ -390,7 +391,9 @@ def clean_mapping(raw: Any, *, art: ART, header: Header | None = None) -> Mappin
         story_states=_choice_dict(raw.get("story_states"), "story_states", tuple(Story.State.values), errors),
     )
     for name in ("team_column", "points_column"):
-        value = raw.get(name) or ""
+        if name not in raw or raw[name] is None:
+            continue
+        value = raw[name]
         if not isinstance(value, str):
             errors.append(f"{name} is the name of a column.")
             continue
@@ -433,10 +436,11 @@ def remembered_mapping(art: ART) -> Mapping:
 
 
 def default_columns(mapping: Mapping, header: Header) -> Mapping:
-    """``mapping`` with the team and points columns guessed from ``header`` where it names none (or a missing one)."""
+    """``mapping`` with the team and points columns guessed from ``header`` where it leaves them to a
+    guess (None) or names one this file does not have."""
     for name, guesses in (("team_column", TEAM_COLUMNS), ("points_column", POINTS_COLUMNS)):
         current = getattr(mapping, name)
-        if current and header.has(current.casefold()):
+        if current == "" or (current and header.has(current.casefold())):
             continue
         found = next((guess for guess in guesses if header.has(guess)), "")
         written = next((n for n in header.names if n.casefold() == found), "") if found else ""
@@ -629,7 +633,7 @@ class _Train:
         return development[-1] if development else None
 
 
-def _map_row(issue: Issue, mapping: Mapping, train: _Train) -> Row:
+def _map_row(issue: Issue, mapping: Mapping, train: _Train, *, multi_team: bool) -> Row:
     row = Row(issue=issue, kind=mapping.kind(issue.issue_type) if issue.issue_type else Kind.SKIP)
     errors = issue.errors
     if not issue.key:
@@ -649,7 +653,8 @@ def _map_row(issue: Issue, mapping: Mapping, train: _Train) -> Row:
     if issue.teams:
         found = [train.teams.get(value.casefold()) for value in issue.teams]
         row.team = next((team for team in found if team is not None), None)
-        if row.team is None and (row.kind == Kind.STORY or mapping.team_column.casefold() not in ("labels",)):
+        # A repeated column (Labels, Component/s) holds other words too: one of them naming a team is enough.
+        if row.team is None and (row.kind == Kind.STORY or not multi_team):
             values = ", ".join(f"“{shown(value)}”" for value in issue.teams)
             known = ", ".join(team.name for team in train.teams_by_id.values()) or "none yet"
             errors.append(f"Team {values} is not a team of this train (its teams: {known}); map it in the preview.")
@@ -683,12 +688,13 @@ def preview(text: str, *, art: ART, mapping: Mapping | None = None, check_links:
     """
     mapping = mapping if mapping is not None else remembered_mapping(art)
     mapping = default_columns(mapping, read_header(text))
-    export = read_file(text, team_column=mapping.team_column, points_column=mapping.points_column)
+    export = read_file(text, team_column=mapping.team_column or "", points_column=mapping.points_column or "")
     result = Preview(file=export, mapping=mapping, errors=list(export.errors))
     if result.errors:
         return result
     train = _Train(art, mapping)
-    result.rows = [_map_row(issue, mapping, train) for issue in export.issues]
+    multi_team = len(export.header.positions.get((mapping.team_column or "").casefold(), ())) > 1
+    result.rows = [_map_row(issue, mapping, train, multi_team=multi_team) for issue in export.issues]
     _check_keys(result, art)
     _compare(result, art)
     _collect_links(result, train)
