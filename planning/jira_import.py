@@ -69,6 +69,9 @@ SHOWN_ROWS = 100
 TITLE_MAX_LENGTH = Feature._meta.get_field("title").max_length
 JIRA_KEY = re.compile(r"[A-Z][A-Z0-9_]{0,19}-[0-9]{1,10}", re.ASCII)
 KEY_MAX_LENGTH = 32
+# The longest issue type, status or team name the mapping offers (and remembers).
+NAME_MAX_LENGTH = 100
+MAPPING_MAX_ENTRIES = 1000
 LINK_COLUMN = re.compile(r"(outward|inward) issue link \((.+)\)")
 MAX_POINTS = Story.MAX_POINTS
 
@@ -234,11 +237,20 @@ class ExportFile:
 
     @property
     def issue_types(self) -> list[str]:
-        return sorted({issue.issue_type for issue in self.issues if issue.issue_type}, key=str.casefold)
+        return _mappable(issue.issue_type for issue in self.issues)
 
     @property
     def statuses(self) -> list[str]:
-        return sorted({issue.status for issue in self.issues if issue.status}, key=str.casefold)
+        return _mappable(issue.status for issue in self.issues)
+
+    @property
+    def team_values(self) -> list[str]:
+        return _mappable(value for issue in self.issues for value in issue.teams)
+
+
+def _mappable(values) -> list[str]:
+    """The distinct names a mapping offers a choice for, sorted; empty and overlong ones left out."""
+    return sorted({value for value in values if value and len(value) <= NAME_MAX_LENGTH}, key=str.casefold)
 
 
 def read_header(text: str) -> Header:
@@ -310,6 +322,10 @@ def read_file(text: str, *, team_column: str = "", points_column: str = "") -> E
             blocks=[key.upper() for key in links(header.outward)],
             blocked_by=[key.upper() for key in links(header.inward)],
         )
+        for name, value in (("issue type", issue.issue_type), ("status", issue.status)):
+            if len(value) > NAME_MAX_LENGTH:
+                # Not offered in the mapping: a name that long is no Jira type or status.
+                issue.errors.append(f"The {name} has {len(value):,} characters; at most {NAME_MAX_LENGTH} are allowed.")
         if len(cells) > len(header.names) and any(cell.strip() for cell in cells[len(header.names) :]):
             issue.errors.append(f"The row has {len(cells)} cells; the header names {len(header.names)} columns.")
         issues.append(issue)
@@ -369,8 +385,14 @@ def _choice_dict(raw: Any, name: str, allowed: tuple[str, ...], errors: list[str
         errors.append(f"“{name}” maps Jira names to values: an object.")
         return {}
     result = {}
+    if len(raw) > MAPPING_MAX_ENTRIES:
+        errors.append(f"“{name}” has {len(raw):,} entries; at most {MAPPING_MAX_ENTRIES:,} are allowed.")
+        return {}
     for key, value in raw.items():
-        if not isinstance(key, str) or not isinstance(value, str) or value not in allowed:
+        if not isinstance(key, str) or len(key) > NAME_MAX_LENGTH:
+            errors.append(f"{name}: “{shown(key)}” is not a Jira name (at most {NAME_MAX_LENGTH} characters).")
+            continue
+        if not isinstance(value, str) or value not in allowed:
             errors.append(f"{name}: “{shown(key)}” → “{shown(value)}”: choose one of {', '.join(allowed)}.")
             continue
         result[key.strip().casefold()] = value
@@ -407,8 +429,16 @@ def clean_mapping(raw: Any, *, art: ART, header: Header | None = None) -> Mappin
         errors.append("“teams” maps Jira team names to team ids: an object.")
         teams = {}
     known = set(Team.objects.for_art(art).values_list("pk", flat=True)) if teams else set()
+    if len(teams) > MAPPING_MAX_ENTRIES:
+        errors.append(f"“teams” has {len(teams):,} entries; at most {MAPPING_MAX_ENTRIES:,} are allowed.")
+        teams = {}
     for key, value in teams.items():
-        if not isinstance(key, str) or type(value) is not int or (value and value not in known):
+        if (
+            not isinstance(key, str)
+            or len(key) > NAME_MAX_LENGTH
+            or type(value) is not int
+            or (value and value not in known)
+        ):
             errors.append(f"teams: “{shown(key)}” → “{shown(value)}” is not a team of this train.")
             continue
         mapping.teams[key.strip().casefold()] = value

@@ -28,7 +28,7 @@ from planning.models import Feature, JiraUpload, Story
 ANSWERED_MESSAGES = 200
 
 
-class UploadSerializer(serializers.Serializer):
+class JiraUploadRequestSerializer(serializers.Serializer):
     art = VisibleARTField()
     file = serializers.FileField(help_text="Jira's CSV export of an issue search (UTF-8).")
 
@@ -52,7 +52,7 @@ def _choices(values) -> serializers.DictField:
     )
 
 
-class MappingSerializer(serializers.Serializer):
+class JiraMappingSerializer(serializers.Serializer):
     """How the export is read. A key left out keeps the train's remembered (or guessed) choice."""
 
     types = _choices(jira_import.Kind.VALUES)
@@ -72,11 +72,11 @@ class MappingSerializer(serializers.Serializer):
     pi = ApiIntegerField(min_value=1, required=False, allow_null=True, help_text="PI of stories without a fix version.")
 
 
-class MappingRequestSerializer(serializers.Serializer):
-    mapping = MappingSerializer(required=False)
+class JiraMappingRequestSerializer(serializers.Serializer):
+    mapping = JiraMappingSerializer(required=False)
 
 
-class RowSerializer(serializers.Serializer):
+class JiraRowSerializer(serializers.Serializer):
     line = serializers.IntegerField()
     key = serializers.CharField(source="issue.key")
     summary = serializers.CharField(source="issue.summary")
@@ -91,14 +91,14 @@ class RowSerializer(serializers.Serializer):
     errors = serializers.ListField(child=serializers.CharField())
 
 
-class PreviewSerializer(serializers.Serializer):
+class JiraPreviewSerializer(serializers.Serializer):
     """What importing the export with the mapping would do."""
 
     valid = serializers.BooleanField(source="is_valid")
     counts = serializers.DictField(child=serializers.IntegerField())
     mapping = serializers.JSONField(source="mapping.as_json", help_text="The mapping used, columns included.")
     messages = serializers.ListField(child=serializers.CharField(), help_text="Every error, at most 200.")
-    rows = RowSerializer(many=True, source="shown_rows")
+    rows = JiraRowSerializer(many=True, source="shown_rows")
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -107,7 +107,7 @@ class PreviewSerializer(serializers.Serializer):
         return data
 
 
-class OutcomeSerializer(serializers.Serializer):
+class JiraOutcomeSerializer(serializers.Serializer):
     counts = serializers.DictField(child=serializers.IntegerField())
     dependencies = serializers.IntegerField(help_text="Blocking links between teams, each raised once.")
 
@@ -127,7 +127,7 @@ class JiraImportViewSet(mixins.RetrieveModelMixin, ApiViewSet):
         return JiraUpload.objects.visible_to(self.request.user).select_related("art")
 
     def _mapping(self, upload: JiraUpload) -> jira_import.Mapping | None:
-        data = self.validated(MappingRequestSerializer)
+        data = self.validated(JiraMappingRequestSerializer)
         raw = data.get("mapping")
         if raw is None:
             return None
@@ -139,10 +139,10 @@ class JiraImportViewSet(mixins.RetrieveModelMixin, ApiViewSet):
         except jira_import.MappingError as error:
             raise ValidationError({"mapping": error.messages}) from error
 
-    @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: JiraUploadSerializer})
+    @extend_schema(request={"multipart/form-data": JiraUploadRequestSerializer}, responses={201: JiraUploadSerializer})
     def create(self, request: Request) -> Response:
         """Upload a Jira CSV export to a train; a file that is not one is refused (400)."""
-        data = self.validated(UploadSerializer)
+        data = self.validated(JiraUploadRequestSerializer)
         upload = data["file"]
         if upload.size is not None and upload.size > jira_import.MAX_BYTES:
             raise ValidationError({"file": [f"The file is larger than {jira_import.MAX_BYTES // 1_000_000} MB."]})
@@ -151,15 +151,17 @@ class JiraImportViewSet(mixins.RetrieveModelMixin, ApiViewSet):
         )
         return self.answer(kept, JiraUploadSerializer, status.HTTP_201_CREATED)
 
-    @extend_schema(request=MappingRequestSerializer, responses={200: PreviewSerializer})
+    @extend_schema(request=JiraMappingRequestSerializer, responses={200: JiraPreviewSerializer})
     @action(detail=True, methods=["post"])
     def preview(self, request: Request, pk=None) -> Response:
         """What importing the export with ``mapping`` (default: the remembered one) would do; nothing is saved."""
         upload = self.get_object()
         result = services.preview_jira_export(upload, by=request.user, mapping=self._mapping(upload))
-        return self.answer(result, PreviewSerializer)
+        return self.answer(result, JiraPreviewSerializer)
 
-    @extend_schema(request=MappingRequestSerializer, responses={200: OutcomeSerializer, 400: PreviewSerializer})
+    @extend_schema(
+        request=JiraMappingRequestSerializer, responses={200: JiraOutcomeSerializer, 400: JiraPreviewSerializer}
+    )
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk=None) -> Response:
         """Import every issue of the export, or none (400 with the preview and its errors)."""
@@ -170,5 +172,5 @@ class JiraImportViewSet(mixins.RetrieveModelMixin, ApiViewSet):
         try:
             outcome = services.import_jira_export(upload, by=request.user, mapping=mapping)
         except jira_import.ImportRefused as refusal:
-            return self.answer(refusal.preview, PreviewSerializer, status.HTTP_400_BAD_REQUEST)
-        return self.answer(outcome, OutcomeSerializer)
+            return self.answer(refusal.preview, JiraPreviewSerializer, status.HTTP_400_BAD_REQUEST)
+        return self.answer(outcome, JiraOutcomeSerializer)

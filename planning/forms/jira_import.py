@@ -81,8 +81,7 @@ class MappingForm(forms.Form):
             self.statuses.append((status, feature_name, story_name))
         train_teams = {team.name.casefold(): team for team in Team.objects.for_art(art)}
         team_choices = [("0", "— not a team of this train —"), *((str(t.pk), t.name) for t in train_teams.values())]
-        values = sorted({value for issue in export.issues for value in issue.teams}, key=str.casefold)
-        for value in values:
+        for value in export.team_values:
             name = field_name("team", value)
             chosen = mapping.teams.get(value.casefold())
             if chosen is None:

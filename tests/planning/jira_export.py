@@ -60,7 +60,9 @@ class JiraIssue:
 
     @property
     def issue_id(self) -> str:
-        return str(10000 + int(self.key.rsplit("-", 1)[1]))
+        """Jira's numeric id: 10000 + the key's number (none for a key that has no number)."""
+        number = self.key.rsplit("-", 1)[-1]
+        return str(10000 + int(number)) if number.isascii() and number.isdigit() and len(number) < 10 else ""
 
     def cells(self) -> list[str]:
         sprints = [*self.sprints, "", ""][:2]

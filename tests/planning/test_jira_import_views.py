@@ -236,3 +236,46 @@ def test_a_binary_file_is_a_400_through_the_api(art, rte):
     assert response.status_code == 400
     assert "binary data" in response.content.decode()
     assert not JiraUpload.objects.exists()
+
+
+HOSTILE_CELLS = {"²": "²", "①": "①", "5,000 digits": "9" * 5000, "-1": "-1", "NUL": "\x00", "100,000": "x" * 100_000}
+HOSTILE_COLUMNS = {
+    "summary": "Summary",
+    "key": "Issue key",
+    "type": "Issue Type",
+    "status": "Status",
+    "team": "Team",
+    "points": "Custom field (Story Points)",
+    "sprints": "Sprint",
+    "fix_version": "Fix Version/s",
+    "epic": "Custom field (Epic Link)",
+    "description": "Description",
+    "blocks": "Outward issue link (Blocks)",
+}
+
+
+def test_hostile_cells_in_any_column_get_a_4xx_or_an_import_never_a_500(client, art, pi, rte, teams):
+    """Every hostile value in every read column: refused with a message (4xx) or imported within bounds."""
+    client.force_login(rte)
+    for attribute, column in HOSTILE_COLUMNS.items():
+        for label, value in HOSTILE_CELLS.items():
+            issues = standard_issues()
+            story = issues[2]
+            setattr(story, attribute, [value] if isinstance(getattr(story, attribute), list) else value)
+            posted = client.post(page("jira_import", art), {"file": csv_file(export(issues))})
+            assert posted.status_code in (302, 422), (column, label, posted.status_code)
+            if posted.status_code == 422:
+                continue
+            url = posted["Location"]
+            assert client.get(url).status_code in (200, 422), (column, label)
+            confirmed = client.post(url, {"confirm": "1", "team_column": "Team", "pi": str(pi.pk)})
+            assert confirmed.status_code in (302, 422), (column, label, confirmed.status_code)
+            longest = max((len(text) for text in Story.objects.values_list("title", flat=True)), default=0) + max(
+                (len(text) for text in Feature.objects.values_list("description", flat=True)), default=0
+            )
+            assert longest < 20_000, (column, label)
+            Dependency.objects.all().delete()
+            Story.objects.all().delete()
+            Feature.objects.all().delete()
+            JiraUpload.objects.all().delete()
+    assert len(JiraMapping.objects.get(art=art).mapping["types"]) <= 5
