@@ -83,6 +83,8 @@ EXPECTED_GRANTS: dict[str, dict[str, str]] = {
     # propose a feature to the backlog's funnel (issue 12: "A Business Owner turns demo feedback into a
     # backlog item"): the backlog's owners, architects and Business Owners
     "planning.propose_feature": {RTE: ART, PM: ART, SA: ART, BO: ART},
+    # Import the backlog from Jira (features, every team's stories, dependencies): the backlog's owners.
+    "planning.import_backlog": {RTE: ART, PM: ART},
 }
 
 PERSONAS = [*ALL_ROLES, "outsider", "anonymous"]
