@@ -159,12 +159,13 @@ class JiraImportViewSet(mixins.RetrieveModelMixin, ApiViewSet):
         result = services.preview_jira_export(upload, by=request.user, mapping=self._mapping(upload))
         return self.answer(result, JiraPreviewSerializer)
 
-    @extend_schema(
-        request=JiraMappingRequestSerializer, responses={200: JiraOutcomeSerializer, 400: JiraPreviewSerializer}
-    )
+    # A refusal is a 400 as any invalid input (the project's field errors): its messages in
+    # ``non_field_errors``, with the preview's counts and rows beside them.
+    @extend_schema(request=JiraMappingRequestSerializer, responses={200: JiraOutcomeSerializer})
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk=None) -> Response:
-        """Import every issue of the export, or none (400 with the preview and its errors)."""
+        """Import every issue of the export, or none: 400 with the errors in ``non_field_errors`` and the
+        preview (``valid``, ``counts``, ``messages``, ``rows``) beside them; nothing is saved."""
         upload = self.get_object()
         mapping = self._mapping(upload)
         if mapping is None:
@@ -172,5 +173,7 @@ class JiraImportViewSet(mixins.RetrieveModelMixin, ApiViewSet):
         try:
             outcome = services.import_jira_export(upload, by=request.user, mapping=mapping)
         except jira_import.ImportRefused as refusal:
-            return self.answer(refusal.preview, JiraPreviewSerializer, status.HTTP_400_BAD_REQUEST)
+            body = JiraPreviewSerializer(refusal.preview, context=self.get_serializer_context()).data
+            body["non_field_errors"] = body["messages"]
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
         return self.answer(outcome, JiraOutcomeSerializer)

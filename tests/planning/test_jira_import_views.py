@@ -224,7 +224,7 @@ def test_a_refused_import_answers_400_with_the_row_errors(art, pi, rte, teams):
     kept = services.upload_jira_export(art, by=rte, raw=export(issues).encode())
     response = client_for(rte).post(api_url("jira-import", kept, "confirm"), {}, format="json")
     assert response.status_code == 400
-    assert response.json()["valid"] is False
+    assert response.json()["valid"] is False and response.json()["non_field_errors"]
     assert any("Line 4: Points “-3”" in message for message in response.json()["messages"])
     assert not Feature.objects.exists()
 
