@@ -22,6 +22,11 @@ The points in use:
 - ``CALENDAR_EVENT_LINKS``: ``provider(*, events) -> dict[event id, url]``; where each calendar
   event leads (its sync meeting, its System Demo…). One call for all the events of a page, so
   a provider answers in a constant number of queries.
+- ``IMPORTED_BLOCKING_LINKS``: ``provider(*, art, links, by, save) -> dict[link index, refusal]``;
+  the "blocks" links of an imported Jira export between issues of different teams (see
+  ``planning.jira_import.BlockingLink``), which a provider turns into dependencies when ``save``
+  (inside the import's transaction) and only checks otherwise. Its answer names each link it
+  refuses, so the import refuses the whole file; read with ``links()``.
 
 Providers are called with keyword arguments only, so a point can grow an argument without
 breaking them (they take ``**_``).
@@ -38,6 +43,7 @@ ART_HOME_FIGURES = "art_home.figures"
 SYNC_METRICS_SNAPSHOT = "sync.metrics_snapshot"
 CALENDAR_EVENT_LINKS = "calendar.event_links"
 BACKLOG_FEATURES = "planning.backlog_features"
+IMPORTED_BLOCKING_LINKS = "planning.imported_blocking_links"
 
 _providers: dict[str, list[Callable[..., Any]]] = {}
 

@@ -90,6 +90,11 @@ CAPABILITIES: dict[str, dict[Role, Scope]] = {
     # Inspect & Adapt: every member adds problems, causes, whys and solutions, and dot-votes.
     # (Facilitating the I&A is "sync.facilitate": DESIGN.md's row "run ART Sync, System Demo, I&A".)
     "metrics.contribute_ia": EVERY_ROLE,
+    # Import the backlog from a Jira export: it writes features, enablers, every team's stories
+    # and the dependencies between teams at once, so it belongs to those who own the whole ART
+    # backlog (the RTE and Product Management), not to the team-scoped roles, who edit their own
+    # team's plan on its board. Apart from "planning.edit_backlog" so that it can be granted alone.
+    "planning.import_backlog": {Role.RTE: ART_WIDE, Role.PRODUCT_MANAGEMENT: ART_WIDE},
     # Propose a feature to the ART backlog's funnel (its intake): those who own the backlog, System
     # Architects, and Business Owners, who turn what they saw at a System Demo into a backlog item.
     "planning.propose_feature": {
@@ -185,6 +190,7 @@ CAPABILITY_MESSAGES = {
     "coaching.coach": "Only the Release Train Engineer records observations and growth goals.",
     "coaching.run_cop": "Only the RTE and the Scrum Masters schedule community of practice sessions.",
     "coaching.edit_playbooks": "Only the RTE and the people the RTE names as its editors change a playbook.",
+    "planning.import_backlog": "Only the Release Train Engineer and Product Management import the backlog from Jira.",
     "planning.propose_feature": (
         "Only the RTE, Product Management, System Architects and Business Owners propose features to the backlog."
     ),

@@ -150,16 +150,16 @@ class ImportRefused(Exception):
 # --- reading the file ------------------------------------------------------------------------
 
 
-def decode(raw: bytes) -> str:
-    """The file's text, or CSVFileError with a message a person can act on."""
-    if len(raw) > MAX_BYTES:
-        raise CSVFileError(too_big_message(len(raw)))
+def decode(raw: bytes, *, limit: int = MAX_BYTES) -> str:
+    """The file's text, or CSVFileError with a message a person can act on (shared with the Jira import)."""
+    if len(raw) > limit:
+        raise CSVFileError(too_big_message(len(raw), limit))
     if not raw.strip():
         raise CSVFileError("The file is empty.")
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise CSVFileError("The file is UTF-16 text. Save it as “CSV UTF-8” from your spreadsheet and try again.")
     if b"\x00" in raw:
-        raise CSVFileError("This is not a CSV file (it contains binary data). Save the backlog as CSV and try again.")
+        raise CSVFileError("This is not a CSV file (it contains binary data). Save it as CSV and try again.")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -171,17 +171,15 @@ def decode(raw: bytes) -> str:
     return text
 
 
-def too_big_message(size: int) -> str:
-    return (
-        f"The file is {size / 1_000_000:.1f} MB; the limit is {MAX_BYTES // 1_000_000} MB. Split it into smaller files."
-    )
+def too_big_message(size: int, limit: int = MAX_BYTES) -> str:
+    return f"The file is {size / 1_000_000:.1f} MB; the limit is {limit // 1_000_000} MB. Split it into smaller files."
 
 
-def read_upload(upload) -> str:
+def read_upload(upload, *, limit: int = MAX_BYTES) -> str:
     """The text of an uploaded file; its size is checked before it is read."""
-    if upload.size is not None and upload.size > MAX_BYTES:
-        raise CSVFileError(too_big_message(upload.size))
-    return decode(upload.read(MAX_BYTES + 1))
+    if upload.size is not None and upload.size > limit:
+        raise CSVFileError(too_big_message(upload.size, limit))
+    return decode(upload.read(limit + 1), limit=limit)
 
 
 def normalise_header(name: str) -> str:
@@ -193,14 +191,14 @@ def _delimiter(text: str) -> str:
     return ";" if header.count(";") > header.count(",") else ","
 
 
-def _unquote(text: str) -> str:
+def unquote(text: str) -> str:
     """Undo the export's protection against formulas: ``'=SUM(…)`` reads back as ``=SUM(…)``."""
     if text.startswith("'") and text[1:2] and text[1] in FORMULA_STARTS:
         return text[1:]
     return text
 
 
-def _records(text: str) -> list[tuple[int, list[str]]]:
+def records(text: str) -> list[tuple[int, list[str]]]:
     """(first line, cells) of each record; a quoted cell may span several lines."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     records = []
@@ -342,12 +340,12 @@ def preview(text: str, *, art: ART, by: User) -> ImportPreview:
         result.errors.append("The file is empty.")
         return result
     try:
-        records = _records(text)
+        rows = records(text)
     except CSVFileError as error:
         result.errors.append(str(error))
         return result
 
-    (_, header), *data = records
+    (_, header), *data = rows
     names, result.ignored_columns, result.errors = _check_header(header)
     if result.errors:
         return result
@@ -371,7 +369,7 @@ def preview(text: str, *, art: ART, by: User) -> ImportPreview:
             if not name and cell.strip()
         ]
         mapped = {
-            name: _unquote(cell.strip())
+            name: unquote(cell.strip())
             for name, cell in zip(names, cells, strict=False)
             if name and name not in IGNORED_COLUMNS
         }

@@ -389,3 +389,72 @@ def follow_placement(placement: FeaturePlacement, *, by: User) -> list[Dependenc
     Dependency.objects.bulk_update(followers, ["planned_iteration", "version", "updated_at"])
     DependencyChange.objects.bulk_create(changes)
     return followers
+
+
+@transaction.atomic
+def raise_imported_dependencies(*, art: ART, links: list, by: User | None, save: bool, **_) -> dict[int, str]:
+    """The dependencies of a Jira import's "blocks" links between teams (``IMPORTED_BLOCKING_LINKS``).
+
+    Each link (``planning.jira_import.BlockingLink``) is checked by the rules of ``Dependency``
+    and, when ``save``, raised as ``raise_dependency`` would, with the importer as its owner; a
+    link raised by an earlier import (its description names the two issues) is left as it is, so
+    importing the same export again raises nothing. Set-based: one read, one write per table.
+    Returns the refusal of each link that cannot become a dependency, by its index; nothing is
+    written unless every link is accepted.
+    """
+    if not links:
+        return {}
+    if save:
+        require(by, "risks.raise", art=art)
+    descriptions = [link.description for link in links]
+    raised = set(Dependency.objects.filter(art=art, description__in=descriptions).values_list("description", flat=True))
+    now = timezone.now()
+    refusals: dict[int, str] = {}
+    new: list[Dependency] = []
+    for index, link in enumerate(links):
+        label = f"{link.blocker} blocks {link.blocked}"
+        if link.pi is None:
+            refusals[index] = f"{label}: neither issue has a fix version naming a PI, and a dependency belongs to a PI."
+            continue
+        if link.needed_by is None:
+            refusals[index] = f"{label}: {link.pi.name} has no development iteration to need it by."
+            continue
+        if link.description in raised:
+            continue
+        dependency = Dependency(
+            art=art,
+            pi=link.pi,
+            needing_team=link.needing_team,
+            providing_team=link.providing_team,
+            description=link.description,
+            needing_feature=link.needing_feature,
+            providing_feature=link.providing_feature,
+            needed_by=link.needed_by,
+            planned_iteration=link.planned_iteration,
+            owner=by,
+            created_at=now,
+        )
+        try:
+            # The model's own rules; its related objects are already read, so no query per link.
+            dependency.clean()
+        except ValidationError as error:
+            refusals[index] = f"{label}: {' '.join(error.messages)}"
+            continue
+        new.append(dependency)
+    if refusals or not save or not new:
+        return refusals
+    Dependency.objects.bulk_create(new)
+    DependencyChange.objects.bulk_create(
+        DependencyChange(
+            dependency=dependency,
+            kind=DependencyChange.Kind.RAISED,
+            changes={"state": [None, dependency.state], "needed_by": [None, _shown(dependency.needed_by)]},
+            note="Raised from a “blocks” link of a Jira import.",
+            at=now,
+            by=by,
+        )
+        for dependency in new
+    )
+    for pi_id in sorted({dependency.pi_id for dependency in new}):
+        BoardClock.tick(pi_id)
+    return {}

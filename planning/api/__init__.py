@@ -11,6 +11,7 @@ module                 endpoints
 ``vote``               ``/api/vote-rounds/``
 ``readiness``          ``/api/readiness/``
 ``committed_plan``     ``/api/plans/``
+``jira_import``        ``/api/jira-imports/`` (upload, ``preview/``, ``confirm/``)
 =====================  ================================================================
 
 Every viewset extends ``artops.api_base.ApiViewSet``, reads ``visible_to(request.user)``
@@ -23,7 +24,7 @@ answers 409; a deletion names the version it read with ``?version=`` (or in the 
 Wiring (in ``artops/api_urls.py``): ``planning.api.register(router)``.
 """
 
-from planning.api import backlog, committed_plan, objectives, program_board, readiness, team_board, vote
+from planning.api import backlog, committed_plan, jira_import, objectives, program_board, readiness, team_board, vote
 
 
 def register(router) -> None:
@@ -38,3 +39,4 @@ def register(router) -> None:
     router.register("vote-rounds", vote.VoteRoundViewSet, basename="api-vote-round")
     router.register("readiness", readiness.ReadinessViewSet, basename="api-readiness")
     router.register("plans", committed_plan.PlanViewSet, basename="api-plan")
+    router.register("jira-imports", jira_import.JiraImportViewSet, basename="api-jira-import")

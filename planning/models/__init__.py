@@ -11,6 +11,7 @@ module                 models
 ``vote``               ``VoteRound``, ``Vote``, ``Tally``
 ``readiness``          ``ReadinessItem``
 ``committed_plan``     ``PlanBaseline``, ``BaselinePlacement``, ``BaselineObjective``
+``jira``               ``JiraMapping`` (per train), ``JiraUpload`` (an export awaiting import)
 ``text``               the bounds of free text (``bounded_text``, ``storable_text``)
 =====================  ==================================================================
 
@@ -33,6 +34,7 @@ from planning.models.backlog import (
     key_prefix,
 )
 from planning.models.committed_plan import BaselineObjective, BaselinePlacement, PlanBaseline
+from planning.models.jira import JiraMapping, JiraUpload
 from planning.models.objectives import (
     ACTUAL_BV_RANGE,
     BAND_LABELS,
@@ -119,6 +121,8 @@ __all__ = [
     "FeatureQuerySet",
     "FeatureStateChange",
     "Health",
+    "JiraMapping",
+    "JiraUpload",
     "Milestone",
     "ObjectiveChange",
     "PIObjective",

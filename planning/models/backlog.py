@@ -140,6 +140,10 @@ class Feature(models.Model):
         db_persist=True,
         verbose_name="WSJF",
     )
+    # The key of the Jira issue this feature was imported from (``planning.jira_import``), by which
+    # a later export updates it. NULL, not "", for features made here: NULLs never collide in the
+    # unique constraint, which the import's upsert names as its conflict target.
+    jira_key = models.CharField(max_length=32, null=True, blank=True, editable=False)
     # Checked on every write: an edit based on an older version is refused, never silently applied.
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -152,6 +156,11 @@ class Feature(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["art", "key"], name="feature_key_unique_per_art", violation_error_message="This key is taken."
+            ),
+            models.UniqueConstraint(
+                fields=["art", "jira_key"],
+                name="feature_jira_key_unique_per_art",
+                violation_error_message="A feature of this train was already imported from that Jira issue.",
             ),
             *(
                 models.CheckConstraint(

@@ -256,6 +256,11 @@ class Story(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="stories"
     )
+    # The Jira issue this story was imported from, and the train that imported it: the unique
+    # constraint must hold per train, and a story reaches its train only through its team, which a
+    # newer export may change. Both set together by the import, both NULL for stories made here.
+    jira_art = models.ForeignKey(ART, on_delete=models.CASCADE, null=True, blank=True, editable=False, related_name="+")
+    jira_key = models.CharField(max_length=32, null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -276,6 +281,16 @@ class Story(models.Model):
                 condition=Q(state__in=["todo", "in_progress", "done"]),
                 name="story_state_valid",
                 violation_error_message="A story is to do, in progress or done.",
+            ),
+            models.UniqueConstraint(
+                fields=["jira_art", "jira_key"],
+                name="story_jira_key_unique_per_art",
+                violation_error_message="A story of this train was already imported from that Jira issue.",
+            ),
+            models.CheckConstraint(
+                condition=Q(jira_art__isnull=True, jira_key__isnull=True)
+                | Q(jira_art__isnull=False, jira_key__isnull=False),
+                name="story_jira_key_with_its_train",
             ),
         ]
 

@@ -17,6 +17,7 @@ that is no longer current raises ``StaleVersion`` (a 409 on every interface).
 from artops.services import StaleVersion  # noqa: F401  (services.StaleVersion, as every caller reads it)
 from planning.services.backlog import *  # noqa: F403
 from planning.services.common import UNSET  # noqa: F401
+from planning.services.jira import *  # noqa: F403
 from planning.services.objectives import *  # noqa: F403
 from planning.services.program_board import *  # noqa: F403
 from planning.services.readiness import *  # noqa: F403

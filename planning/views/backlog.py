@@ -114,6 +114,7 @@ def _backlog_context(
         "unplanned": UNPLANNED,
         "scale": FIBONACCI,
         "can_add": bool(editable),
+        "can_import_jira": has_capability(request.user, "planning.import_backlog", art=art),
         "form": form,
         "table_error": table_error,
     }

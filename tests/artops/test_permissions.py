@@ -88,6 +88,8 @@ EXPECTED_GRANTS: dict[str, dict[str, str]] = {
     "coaching.coach": {RTE: ART},
     "coaching.run_cop": {RTE: ART, SM: ART},
     "coaching.edit_playbooks": {RTE: ART},
+    # Import the backlog from Jira (features, every team's stories, dependencies): the backlog's owners.
+    "planning.import_backlog": {RTE: ART, PM: ART},
 }
 
 PERSONAS = [*ALL_ROLES, "outsider", "anonymous"]

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from artops.calendar.models import CalendarEvent
 from artops.calendar.services import create_feed_token
 from artops.models import ART, Membership, ProgramIncrement, Role, Team, User
-from planning.models import Feature, Milestone, PIObjective, ReadinessItem, Story, VoteRound
+from planning.models import Feature, JiraUpload, Milestone, PIObjective, ReadinessItem, Story, VoteRound
 from risks.models import Dependency, Risk
 
 TODAY = date(2026, 11, 26)  # a Thursday in Iteration 2 of the demo's current PI
@@ -24,9 +24,22 @@ WATCHED_APPS = ("artops", "planning", "risks", "sync", "metrics", "authtoken")
 
 
 def seed_train() -> ART:
-    """The demo train ("Payments ART"): every kind of object, in every state, about 800 rows."""
+    """The demo train ("Payments ART"): every kind of object, in every state, about 800 rows, and a
+    Jira export awaiting its import (for the Jira import's preview page and endpoints)."""
     call_command("seed_demo", verbosity=0)
-    return ART.objects.get(slug="payments")
+    art = ART.objects.get(slug="payments")
+    JiraUpload.objects.create(
+        art=art,
+        uploaded_by=rte_of(art),
+        filename="jira.csv",
+        text=(
+            "Summary,Issue key,Issue Type,Status,Team,Story Points,Sprint,Sprint,Outward issue link (Blocks)\n"
+            "Instant payouts,PAY-1,Epic,To Do,,,,,\n"
+            "Payout API,PAY-2,Story,In Progress,Ledger,5,,,PAY-3\n"
+            "Replica reader,PAY-3,Story,Done,Checkout,3,,,\n"
+        ),
+    )
+    return art
 
 
 def rte_of(art: ART) -> User:
@@ -52,6 +65,7 @@ def page_kwargs(art: ART, rte: User) -> dict[str, str]:
         "item_id": ReadinessItem.objects.filter(pi=pi).order_by("pk").first().pk,
         "risk_id": Risk.objects.filter(art=art).order_by("pk").first().pk,
         "dependency_id": Dependency.objects.filter(art=art).order_by("pk").first().pk,
+        "upload_id": JiraUpload.objects.filter(art=art).order_by("pk").first().pk,
         "slug": art.slug,
         # A calendar feed's secret (``calendar/<token>.ics``): an unknown one answers 404 like a hostile one.
         "token": "no-such-feed-token",
