@@ -86,3 +86,26 @@ def worker_process(
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
+
+
+@contextmanager
+def broker_at(redis_url: str) -> Iterator[None]:
+    """This process sends its tasks to the Redis at ``redis_url`` while inside (a fault test's own server).
+
+    A worker that a test kills leaves its task unacknowledged in that Redis, and the short visibility
+    timeout of such a test must not hand back the tasks of the other tests running beside it.
+    """
+
+    def new_producers() -> None:
+        celery_app._pool = None
+        if "amqp" in celery_app.__dict__:
+            celery_app.amqp._producer_pool = None
+
+    saved = celery_app.conf.broker_url
+    celery_app.conf.broker_url = redis_url
+    new_producers()
+    try:
+        yield
+    finally:
+        celery_app.conf.broker_url = saved
+        new_producers()
