@@ -157,6 +157,8 @@ def test_a_red_line_turns_green_when_the_providing_card_moves_earlier(page, live
     expect(card_in(page, otters, iterations[0], train["providing"])).to_be_visible()
     assert stored(train["providing"]) == (otters.pk, iterations[0].pk, 2)
     # Redrawn from the card where it is now: forwards, still from card edge to card edge.
+    # The swap redraws the lines a frame later: wait for the drawing, then read it.
+    page.wait_for_function(f"({LINE_ENDS})().problems.length === 0")
     after = page.evaluate(LINE_ENDS)
     assert after["problems"] == []
     assert after["lines"][0]["start"] == "right" and after["lines"][0]["end"] == "left"
@@ -361,6 +363,8 @@ def test_on_the_demo_board_every_line_joins_two_cards_or_stickies_and_a_card_lig
     drag(page, placement, placement.team, target)
     expect(card_in(page, placement.team, target, placement)).to_be_visible()
     assert stored(placement)[1] == target.pk
+    # The swap redraws the lines a frame later: wait for the drawing, then read it.
+    page.wait_for_function(f"({LINE_ENDS})().problems.length === 0")
     after = page.evaluate(LINE_ENDS)
     assert after["problems"] == []
     moved = placement.feature.key
