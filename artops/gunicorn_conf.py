@@ -7,8 +7,8 @@ gunicorn's command line win over this module.
 
 **Threads (gthread), not sync workers.** During PI Planning a room of 100–150 people keeps the
 program board open, and every browser polls it every 2 seconds while Scrum Masters move cards. A
-poll that finds nothing new costs microseconds; a full board render costs tens of milliseconds or
-more. A sync worker serves one request at a time, so a poll that lands behind a render waits for
+poll that finds nothing new costs well under a millisecond; a full board render costs tens of
+milliseconds or more. A sync worker serves one request at a time, so a poll that lands behind a render waits for
 it, and the waits add up across the room. It also ignores keep-alive, so 150 pollers would open a
 new connection every 2 s each. A gthread worker runs ``WEB_THREADS`` requests side by side and parks
 idle kept-alive connections in a poller without a thread. Threads are enough in Python here: the
