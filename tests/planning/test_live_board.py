@@ -404,3 +404,12 @@ def test_without_redis_the_board_and_its_polls_work_from_the_database(
     html = viewer.get(url("program_board", art, pi), headers=HTMX).content.decode()
     assert board_attributes(html)["data-version"] == "1"
     assert "Redis is unavailable for the fast cache" in caplog.text
+
+
+def test_an_entry_the_code_can_no_longer_read_is_as_if_not_there(client, art, pi, card, rte):
+    viewer = login(client, rte)
+    board = open_board(viewer, art, pi)
+    # A state written by an older release: unreadable now. The browser is told to reload, no error.
+    fastcache._redis().set(live_board.state_key(pi.pk, "", 0), b"p" + b"\x80\x05not a pickle")
+    move_card(card, rte, iteration=pi.iterations.development()[1])
+    assert poll(viewer, board).json()["reload"] is True
