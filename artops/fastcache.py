@@ -113,6 +113,29 @@ def raise_int(name: str, value: int, *, ttl: int) -> bool:
     return True
 
 
+def get_bytes(name: str) -> bytes | None:
+    client = _redis()
+    if client is None:
+        return None
+    try:
+        return client.get(name)
+    except (redis.RedisError, OSError) as error:
+        _failed(error)
+        return None
+
+
+def set_bytes(name: str, value: bytes, *, ttl: int) -> bool:
+    client = _redis()
+    if client is None:
+        return False
+    try:
+        client.set(name, value, ex=ttl)
+    except (redis.RedisError, OSError) as error:
+        _failed(error)
+        return False
+    return True
+
+
 def get_object(name: str) -> Any | None:
     client = _redis()
     if client is None:

@@ -3,11 +3,14 @@
 A PI Planning room has 100–150 browsers on the board, each asking every two seconds whether it
 changed, while Scrum Masters move cards. This module keeps that cheap:
 
-- **Quiet polls** carry a poll token (``poll_token``): signed, naming the person, the train and
-  the PI, valid ``TOKEN_SECONDS``. With a valid token, "unchanged since v" is answered from the
-  board clock's copy in Redis (``BoardClock.cached``), without the session or any query. The
-  token tells nothing but whether the board changed, and only for that long: whatever has
-  changed is read through the session and the membership check, as every page is.
+- **Polls** carry a poll token (``poll_token``): signed, naming the person, the train, the PI,
+  what the person may do on the board (the viewer: which teams' cards they may move, whether
+  they edit milestones) and the filters they look through, valid ``TOKEN_SECONDS``. Every answer
+  that went through the session and the membership check gives a fresh one. With a valid
+  token, ``planning.middleware.QuietBoardPollMiddleware`` answers "unchanged since v" from the
+  board clock's copy in Redis, and a change from the answer kept for that kind of viewer
+  (``answer_key``): no session, no query, no rendering. The token grants no more than what the
+  person was shown a minute ago.
 - **Change sets** (``changes_since``): the board at a version is summed up as a ``BoardState``,
   one digest per part (card, sticky, line, dependency row), the order of the parts in each
   container (cell, "not planned" spot, the lines, the dependency table), one digest per region
@@ -44,7 +47,9 @@ from planning.program_board import Card, Line, MilestoneItem, ProgramBoard, Stic
 # Bump when the board's markup changes: a page of the old markup then reloads rather than mix.
 MARKUP_VERSION = 1
 
-TOKEN_SECONDS = 600
+# A token is given again with every answer that went through the session, at least once a minute:
+# a person removed from the train stops receiving the board within that time.
+TOKEN_SECONDS = 60
 TOKEN_SALT = "artops.program-board.poll"  # noqa: S105 (a namespace for the signature, not a secret)
 # How long a board's state and a change set stay in Redis, and how far behind a change set reaches.
 STATE_SECONDS = 900
@@ -62,23 +67,33 @@ MILESTONES_REGION = "pb-milestones-row"
 # --- the poll token --------------------------------------------------------------------------------
 
 
-def poll_token(user_id: int, art_slug: str, pi_id: int) -> str:
-    """A token for the quiet polls of one person on one board."""
-    return signing.TimestampSigner(salt=TOKEN_SALT).sign(f"{user_id}:{art_slug}:{pi_id}")
+@dataclass(frozen=True)
+class PollGrant:
+    """What a valid poll token says: who polls, what they may do on the board, which filters they see."""
+
+    user_id: int
+    viewer: str
+    filters_key: str
 
 
-def token_holder(token: str, art_slug: str, pi_id: int) -> int | None:
-    """The id of the person a valid, unexpired token of this board was given to, else ``None``."""
-    if not token or len(token) > 200:
+def poll_token(user_id: int, art_slug: str, pi_id: int, *, viewer: str, filter_query: str) -> str:
+    """A token for one person's polls of one board with these filters, as ``viewer`` (what they may do)."""
+    value = f"{user_id}:{art_slug}:{pi_id}:{viewer}:{filters_key(filter_query)}"
+    return signing.TimestampSigner(salt=TOKEN_SALT).sign(value)
+
+
+def token_grant(token: str, art_slug: str, pi_id: int) -> PollGrant | None:
+    """What a valid, unexpired token of this board grants, else ``None``."""
+    if not token or len(token) > 400:
         return None
     try:
         value = signing.TimestampSigner(salt=TOKEN_SALT).unsign(token, max_age=TOKEN_SECONDS)
     except signing.BadSignature:
         return None
-    user_id, _, rest = value.partition(":")
-    if rest != f"{art_slug}:{pi_id}" or not user_id.isdigit():
+    user_id, slug, pi, viewer, filters = (value.split(":") + [""] * 5)[:5]
+    if slug != art_slug or pi != str(pi_id) or not user_id.isdigit() or not viewer or not filters:
         return None
-    return int(user_id)
+    return PollGrant(int(user_id), viewer, filters)
 
 
 # --- the state of a board ----------------------------------------------------------------------------
@@ -253,21 +268,27 @@ def compare(old: BoardState, new: BoardState, parts: list[Part], regions: BoardR
     )
 
 
-def _filters_key(filter_query: str) -> str:
+def filters_key(filter_query: str) -> str:
+    """The filters (their canonical query string) as a short name for cache keys and tokens."""
     return hashlib.blake2b(filter_query.encode(), digest_size=6).hexdigest()
 
 
 def state_key(pi_id: int, filter_query: str, version: int) -> str:
-    return fastcache.key("board-state", pi_id, _filters_key(filter_query), version)
+    return fastcache.key("board-state", pi_id, filters_key(filter_query), version)
 
 
 def changes_key(pi_id: int, filter_query: str, since: int, version: int) -> str:
-    return fastcache.key("board-changes", pi_id, _filters_key(filter_query), since, version)
+    return fastcache.key("board-changes", pi_id, filters_key(filter_query), since, version)
+
+
+def answer_key(pi_id: int, filters: str, since: int, version: int, viewer: str) -> str:
+    """A change set as one kind of viewer receives it (JSON bytes): ``filters`` is ``filters_key``'s."""
+    return fastcache.key("board-answer", pi_id, filters, since, version, viewer)
 
 
 def html_key(pi_id: int, filter_query: str, version: int, viewer: str) -> str:
     """The shared render of a whole board: per PI, version, filters and what the viewer may do."""
-    return fastcache.key("board-html", pi_id, _filters_key(filter_query), version, viewer)
+    return fastcache.key("board-html", pi_id, filters_key(filter_query), version, viewer)
 
 
 def keep_state(pi_id: int, filter_query: str, board: ProgramBoard, version: int) -> bool:

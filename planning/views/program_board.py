@@ -16,11 +16,12 @@ one query that checks membership of the PI's train and reads the clock together.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -121,6 +122,7 @@ def _context(
     user = request.user
     board = program_board(pi, dependencies=Dependency.objects.for_pi(pi).open(), filters=filters)
     editable = teams_where(user, MOVE_CAPABILITY, art=art)  # None: every team of the train
+    can_edit_backlog = has_capability(user, "planning.edit_backlog", art=art)
     for row in board.team_rows:
         row.editable = row.active and (editable is None or row.team_id in editable)
     for card in board.cards:
@@ -147,10 +149,12 @@ def _context(
         "board_links": BoardLinks(art.slug, move_link_base),
         "changes_url": _with_query(reverse("program_board_changes", kwargs=kwargs), query),
         "milestone_url": _with_query(reverse("program_board_milestone_create", kwargs=kwargs), query),
-        "poll_token": live_board.poll_token(user.pk, art.slug, pi.pk),
+        "poll_token": live_board.poll_token(
+            user.pk, art.slug, pi.pk, viewer=_viewer(editable, can_edit_backlog), filter_query=query
+        ),
         "legend": LEGEND,
         "can_move": editable is None or bool(editable),
-        "can_edit_backlog": has_capability(user, "planning.edit_backlog", art=art),
+        "can_edit_backlog": can_edit_backlog,
         "board_error": board_error,
         "board_notice": board_notice,
         # After an added milestone the fragment also carries a fresh, empty form.
@@ -184,7 +188,7 @@ def _shared_board(request: HttpRequest, art: ART, pi: ProgramIncrement, filters:
         html = render_to_string(f"{TEMPLATE}#board", context, request)
         if live_board.keep_state(pi.pk, query, context["board"], version):
             fastcache.set_object(key, html, ttl=live_board.STATE_SECONDS)
-    token = live_board.poll_token(user.pk, art.slug, pi.pk)
+    token = live_board.poll_token(user.pk, art.slug, pi.pk, viewer=viewer, filter_query=query)
     return html.replace(CSRF_MARKER, get_token(request)).replace(TOKEN_MARKER, token), version
 
 
@@ -507,41 +511,57 @@ def program_board_changes(request: HttpRequest, art_slug: str, pi_id: int) -> Ht
     except BadNumber:
         return HttpResponse(SINCE_MISSING, status=400, content_type="text/plain; charset=utf-8")
     # Membership of the PI's train and the clock, in one query.
-    version = (
+    found = (
         ProgramIncrement.objects.visible_to(request.user)
         .filter(pk=pi_id, art__slug=art_slug)
         .annotate(board_version=BoardClock.version_of())
-        .values_list("board_version", flat=True)
+        .values_list("board_version", "art_id")
         .first()
     )
-    if version is None:
+    if found is None:
         raise Http404("No such board on your trains.")
+    version, art_id = found
     BoardClock.remember(pi_id, version)
-    token = live_board.poll_token(request.user.pk, art_slug, pi_id)
+    filters, _ = board_filters(request.GET)
+    query = filter_query(filters)
+    # What this person may do on the board (their memberships: one query), for the token and the parts.
+    editable = teams_where(request.user, MOVE_CAPABILITY, art=ART(pk=art_id))
+    viewer = _viewer(editable, has_capability(request.user, "planning.edit_backlog", art=ART(pk=art_id)))
+    token = live_board.poll_token(request.user.pk, art_slug, pi_id, viewer=viewer, filter_query=query)
     if version == since:
         return _unchanged(version, token)
     art = get_object_or_404(ART.objects.visible_to(request.user), slug=art_slug)
     pi = pi_of(art, pi_id)
-    filters, _ = board_filters(request.GET)
     changes = live_board.changes_since(
         pi.pk,
-        filter_query(filters),
+        query,
         since,
         version,
         lambda: program_board(pi, dependencies=Dependency.objects.for_pi(pi).open(), filters=filters),
     )
-    body = {"version": changes.version, "since": since, "reload": changes.reload, "token": token}
+    body = {"version": changes.version, "since": since, "reload": changes.reload}
     if not changes.reload:
         body.update(_change_set_for(request, art, pi, filters, changes))
-    response = JsonResponse(body)
+    answer = json.dumps(body, separators=(",", ":")).encode()
+    if changes.reload or fastcache.exists(live_board.changes_key(pi.pk, query, since, changes.version)):
+        # Everyone else who may do the same gets these bytes from the middleware, without a query.
+        key = live_board.answer_key(pi.pk, live_board.filters_key(query), since, changes.version, viewer)
+        fastcache.set_bytes(key, answer, ttl=live_board.CHANGES_SECONDS)
+    response = HttpResponse(answer, content_type="application/json")
     response["X-Board-Version"] = str(changes.version)
+    response["X-Board-Token"] = token
     return response
 
 
 def _change_set_for(
     request: HttpRequest, art: ART, pi: ProgramIncrement, filters: BoardFilters, changes: live_board.ChangeSet
 ) -> dict:
-    """A change set's parts and regions as this person's board shows them (the cards they may move)."""
+    """A change set's parts and regions as this person's board shows them (the cards they may move).
+
+    The answer is kept for everyone who may do the same (``live_board.answer_key``): nothing in it
+    is this person's own. The milestones' delete forms carry no CSRF field here: the page that
+    applies a change set runs htmx, which sends the CSRF header the body declares.
+    """
     editable = teams_where(request.user, MOVE_CAPABILITY, art=art)
     query = filter_query(filters)
     move_url = reverse("program_board_move", kwargs={"art_slug": art.slug, "pi_id": pi.pk})
@@ -560,12 +580,10 @@ def _change_set_for(
     regions = {}
     data = changes.region_data
     if live_board.SUMMARY_REGION in changes.regions:
-        regions[live_board.SUMMARY_REGION] = render_to_string(
-            f"{TEMPLATE}#board-summary", {"summary": data.summary}, request
-        )
+        regions[live_board.SUMMARY_REGION] = render_to_string(f"{TEMPLATE}#board-summary", {"summary": data.summary})
     if live_board.DEPENDENCY_COUNT_REGION in changes.regions:
         regions[live_board.DEPENDENCY_COUNT_REGION] = render_to_string(
-            f"{TEMPLATE}#dependency-count", {"summary": data.summary}, request
+            f"{TEMPLATE}#dependency-count", {"summary": data.summary}
         )
     if live_board.MILESTONES_REGION in changes.regions:
         context = {
@@ -575,6 +593,8 @@ def _change_set_for(
             "can_edit_backlog": has_capability(request.user, "planning.edit_backlog", art=art),
             "milestone_cells": data.milestone_cells,
             "unscheduled_milestones": data.unscheduled_milestones,
+            # Kept for everyone of this kind of viewer: no CSRF field (htmx sends the header).
+            "shared_answer": True,
         }
-        regions[live_board.MILESTONES_REGION] = render_to_string(f"{TEMPLATE}#milestones-row", context, request)
+        regions[live_board.MILESTONES_REGION] = render_to_string(f"{TEMPLATE}#milestones-row", context)
     return {"parts": parts, "removed": changes.removed, "order": changes.order, "regions": regions}

@@ -441,7 +441,6 @@
       if (old && node) old.replaceWith(node);
     });
     root.setAttribute("data-version", change.version);
-    if (change.token) root.setAttribute("data-poll-token", change.token);
     if (focusedId && document.activeElement !== document.getElementById(focusedId)) {
       var again = document.getElementById(focusedId);
       if (again) again.focus({ preventScroll: true });

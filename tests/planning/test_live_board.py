@@ -92,8 +92,9 @@ def test_a_quiet_poll_with_its_token_costs_no_query_at_any_size(client, art, pi,
     fill(art, pi, rte, size)
     client = login(client, rte)
     board = open_board(client, art, pi)
-    # The first poll finds Redis without the clock: the session, the user, the membership and clock.
-    with django_assert_num_queries(3):
+    # The first poll finds Redis without the clock: the session, the user, the membership and clock,
+    # the person's roles.
+    with django_assert_num_queries(4):
         assert poll(client, board).status_code == 204
     # From then on Redis answers: no session, no user, no query.
     with django_assert_num_queries(0):
@@ -102,27 +103,35 @@ def test_a_quiet_poll_with_its_token_costs_no_query_at_any_size(client, art, pi,
     assert response["X-Board-Version"] == board["data-version"]
 
 
+def holder(token: str, art, pi) -> int | None:
+    grant = live_board.token_grant(token, art.slug, pi.pk)
+    return grant.user_id if grant else None
+
+
 @pytest.mark.parametrize("size", [3, 300])
-def test_without_a_valid_token_a_quiet_poll_costs_three_queries(client, art, pi, rte, size, django_assert_num_queries):
+def test_without_a_valid_token_a_quiet_poll_costs_four_queries(client, art, pi, rte, size, django_assert_num_queries):
     fill(art, pi, rte, size)
     client = login(client, rte)
     board = open_board(client, art, pi)
-    for token in ("", "forged:token", live_board.poll_token(rte.pk, art.slug, pi.pk + 1000)):
-        # The session, the user, and one query for the membership and the clock together.
-        with django_assert_num_queries(3):
+    foreign = live_board.poll_token(rte.pk, art.slug, pi.pk + 1000, viewer="all.edit", filter_query="")
+    for token in ("", "forged:token", foreign):
+        # The session, the user, one query for the membership and the clock together, and the
+        # person's roles (what they may do on the board, for the token).
+        with django_assert_num_queries(4):
             response = poll(client, board, token=token)
         assert response.status_code == 204
         # A fresh token for the next polls.
-        assert live_board.token_holder(response["X-Board-Token"], art.slug, pi.pk) == rte.pk
+        assert holder(response["X-Board-Token"], art, pi) == rte.pk
 
 
-def test_a_token_names_one_person_one_board_and_expires(art, pi, rte):
-    token = live_board.poll_token(rte.pk, art.slug, pi.pk)
-    assert live_board.token_holder(token, art.slug, pi.pk) == rte.pk
-    assert live_board.token_holder(token, art.slug, pi.pk + 1) is None
-    assert live_board.token_holder(token, "other-train", pi.pk) is None
-    assert live_board.token_holder(token + "x", art.slug, pi.pk) is None
-    assert live_board.token_holder("x" * 500, art.slug, pi.pk) is None
+def test_a_token_names_one_person_one_board_what_they_may_do_and_expires(art, pi, rte):
+    token = live_board.poll_token(rte.pk, art.slug, pi.pk, viewer="t3.read", filter_query="teams=3")
+    grant = live_board.token_grant(token, art.slug, pi.pk)
+    assert grant == live_board.PollGrant(rte.pk, "t3.read", live_board.filters_key("teams=3"))
+    assert live_board.token_grant(token, art.slug, pi.pk + 1) is None
+    assert live_board.token_grant(token, "other-train", pi.pk) is None
+    assert live_board.token_grant(token + "x", art.slug, pi.pk) is None
+    assert live_board.token_grant("x" * 500, art.slug, pi.pk) is None
 
 
 def test_an_expired_token_goes_through_the_session(client, art, pi, rte, time_machine, django_assert_num_queries):
@@ -130,7 +139,7 @@ def test_an_expired_token_goes_through_the_session(client, art, pi, rte, time_ma
     board = open_board(client, art, pi)
     assert poll(client, board).status_code == 204
     time_machine.move_to(timezone.now() + timedelta(seconds=live_board.TOKEN_SECONDS + 1))
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         assert poll(client, board).status_code == 204
 
 
@@ -160,7 +169,7 @@ def test_a_move_arrives_as_a_change_set_with_the_card_in_its_new_cell(client, ar
     )
     assert body["order"] == {old_cell: [], new_cell: [f"card-{card.pk}"]}
     assert body["removed"] == [] and body["regions"] == {}
-    assert live_board.token_holder(body["token"], art.slug, pi.pk) == business_owner.pk
+    assert holder(response["X-Board-Token"], art, pi) == business_owner.pk
     # Then nothing more.
     assert poll(watcher, {**board, "data-version": "1"}).status_code == 204
 
@@ -230,21 +239,15 @@ def test_a_card_handed_to_another_team_moves_rows_and_lines_follow(client, art, 
     assert "1 amber" in body["regions"][live_board.SUMMARY_REGION]
 
 
-def test_milestones_arrive_as_their_row_with_delete_buttons_only_for_their_editors(
-    client, art, pi, rte, business_owner
-):
-    editor, reader = login(client, rte), None
-    board = open_board(editor, art, pi)
+def test_milestones_arrive_as_their_row_with_delete_buttons_only_for_their_editors(art, pi, rte, business_owner):
+    from django.test import Client
+
+    editor, reader = login(Client(), rte), login(Client(), business_owner)
+    boards = {editor: open_board(editor, art, pi), reader: open_board(reader, art, pi)}
     services.create_milestone(pi, by=rte, name="Beta launch", date=pi.start_date)
-    rows = poll(editor, board).json()["regions"]
-    assert (
-        "Beta launch" in rows[live_board.MILESTONES_REGION]
-        and "pb-milestone-delete" in rows[live_board.MILESTONES_REGION]
-    )
-    client.logout()
-    reader = login(client, business_owner)
-    region = poll(reader, board, since=0).json()["regions"][live_board.MILESTONES_REGION]
-    assert "Beta launch" in region and "pb-milestone-delete" not in region
+    for browser, deletes in ((editor, True), (reader, False)):
+        region = poll(browser, boards[browser]).json()["regions"][live_board.MILESTONES_REGION]
+        assert "Beta launch" in region and ("pb-milestone-delete" in region) == deletes
 
 
 def test_far_behind_unknown_or_ahead_answers_reload(client, art, pi, card, rte):
@@ -252,12 +255,7 @@ def test_far_behind_unknown_or_ahead_answers_reload(client, art, pi, card, rte):
     board = open_board(viewer, art, pi)
     for _ in range(live_board.MAX_BEHIND + 1):
         BoardClock.tick(pi.pk)
-    assert poll(viewer, board).json() == {
-        "version": live_board.MAX_BEHIND + 1,
-        "since": 0,
-        "reload": True,
-        "token": poll(viewer, board).json()["token"],
-    }
+    assert poll(viewer, board).json() == {"version": live_board.MAX_BEHIND + 1, "since": 0, "reload": True}
     # A version whose state was never kept, and one the board has not reached.
     assert poll(viewer, board, since=5).json()["reload"] is True
     assert poll(viewer, board, since=10**6).json()["reload"] is True
@@ -298,7 +296,7 @@ def test_the_shared_render_is_kept_per_version_filters_and_what_the_viewer_may_d
     for person, html in pages.items():
         assert "__artops_" not in html
         token = board_attributes(html)["data-poll-token"]
-        assert live_board.token_holder(token, art.slug, pi.pk) == person.pk
+        assert holder(token, art, pi) == person.pk
     assert "pb-card-move" in pages[rte] and "pb-card-move" in pages[scrum_master]
     assert "pb-card-move" not in pages[business_owner]
     # A second read of the same board by the same kind of viewer is the kept render.
@@ -395,8 +393,8 @@ def test_without_redis_the_board_and_its_polls_work_from_the_database(
     viewer = login(client, rte)
     board = open_board(viewer, art, pi)
     assert "Instant payouts" in viewer.get(url("program_board", art, pi), headers=HTMX).content.decode()
-    # A quiet poll asks the database (three queries), and says nothing changed.
-    with django_assert_num_queries(3):
+    # A quiet poll asks the database (four queries), and says nothing changed.
+    with django_assert_num_queries(4):
         assert poll(viewer, board).status_code == 204
     move_card(card, rte, iteration=pi.iterations.development()[1])
     # No state was kept: the browser is told to reload, and the board it reloads shows the move.
@@ -413,3 +411,41 @@ def test_an_entry_the_code_can_no_longer_read_is_as_if_not_there(client, art, pi
     fastcache._redis().set(live_board.state_key(pi.pk, "", 0), b"p" + b"\x80\x05not a pickle")
     move_card(card, rte, iteration=pi.iterations.development()[1])
     assert poll(viewer, board).json()["reload"] is True
+
+
+# --- the kept answers: one per change and kind of viewer -------------------------------------------
+
+
+def test_the_first_browser_of_a_kind_computes_a_change_and_the_others_get_it_without_a_query(
+    client, art, pi, team, card, rte, scrum_master, business_owner, django_assert_num_queries
+):
+    from django.test import Client
+
+    browsers = {person: login(Client(), person) for person in (rte, business_owner, scrum_master)}
+    boards = {person: open_board(browser, art, pi) for person, browser in browsers.items()}
+    second_rte = login(Client(), rte)
+    second_board = open_board(second_rte, art, pi)
+    move_card(card, rte, iteration=pi.iterations.development()[1])
+
+    first = poll(browsers[rte], boards[rte])
+    assert first.status_code == 200
+    with django_assert_num_queries(0):
+        again = poll(second_rte, second_board)
+    assert again.status_code == 200 and again.content == first.content
+    assert again["X-Board-Version"] == "1" and "X-Board-Token" not in again
+    # Another kind of viewer never gets the RTE's answer: theirs is rendered for what they may do.
+    for person in (business_owner, scrum_master):
+        answer = poll(browsers[person], boards[person])
+        html = parts_by_id(answer.json())[f"card-{card.pk}"]["html"]
+        assert ("pb-card-move" in html) == (person == scrum_master)
+    assert "pb-card-move" in parts_by_id(first.json())[f"card-{card.pk}"]["html"]
+
+
+def test_a_kept_change_carries_no_persons_tokens(client, art, pi, rte):
+    viewer = login(client, rte)
+    board = open_board(viewer, art, pi)
+    services.create_milestone(pi, by=rte, name="Beta launch", date=pi.start_date)
+    answer = poll(viewer, board)
+    region = answer.json()["regions"][live_board.MILESTONES_REGION]
+    assert "pb-milestone-delete" in region and "csrfmiddlewaretoken" not in region
+    assert "token" not in answer.json() and answer["X-Board-Token"] not in answer.content.decode()
