@@ -230,3 +230,27 @@ def _personal_parts_left_out(html: str) -> str:
 def test_the_clock_in_redis_follows_the_database_after_commit(transactional_db, art, pi, rte, board):
     services.create_milestone(pi, by=rte, name="Pilot", date=pi.start_date + timedelta(days=2))
     assert BoardClock.cached(pi.pk) == BoardClock.read(pi.pk)
+
+
+def test_a_jira_re_import_that_renames_a_feature_on_the_board_moves_the_clock(client, art, pi, team, other_team, rte):
+    from planning.models import Feature
+    from tests.planning.jira_export import export, standard_issues
+
+    def imported(issues):
+        upload = services.upload_jira_export(art, by=rte, raw=export(issues).encode(), filename="jira.csv")
+        return services.import_jira_export(upload, by=rte, mapping=services.preview_jira_export(upload, by=rte).mapping)
+
+    imported(standard_issues())
+    payouts = Feature.objects.get(art=art, jira_key="PAY-1")
+    PlacementFactory(feature=payouts, team=team, iteration=pi.iterations.development()[0])
+    client.force_login(rte)
+    before = read_board(client, art, pi)
+    version = BoardClock.read(pi.pk)
+    issues = standard_issues()
+    issues[0].summary = "Instant payouts for sellers"
+
+    imported(issues)
+
+    assert BoardClock.read(pi.pk) > version
+    after = read_board(client, art, pi)
+    assert "Instant payouts for sellers" in after and "Instant payouts for sellers" not in before
