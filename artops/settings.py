@@ -4,6 +4,7 @@ Without DATABASE_URL / REDIS_URL the embedded PostgreSQL and Redis of ``artops.e
 are started (or attached to) on first use.
 """
 
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -106,7 +107,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL", "") or embedded.redis_url()
 # Celery names a unix-socket Redis differently from redis-py.
 # The fast cache in Redis (artops.fastcache): the board clocks and shared renders of the live board.
-FASTCACHE_PREFIX = "artops"
+# Its keys name rows by id, so they are named after the database they cache: two databases on one
+# Redis (the demo's and the benchmark's, say) never read each other's boards.
+FASTCACHE_PREFIX = (
+    "artops:"
+    + hashlib.blake2b(
+        "|".join(str(DATABASES["default"].get(part) or "") for part in ("HOST", "PORT", "NAME")).encode(), digest_size=6
+    ).hexdigest()
+)
 CELERY_BROKER_URL = REDIS_URL.replace("unix://", "redis+socket://", 1)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
