@@ -542,8 +542,12 @@ def free_port() -> int:
 
 
 def server_command(port: int) -> list[str]:
-    """gunicorn as deployed: the project's configuration module where there is one, its settings otherwise."""
-    command = [sys.executable, "-m", "gunicorn", "artops.wsgi", "--bind", f"127.0.0.1:{port}"]
+    """gunicorn as deployed: the project's configuration module where there is one, its settings otherwise.
+
+    Without gunicorn's control socket: its default path is one per user, which another gunicorn on
+    the machine (the developer's, a test's) would share.
+    """
+    command = [sys.executable, "-m", "gunicorn", "artops.wsgi", "--bind", f"127.0.0.1:{port}", "--no-control-socket"]
     if find_spec("artops.gunicorn_conf") is not None:
         return [*command, "-c", "python:artops.gunicorn_conf"]
     return [*command, "--worker-class", "gthread", "--workers", "2", "--threads", "8", "--keep-alive", "75"]
@@ -1020,7 +1024,7 @@ def room(*, seconds: float = SECONDS, quiet_seconds: float = QUIET_SECONDS, brow
     print(
         f"The room: {browsers} browsers polling every {POLL_SECONDS:.0f} s ({len(people)} people's sessions), "
         f"a move every {MOVE_SECONDS:.0f} s for {seconds:.0f} s after a quiet room of {quiet_seconds:.0f} s; "
-        f"gunicorn {' '.join(server_command(0)[5:])}, DEBUG off, on this machine ({os.cpu_count()} cores)."
+        f"gunicorn {' '.join(server_command(0)[6:])}, DEBUG off, on this machine ({os.cpu_count()} cores)."
     )
     print(table(results))
     print()
