@@ -404,6 +404,8 @@ class Browser:
         response = await self.get(None, with_since(self.changes_url, self.version), headers)
         if response is None:
             return
+        # A fresh token may come with any answer, a 204 too.
+        self.token = response.headers.get("x-board-token") or self.token
         if response.status == 204:
             self.recorder.request(QUIET, response)
             return
