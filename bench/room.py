@@ -275,11 +275,14 @@ class Tally:
     """What happened in one phase: request times by kind, bytes on the wire, reloads and errors."""
 
     seconds: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    # When each request was sent (``time.perf_counter``), to tell what it waited behind.
+    sent: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     wire: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     errors: list[str] = field(default_factory=list)
 
     def request(self, kind: str, response: Response) -> None:
         self.seconds[kind].append(response.seconds)
+        self.sent[kind].append(response.received - response.seconds)
         self.wire[kind].append(response.wire_bytes)
 
     def browser_bytes(self) -> int:
@@ -735,6 +738,7 @@ class Result:
     quiet_usage: Usage
     loading: Tally
     loading_seconds: float
+    made: list[Move] = field(default_factory=list)
 
     @property
     def errors(self) -> list[str]:
@@ -818,6 +822,7 @@ async def run_scenario(
         quiet_usage=quiet_usage,
         loading=recorder.tallies["loading"],
         loading_seconds=loading_seconds,
+        made=mover.moves,
     )
 
 
@@ -867,6 +872,22 @@ def failures(results: list[Result]) -> list[str]:
                 f"(target ≤ {QUIET_ROOM_CPU:.0f} %)"
             )
     return problems
+
+
+def slow_quiet_polls(result: Result) -> tuple[int, int, int]:
+    """Quiet polls while cards moved, those slower than the target, and how many of the slow ones were
+    sent within ``POLL_SECONDS`` after a move's answer (waiting behind the work a move sets off)."""
+    seconds, sent = result.moving.seconds.get(QUIET, []), result.moving.sent.get(QUIET, [])
+    commits = sorted(move.committed for move in result.made)
+    slow = after_move = 0
+    for took, at in zip(seconds, sent, strict=True):
+        if took * 1000 <= QUIET_P99_MS:
+            continue
+        slow += 1
+        index = bisect_left(commits, at)
+        if index and at - commits[index - 1] <= POLL_SECONDS:
+            after_move += 1
+    return len(seconds), slow, after_move
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
@@ -1032,6 +1053,12 @@ def room(*, seconds: float = SECONDS, quiet_seconds: float = QUIET_SECONDS, brow
     print()
     print("While cards moved, by request:")
     print(requests_table(results))
+    for result in results:
+        quiet, slow, after_move = slow_quiet_polls(result)
+        print(
+            f"{result.label}: {slow} of {quiet} quiet polls took over {QUIET_P99_MS:.0f} ms while cards moved, "
+            f"{after_move} of them sent within {POLL_SECONDS:.0f} s after a move's answer."
+        )
     print(
         f"Seeded in {seeded - started:.1f} s; server up in {served - seeded:.1f} s; "
         f"measured in {time.perf_counter() - served:.1f} s. Server log: {server.log}"

@@ -124,6 +124,15 @@ def test_the_targets_of_issue_16_decide_the_verdict():
     assert "change set (200)" in room.requests_table([passing])
 
 
+def test_slow_quiet_polls_are_told_apart_by_whether_a_move_came_just_before():
+    result = _result("reference", delays=[1.0], quiet_ms=[], wire=1_000)
+    result.made = [room.Move(committed=10.0, version=2), room.Move(committed=15.0, version=3)]
+    # (sent at, took): fast; slow 0.5 s after a move; slow 4 s after one; slow before any move.
+    for sent, took in [(10.2, 0.01), (10.5, 0.3), (14.0, 0.2), (9.0, 0.2)]:
+        result.moving.request(room.QUIET, room.Response(204, {}, {}, b"", 250, took, sent + took))
+    assert room.slow_quiet_polls(result) == (4, 3, 1)
+
+
 # --- the HTTP client ----------------------------------------------------------------------
 
 
