@@ -876,18 +876,30 @@ def failures(results: list[Result]) -> list[str]:
 
 def slow_quiet_polls(result: Result) -> tuple[int, int, int]:
     """Quiet polls while cards moved, those slower than the target, and how many of the slow ones were
-    sent within ``POLL_SECONDS`` after a move's answer (waiting behind the work a move sets off)."""
+    sent while other browsers' change sets (or boards) were still being answered: what they waited behind."""
+    busy = sorted(
+        (at, at + took)
+        for kind in (CHANGES, FULL, FRAGMENT)
+        for at, took in zip(result.moving.sent.get(kind, []), result.moving.seconds.get(kind, []), strict=True)
+    )
+    # The stretches of time with at least one such request under way.
+    stretches: list[list[float]] = []
+    for begin, end in busy:
+        if stretches and begin <= stretches[-1][1]:
+            stretches[-1][1] = max(stretches[-1][1], end)
+        else:
+            stretches.append([begin, end])
+    starts = [begin for begin, _ in stretches]
     seconds, sent = result.moving.seconds.get(QUIET, []), result.moving.sent.get(QUIET, [])
-    commits = sorted(move.committed for move in result.made)
-    slow = after_move = 0
+    slow = behind = 0
     for took, at in zip(seconds, sent, strict=True):
         if took * 1000 <= QUIET_P99_MS:
             continue
         slow += 1
-        index = bisect_left(commits, at)
-        if index and at - commits[index - 1] <= POLL_SECONDS:
-            after_move += 1
-    return len(seconds), slow, after_move
+        index = bisect_left(starts, at + 1e-9)
+        if index and at <= stretches[index - 1][1]:
+            behind += 1
+    return len(seconds), slow, behind
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
@@ -1054,10 +1066,10 @@ def room(*, seconds: float = SECONDS, quiet_seconds: float = QUIET_SECONDS, brow
     print("While cards moved, by request:")
     print(requests_table(results))
     for result in results:
-        quiet, slow, after_move = slow_quiet_polls(result)
+        quiet, slow, behind = slow_quiet_polls(result)
         print(
             f"{result.label}: {slow} of {quiet} quiet polls took over {QUIET_P99_MS:.0f} ms while cards moved, "
-            f"{after_move} of them sent within {POLL_SECONDS:.0f} s after a move's answer."
+            f"{behind} of them sent while other browsers' change sets or boards were being answered."
         )
     print(
         f"Seeded in {seeded - started:.1f} s; server up in {served - seeded:.1f} s; "

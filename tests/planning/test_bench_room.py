@@ -124,13 +124,16 @@ def test_the_targets_of_issue_16_decide_the_verdict():
     assert "change set (200)" in room.requests_table([passing])
 
 
-def test_slow_quiet_polls_are_told_apart_by_whether_a_move_came_just_before():
+def test_slow_quiet_polls_are_told_apart_by_whether_change_sets_were_being_answered():
     result = _result("reference", delays=[1.0], quiet_ms=[], wire=1_000)
-    result.made = [room.Move(committed=10.0, version=2), room.Move(committed=15.0, version=3)]
-    # (sent at, took): fast; slow 0.5 s after a move; slow 4 s after one; slow before any move.
-    for sent, took in [(10.2, 0.01), (10.5, 0.3), (14.0, 0.2), (9.0, 0.2)]:
+    result.moving = room.Tally()
+    # Change sets under way from 10.0 to 10.8 and from 10.5 to 11.2 (one stretch), and from 20.0 to 20.1.
+    for sent, took in [(10.0, 0.8), (10.5, 0.7), (20.0, 0.1)]:
+        result.moving.request(room.CHANGES, room.Response(200, {}, {}, b"{}", 2_000, took, sent + took))
+    # (sent at, took): fast; slow within the first stretch; slow between stretches; slow at the end of one.
+    for sent, took in [(10.2, 0.01), (11.0, 0.3), (15.0, 0.2), (20.1, 0.2)]:
         result.moving.request(room.QUIET, room.Response(204, {}, {}, b"", 250, took, sent + took))
-    assert room.slow_quiet_polls(result) == (4, 3, 1)
+    assert room.slow_quiet_polls(result) == (4, 3, 2)
 
 
 # --- the HTTP client ----------------------------------------------------------------------
