@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from rest_framework.authtoken.models import Token
 
-from artops import cadence
+from artops import cadence, signals
 from artops.models import ART, Iteration, Membership, ProgramIncrement, Role, Team, User
 from artops.parsing import shown, validate_sane_date
 from artops.permissions import forget_memberships, require
@@ -130,6 +130,7 @@ def create_team(art: ART, *, name: str, by: User) -> Team:
     require(by, "art.manage", art=art)
     team = Team(art=art, name=name.strip())
     save_validated(team)
+    signals.train_frame_changed.send(sender=Team, art=art, pi=None)
     return team
 
 
@@ -141,6 +142,7 @@ def update_team(team: Team, *, by: User, name: str | None = None, active: bool |
     if active is not None:
         team.active = active
     save_validated(team)
+    signals.train_frame_changed.send(sender=Team, art=team.art, pi=None)
     return team
 
 
@@ -335,6 +337,7 @@ def update_pi(
     if schedule_changed:
         pi.iterations.all().delete()
         _generate_iterations(pi)
+    signals.train_frame_changed.send(sender=ProgramIncrement, art=pi.art, pi=pi)
     return pi
 
 

@@ -56,6 +56,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages and board changes compressed (static files are WhiteNoise's, compressed at build time).
+    # Django's GZip pads each answer at random against BREACH.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -100,6 +103,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "") or embedded.redis_url()
 # Celery names a unix-socket Redis differently from redis-py.
+# The fast cache in Redis (artops.fastcache): the board clocks and shared renders of the live board.
+FASTCACHE_PREFIX = "artops"
 CELERY_BROKER_URL = REDIS_URL.replace("unix://", "redis+socket://", 1)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True

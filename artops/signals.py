@@ -8,8 +8,13 @@ must follow, the core sends a signal and the app's ``AppConfig.ready`` connects 
   ``None`` for data written directly, as test factories do). Planning gives the PI its readiness
   checklist (``planning.services.create_default_readiness``); a receiver that raises rolls the
   PI back with it.
+- ``train_frame_changed``: sent inside the transaction of a change to what frames a train's
+  boards: a team created, renamed, made inactive or active again (``art``, ``pi=None``), or a
+  PI renamed or rescheduled (``art`` and that ``pi``). Planning moves the board clocks of those
+  PIs, so that live boards and their shared renders show the change.
 """
 
 from django.dispatch import Signal
 
 pi_created = Signal()
+train_frame_changed = Signal()

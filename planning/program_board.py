@@ -38,6 +38,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import urlencode
 
 from artops.models import Team
 from planning.models import Feature, Health
@@ -129,8 +130,9 @@ class Card:
     iteration_id: int
     # The lines that start or end at this card, for highlighting.
     line_ids: list[str] = field(default_factory=list)
-    # Set by the page for the person looking: whether they may move this card.
-    movable: bool = False
+    # Set by the page for the person looking: whether they may move this card. Not part of what
+    # the card is (``repr``): the live board's digests of a card are the same for every viewer.
+    movable: bool = field(default=False, repr=False, compare=False)
 
     @property
     def dom_id(self) -> str:
@@ -240,7 +242,7 @@ class Row:
     # The stickies of the row's "not planned" spot (lines planned in no iteration of the PI).
     unplanned_stickies: list[Sticky] = field(default_factory=list)
     # Set by the page for the person looking: whether they may drop cards into this row.
-    editable: bool = False
+    editable: bool = field(default=False, repr=False, compare=False)
 
     @property
     def is_team(self) -> bool:
@@ -411,6 +413,17 @@ class BoardFilters:
     @property
     def active(self) -> bool:
         return bool(self.team_ids) or bool(self.feature_type) or self.only_red
+
+    def query_string(self) -> str:
+        """The filters as a query string: to carry them through moves and polls, and to name them in caches."""
+        pairs = [("teams", team_id) for team_id in sorted(self.team_ids or ())]
+        if self.feature_type:
+            pairs.append(("type", self.feature_type))
+        if self.only_red:
+            pairs.append(("only_red", "1"))
+        if self.focus_lines:
+            pairs.append(("lines", "focus"))
+        return urlencode(pairs)
 
     def as_json(self) -> dict:
         return {

@@ -37,7 +37,7 @@ from artops.api_base import (
 from artops.models import ART, Iteration, ProgramIncrement
 from artops.parsing import BIGINT_MAX, SINCE_MAX, BadNumber, parse_since
 from artops.permissions import require
-from planning import services
+from planning import live_board, services
 from planning.api.fields import VisibleFeatureField, api_text
 from planning.filters import MilestoneFilter, PlacementFilter, ProgramBoardFilter
 from planning.models import BoardClock, Feature, FeaturePlacement, Milestone, PlacementChange
@@ -327,6 +327,28 @@ class BoardSerializer(serializers.Serializer):
     lines = BoardLineSerializer(many=True)
 
 
+class BoardChangesSerializer(serializers.Serializer):
+    """What changed on a board since a version (``GET /api/boards/{pi_id}/changes/?since=``)."""
+
+    version = serializers.IntegerField(help_text="The board's version now: send it as ?since= next time.")
+    since = serializers.IntegerField()
+    reload = serializers.BooleanField(help_text="True: read the whole board again (the other fields are left out).")
+    cards = BoardCardSerializer(many=True, required=False, help_text="Cards new or changed (moved, renamed…).")
+    removed_cards = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text="placement_id of the cards gone."
+    )
+    lines = BoardLineSerializer(many=True, required=False, help_text="Lines new or changed (health, ends…).")
+    removed_lines = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text="dependency_id of the lines gone."
+    )
+    milestones = BoardMilestoneSerializer(
+        many=True, required=False, allow_null=True, help_text="Every milestone, when they changed; else null."
+    )
+    health_counts = serializers.DictField(
+        child=serializers.IntegerField(), required=False, help_text="Lines per health, on the board now."
+    )
+
+
 BOARD_PARAMETERS = [
     OpenApiParameter(
         "since",
@@ -367,7 +389,7 @@ class BoardViewSet(mixins.RetrieveModelMixin, ApiViewSet):
     ``PATCH /api/placements/{placement_id}/``.
     """
 
-    capabilities: ClassVar[dict[str, str]] = {"retrieve": "art.view"}
+    capabilities: ClassVar[dict[str, str]] = {"retrieve": "art.view", "changes": "art.view"}
     filter_backends = ()
     pagination_class = None
     serializer_class = BoardSerializer
@@ -401,7 +423,66 @@ class BoardViewSet(mixins.RetrieveModelMixin, ApiViewSet):
         pi = self.get_object()
         # The clock was read with the PI, before the board: a change in between shows at the next poll.
         board = program_board(pi, dependencies=Dependency.objects.for_pi(pi).open(), filters=filters.board_filters)
+        # So that ``changes/?since=`` this version can answer what changed from it.
+        live_board.keep_state(pi.pk, filters.board_filters.query_string(), board, pi.board_version)
         return board_answer({"version": pi.board_version, **board.as_json()}, pi.board_version)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "since",
+                {"type": "integer", "format": "int64", "minimum": 0, "maximum": SINCE_MAX},
+                required=True,
+                description="The board version you have (``version`` of the board or of the last change set).",
+            ),
+            *BOARD_PARAMETERS[1:],
+        ],
+        responses={200: BoardChangesSerializer},
+    )
+    @action(detail=True, methods=["get"], url_path="changes")
+    def changes(self, request: Request, *args, **kwargs) -> Response:
+        """What changed on the board since ``?since=``: the cards and lines that are new or
+        different, the ids of those gone, the milestones if they changed, and the health counts;
+        ``reload: true`` when the board must be read whole again (far behind, or its frame changed).
+        The same change set as the live page's, as data."""
+        try:
+            since = parse_since(request.query_params.get("since", ""))
+        except BadNumber as error:
+            message = f"Name the board version you have: ?since=<number> ({error.reason})"
+            raise exceptions.ValidationError({"since": [message]}) from None
+        filters = ProgramBoardFilter(request.query_params)
+        if filters.error_text:
+            raise exceptions.ValidationError({"filters": [filters.error_text]})
+        pi = self.get_object()
+        board_filters = filters.board_filters
+        change = live_board.changes_since(
+            pi.pk,
+            board_filters.query_string(),
+            since,
+            pi.board_version,
+            lambda: program_board(pi, dependencies=Dependency.objects.for_pi(pi).open(), filters=board_filters),
+        )
+        body = {"version": change.version, "since": since, "reload": change.reload}
+        if not change.reload:
+            data = change.region_data
+            milestones_changed = live_board.MILESTONES_REGION in change.regions
+            body.update(
+                cards=[card.as_json() for card in change.cards],
+                removed_cards=change.removed_placement_ids,
+                lines=[line.as_json() for line in change.lines],
+                removed_lines=change.removed_dependency_ids,
+                milestones=[
+                    milestone.as_json()
+                    for milestone in (
+                        *(m for _, cell in data.milestone_cells for m in cell),
+                        *data.unscheduled_milestones,
+                    )
+                ]
+                if milestones_changed
+                else None,
+                health_counts=data.summary.health_counts,
+            )
+        return board_answer(body, change.version)
 
 
 # --- milestones ----------------------------------------------------------------------------------

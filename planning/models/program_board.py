@@ -7,10 +7,11 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import Case, CharField, F, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
+from artops import fastcache
 from artops.models import ART, Iteration, ProgramIncrement, Team
 from planning.models.backlog import Feature
 from planning.models.team_board import IP_REFUSAL, TeamScopedQuerySet
@@ -130,15 +131,29 @@ class Milestone(models.Model):
 class BoardClock(models.Model):
     """A counter per PI, moved by every change that the program board shows.
 
-    Browsers polling the board send the value they have; an unchanged value answers at once
-    from this one row, so that watching the board costs next to nothing while nothing moves.
+    Browsers polling the board send the value they have; an unchanged value answers at once,
+    so that watching the board costs next to nothing while nothing moves. The database row is
+    the truth; Redis keeps a copy (``cached``) that a quiet poll reads without any query.
+
+    The copy in Redis is raised, never lowered: when ``tick`` writes (before the commit, so that
+    pollers stop saying "unchanged" at once and ask the database until the commit shows) and
+    again once the transaction has committed (so that a copy read from the database in between
+    cannot stay behind). It expires after ``CACHE_SECONDS``, so that a copy ahead of the
+    database (a rolled-back change, a restored backup) costs database reads for that long at
+    most, never a missed change.
     """
+
+    CACHE_SECONDS = 120
 
     pi = models.OneToOneField(ProgramIncrement, on_delete=models.CASCADE, primary_key=True, related_name="+")
     version = models.PositiveBigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.pi_id}: {self.version}"
+
+    @staticmethod
+    def cache_key(pi_id: int) -> str:
+        return fastcache.key("board-clock", pi_id)
 
     @classmethod
     def tick(cls, pi_id: int) -> int:
@@ -150,7 +165,20 @@ class BoardClock(models.Model):
                 f"ON CONFLICT (pi_id) DO UPDATE SET version = {table}.version + 1 RETURNING version",
                 [pi_id],
             )
-            return cursor.fetchone()[0]
+            version = cursor.fetchone()[0]
+        cls.remember(pi_id, version)
+        transaction.on_commit(lambda: cls.remember(pi_id, version))
+        return version
+
+    @classmethod
+    def remember(cls, pi_id: int, version: int) -> None:
+        """Raise the copy in Redis to ``version`` (a read from the database may say so too)."""
+        fastcache.raise_int(cls.cache_key(pi_id), version, ttl=cls.CACHE_SECONDS)
+
+    @classmethod
+    def cached(cls, pi_id: int) -> int | None:
+        """The clock as Redis has it, ``None`` when Redis does not know (ask the database then)."""
+        return fastcache.get_int(cls.cache_key(pi_id))
 
     @classmethod
     def read(cls, pi_id: int) -> int:

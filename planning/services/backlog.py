@@ -135,8 +135,9 @@ def create_features(art: ART, *, rows: list[dict], by: User) -> list[Feature]:
     return features
 
 
-# What a feature's card on the program board shows: a change of these is a change of the board.
-BOARD_FIELDS = frozenset({"title", "type", "pi"})
+# What a feature's card on the program board shows, and what orders the cards in a cell (WSJF,
+# highest first): a change of these is a change of the board.
+BOARD_FIELDS = frozenset({"title", "type", "pi", *WSJF_INPUTS})
 
 
 def _tick_boards_of(feature: Feature, *other_pi_ids: int | None) -> None:

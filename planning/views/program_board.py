@@ -16,29 +16,33 @@ one query that checks membership of the PI's train and reads the clock together.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from dataclasses import replace
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from artops import fastcache
 from artops.models import ART, ProgramIncrement, Team
 from artops.pages import UNPROCESSABLE, Outcome, answer, attempt, csv_response, partial, pi_of, refused
 from artops.parsing import BadNumber, id_or_nothing, parse_since
 from artops.permissions import CAPABILITY_MESSAGES, art_capability_required, has_capability, require, teams_where
-from planning import services
+from planning import live_board, services
 from planning.filters import ProgramBoardFilter
 from planning.forms.program_board import MilestoneDeleteForm, MilestoneForm, MoveForm
 from planning.models import BoardClock, FeaturePlacement, Milestone
 from planning.program_board import LEGEND, BoardFilters
 from planning.program_board_export import CSV_HEADER, board_svg, csv_rows
-from planning.program_board_html import BoardLinks
+from planning.program_board_html import BoardLinks, card_html, dependency_row_html, line_path_html, sticky_html
 from planning.program_board_layout import program_board
 from risks.models import Dependency
 
@@ -60,14 +64,7 @@ def board_filters(query) -> tuple[BoardFilters, str]:
 
 def filter_query(filters: BoardFilters) -> str:
     """The filters as a query string, to carry them through moves and the live check."""
-    pairs = [("teams", team_id) for team_id in sorted(filters.team_ids or ())]
-    if filters.feature_type:
-        pairs.append(("type", filters.feature_type))
-    if filters.only_red:
-        pairs.append(("only_red", "1"))
-    if filters.focus_lines:
-        pairs.append(("lines", "focus"))
-    return urlencode(pairs)
+    return filters.query_string()
 
 
 def _with_query(url: str, query: str) -> str:
@@ -81,6 +78,34 @@ def board_url(art: ART, pi: ProgramIncrement) -> str:
     return reverse("program_board", kwargs={"art_slug": art.slug, "pi_id": pi.pk})
 
 
+def _viewer(editable: set[int] | None, can_edit_backlog: bool) -> str:
+    """What a person may do on the board, as part of the shared render's key: every team, some, none."""
+    teams = "all" if editable is None else "t" + "-".join(map(str, sorted(editable))) if editable else "none"
+    return f"{teams}.{'edit' if can_edit_backlog else 'read'}"
+
+
+def _page_context(request: HttpRequest, art: ART, pi: ProgramIncrement, filters: BoardFilters, **extra) -> dict:
+    """What the page shows around the board: the toolbar, the PI switcher, the milestone form."""
+    query = filter_query(filters)
+    kwargs = {"art_slug": art.slug, "pi_id": pi.pk}
+    return {
+        "art": art,
+        "pi": pi,
+        "filters": filters,
+        "selected_team_ids": set(filters.team_ids or ()),
+        "filter_query": query,
+        "filter_teams": list(Team.objects.for_art(art).order_by("name", "id")),
+        "board_url": board_url(art, pi),
+        "milestone_url": _with_query(reverse("program_board_milestone_create", kwargs=kwargs), query),
+        "csv_url": _with_query(reverse("program_board_csv", kwargs=kwargs), query),
+        "svg_url": _with_query(reverse("program_board_svg", kwargs=kwargs), query),
+        "can_edit_backlog": has_capability(request.user, "planning.edit_backlog", art=art),
+        "milestone_form": extra.pop("milestone_form", None) or MilestoneForm(),
+        "pis": ProgramIncrement.objects.for_art(art).order_by("start_date"),
+        **extra,
+    }
+
+
 def _context(
     request: HttpRequest,
     art: ART,
@@ -90,10 +115,9 @@ def _context(
     version: int,
     board_error: str = "",
     board_notice: str = "",
-    milestone_form: MilestoneForm | None = None,
     milestone_added: bool = False,
 ) -> dict:
-    """The board, the permission booleans and the URLs of the template."""
+    """The board fragment's context: the board, the permission booleans and the URLs."""
     user = request.user
     board = program_board(pi, dependencies=Dependency.objects.for_pi(pi).open(), filters=filters)
     editable = teams_where(user, MOVE_CAPABILITY, art=art)  # None: every team of the train
@@ -104,47 +128,91 @@ def _context(
     query = filter_query(filters)
     kwargs = {"art_slug": art.slug, "pi_id": pi.pk}
     move_url = reverse("program_board_move", kwargs=kwargs)
-    changes_url = reverse("program_board_changes", kwargs=kwargs)
     # The card menus' links add ``placement=<id>``.
     move_link_base = f"{move_url}?{query}&" if query else f"{move_url}?"
+    regions = live_board.regions_of(board)
     return {
         "art": art,
         "pi": pi,
         "board": board,
+        "summary": regions.summary,
+        "milestone_cells": regions.milestone_cells,
+        "unscheduled_milestones": regions.unscheduled_milestones,
         "version": version,
         "filters": filters,
-        "selected_team_ids": set(filters.team_ids or ()),
         "filter_query": query,
-        "board_url": board_url(art, pi),
         "board_url_filtered": _with_query(board_url(art, pi), query),
         "move_url": _with_query(move_url, query),
         # The cards, lines and dependency rows are rendered in Python, with these links (for speed).
         "board_links": BoardLinks(art.slug, move_link_base),
-        "changes_url": f"{changes_url}?{urlencode({'since': version})}" + (f"&{query}" if query else ""),
+        "changes_url": _with_query(reverse("program_board_changes", kwargs=kwargs), query),
         "milestone_url": _with_query(reverse("program_board_milestone_create", kwargs=kwargs), query),
-        "csv_url": _with_query(reverse("program_board_csv", kwargs=kwargs), query),
-        "svg_url": _with_query(reverse("program_board_svg", kwargs=kwargs), query),
+        "poll_token": live_board.poll_token(user.pk, art.slug, pi.pk),
         "legend": LEGEND,
         "can_move": editable is None or bool(editable),
         "can_edit_backlog": has_capability(user, "planning.edit_backlog", art=art),
-        "milestone_form": milestone_form or MilestoneForm(),
-        # After an added milestone the fragment also carries a fresh, empty form.
-        "milestone_added": milestone_added,
-        # Read only when the whole page is rendered, not for the board fragment.
-        "pis": ProgramIncrement.objects.for_art(art).order_by("start_date"),
         "board_error": board_error,
         "board_notice": board_notice,
+        # After an added milestone the fragment also carries a fresh, empty form.
+        "milestone_added": milestone_added,
+        "milestone_form": MilestoneForm(),
     }
 
 
-def _board(request: HttpRequest, art: ART, pi: ProgramIncrement, filters: BoardFilters, *, status: int = 200, **extra):
-    """The board: the fragment for htmx, the whole page otherwise."""
-    # Read before the board: a change made in between shows again at the next poll, never lost.
+# The parts of the shared render that are each person's own, put in for each answer.
+CSRF_MARKER = "__artops_csrf_token__"
+TOKEN_MARKER = "__artops_poll_token__"  # noqa: S105 (a marker, not a secret)
+
+
+def _shared_board(request: HttpRequest, art: ART, pi: ProgramIncrement, filters: BoardFilters) -> tuple[str, int]:
+    """The board fragment and its version, rendered once for everyone who may do the same on it.
+
+    Kept in Redis under the PI, the version, the filters and what the viewer may do (``_viewer``),
+    with the CSRF and poll tokens left as markers that each answer fills in for its person. Only
+    kept when the clock did not move while the board was read.
+    """
+    user = request.user
     version = BoardClock.read(pi.pk)
-    context = _context(request, art, pi, filters, version=version, **extra)
-    response = render(request, partial(request, TEMPLATE, "board"), context, status=status)
+    query = filter_query(filters)
+    editable = teams_where(user, MOVE_CAPABILITY, art=art)
+    viewer = _viewer(editable, has_capability(user, "planning.edit_backlog", art=art))
+    key = live_board.html_key(pi.pk, query, version, viewer)
+    html = fastcache.get_object(key)
+    if html is None:
+        context = _context(request, art, pi, filters, version=version)
+        context.update(csrf_token=CSRF_MARKER, poll_token=TOKEN_MARKER)
+        html = render_to_string(f"{TEMPLATE}#board", context, request)
+        if live_board.keep_state(pi.pk, query, context["board"], version):
+            fastcache.set_object(key, html, ttl=live_board.STATE_SECONDS)
+    token = live_board.poll_token(user.pk, art.slug, pi.pk)
+    return html.replace(CSRF_MARKER, get_token(request)).replace(TOKEN_MARKER, token), version
+
+
+def _respond(
+    request: HttpRequest, art: ART, pi: ProgramIncrement, filters: BoardFilters, board_html: str, version: int, **extra
+) -> HttpResponse:
+    """The board fragment for htmx, the whole page around it otherwise."""
+    status = extra.pop("status", 200)
+    if request.htmx:
+        response = HttpResponse(board_html, status=status)
+    else:
+        context = _page_context(request, art, pi, filters, board_html=mark_safe(board_html), **extra)  # noqa: S308 (rendered by the template)
+        response = render(request, TEMPLATE, context, status=status)
     response["X-Board-Version"] = str(version)
     return response
+
+
+def _board(request: HttpRequest, art: ART, pi: ProgramIncrement, filters: BoardFilters, *, status: int = 200, **extra):
+    """The board after a write: the fragment for htmx, the whole page otherwise, with the write's
+    notice or reason (rendered for this answer, not shared)."""
+    # Read before the board: a change made in between shows again at the next poll, never lost.
+    version = BoardClock.read(pi.pk)
+    milestone_form = extra.pop("milestone_form", None)
+    context = _context(request, art, pi, filters, version=version, **extra)
+    if milestone_form is not None:
+        context["milestone_form"] = milestone_form
+    board_html = render_to_string(f"{TEMPLATE}#board", context, request)
+    return _respond(request, art, pi, filters, board_html, version, status=status, milestone_form=milestone_form)
 
 
 def _answer(
@@ -190,16 +258,14 @@ def program_board_home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @vary_on_headers("HX-Request")
 def program_board_page(request: HttpRequest, pi_id: int) -> HttpResponse:
-    """The program board of a PI; with htmx (the filters), the board fragment alone."""
+    """The program board of a PI; with htmx (the filters, a reload of the live board), the board fragment alone."""
     art: ART = request.art
     pi = pi_of(art, pi_id)
     filters, error = board_filters(request.GET)
-    version = BoardClock.read(pi.pk)
-    context = _context(request, art, pi, filters, version=version, board_error=error)
-    status = UNPROCESSABLE if error else 200
-    response = render(request, partial(request, TEMPLATE, "board"), context, status=status)
-    response["X-Board-Version"] = str(version)
-    return response
+    if error:
+        return _board(request, art, pi, filters, status=UNPROCESSABLE, board_error=error)
+    board_html, version = _shared_board(request, art, pi, filters)
+    return _respond(request, art, pi, filters, board_html, version)
 
 
 # --- print and export ----------------------------------------------------------------------------
@@ -367,7 +433,7 @@ def program_board_milestone_create(request: HttpRequest, pi_id: int) -> HttpResp
     )
     if outcome.status == UNPROCESSABLE and request.htmx:
         # A refused milestone stays in its form, with the reasons beside the fields.
-        context = _context(request, art, pi, filters, version=BoardClock.read(pi.pk), milestone_form=form)
+        context = _page_context(request, art, pi, filters, milestone_form=form)
         response = render(request, f"{TEMPLATE}#milestone-form", context, status=UNPROCESSABLE)
         response["HX-Retarget"] = "#milestone-form"
         response["HX-Reswap"] = "outerHTML"
@@ -409,18 +475,38 @@ def program_board_milestone_delete(request: HttpRequest, pi_id: int, milestone_i
 # --- the live check ------------------------------------------------------------------------------
 
 
+def _unchanged(version: int, token: str = "") -> HttpResponse:
+    response = HttpResponse(status=204)
+    response["X-Board-Version"] = str(version)
+    if token:
+        response["X-Board-Token"] = token
+    return response
+
+
 @never_cache
 @require_GET
 def program_board_changes(request: HttpRequest, art_slug: str, pi_id: int) -> HttpResponse:
-    """Has the board changed since the version the browser shows? 204 if not, the fresh board if so.
+    """What changed on the board since the version the browser shows (``?since=``): 204 if nothing.
 
-    Unchanged costs three queries (session, user, and one for membership and clock together)
-    and no rendering, so that a room full of people watching a quiet board costs next to nothing.
+    With a valid poll token (header ``X-Board-Token``, from the board) and Redis up, "nothing"
+    is answered from the board clock's copy in Redis: no session, no query, no rendering.
+    Otherwise, as any page: the session, the person, and one query for the membership of the
+    PI's train and the clock together. What changed is a JSON change set (``live_board``), its
+    parts rendered for this person, or ``{"reload": true}`` when the board must be fetched whole.
     """
+    holder = live_board.token_holder(request.headers.get("X-Board-Token", ""), art_slug, pi_id)
+    if holder is not None:
+        try:
+            since = parse_since(request.GET.get("since", ""))
+        except BadNumber:
+            return HttpResponse(SINCE_MISSING, status=400, content_type="text/plain; charset=utf-8")
+        if BoardClock.cached(pi_id) == since:
+            return _unchanged(since)
+
     if not request.user.is_authenticated:
         login = redirect_to_login(request.get_full_path())
-        if request.htmx:
-            # A poll must not swap the login page into the board: send the whole page there.
+        if request.htmx or request.headers.get("X-Board-Token"):
+            # A poll must not take the login page for a board: the page goes there whole.
             response = HttpResponse(status=401)
             response["HX-Redirect"] = login["Location"]
             return response
@@ -439,14 +525,65 @@ def program_board_changes(request: HttpRequest, art_slug: str, pi_id: int) -> Ht
     )
     if version is None:
         raise Http404("No such board on your trains.")
+    BoardClock.remember(pi_id, version)
+    token = live_board.poll_token(request.user.pk, art_slug, pi_id)
     if version == since:
-        response = HttpResponse(status=204)
-        response["X-Board-Version"] = str(version)
-        return response
+        return _unchanged(version, token)
     art = get_object_or_404(ART.objects.visible_to(request.user), slug=art_slug)
     pi = pi_of(art, pi_id)
     filters, _ = board_filters(request.GET)
-    context = _context(request, art, pi, filters, version=version)
-    response = render(request, f"{TEMPLATE}#board", context)
-    response["X-Board-Version"] = str(version)
+    changes = live_board.changes_since(
+        pi.pk,
+        filter_query(filters),
+        since,
+        version,
+        lambda: program_board(pi, dependencies=Dependency.objects.for_pi(pi).open(), filters=filters),
+    )
+    body = {"version": changes.version, "since": since, "reload": changes.reload, "token": token}
+    if not changes.reload:
+        body.update(_change_set_for(request, art, pi, filters, changes))
+    response = JsonResponse(body)
+    response["X-Board-Version"] = str(changes.version)
     return response
+
+
+def _change_set_for(
+    request: HttpRequest, art: ART, pi: ProgramIncrement, filters: BoardFilters, changes: live_board.ChangeSet
+) -> dict:
+    """A change set's parts and regions as this person's board shows them (the cards they may move)."""
+    editable = teams_where(request.user, MOVE_CAPABILITY, art=art)
+    query = filter_query(filters)
+    move_url = reverse("program_board_move", kwargs={"art_slug": art.slug, "pi_id": pi.pk})
+    links = BoardLinks(art.slug, f"{move_url}?{query}&" if query else f"{move_url}?")
+    parts = []
+    for part in changes.parts:
+        if part.kind == "card":
+            html = card_html(replace(part.item, movable=editable is None or part.item.team_id in editable), links)
+        elif part.kind == "sticky":
+            html = sticky_html(part.item, links)
+        elif part.kind == "line":
+            html = line_path_html(part.item)
+        else:
+            html = dependency_row_html(part.item, links)
+        parts.append({"id": part.id, "container": part.container, "html": html})
+    regions = {}
+    data = changes.region_data
+    if live_board.SUMMARY_REGION in changes.regions:
+        regions[live_board.SUMMARY_REGION] = render_to_string(
+            f"{TEMPLATE}#board-summary", {"summary": data.summary}, request
+        )
+    if live_board.DEPENDENCY_COUNT_REGION in changes.regions:
+        regions[live_board.DEPENDENCY_COUNT_REGION] = render_to_string(
+            f"{TEMPLATE}#dependency-count", {"summary": data.summary}, request
+        )
+    if live_board.MILESTONES_REGION in changes.regions:
+        context = {
+            "art": art,
+            "pi": pi,
+            "filter_query": query,
+            "can_edit_backlog": has_capability(request.user, "planning.edit_backlog", art=art),
+            "milestone_cells": data.milestone_cells,
+            "unscheduled_milestones": data.unscheduled_milestones,
+        }
+        regions[live_board.MILESTONES_REGION] = render_to_string(f"{TEMPLATE}#milestones-row", context, request)
+    return {"parts": parts, "removed": changes.removed, "order": changes.order, "regions": regions}

@@ -10,9 +10,14 @@
 // way), and htmx swaps in the board the server answers. A stale version answers 409 with the
 // current board and the reason, swapped like a 422.
 //
-// Live: the board's poller asks every 2 seconds whether anything changed (204 if not). A
-// fresh board is not swapped in while the person is busy with it (dragging, or a move menu
-// open): the poller keeps its old version, so the next poll brings the change again.
+// Live: every 2 seconds the board asks what changed since the version it shows (204 if
+// nothing; planning/live_board.py). A change set names the parts (cards, stickies, lines,
+// dependency rows) that are new or different, those gone, the new order of each container
+// whose order changed, and the regions to redraw; it is applied in place, so that every other
+// card keeps its DOM node, the scroll position and the focus. While the person is busy with a
+// part the change touches (dragging, a move menu open in a changed card), the change waits:
+// the board keeps its version, so the next poll brings it again. "reload" fetches the board
+// fragment whole (far behind, or the board's frame changed).
 // No inline scripts: the CSP forbids them.
 (function () {
   "use strict";
@@ -332,15 +337,6 @@
     return !!(active && root.contains(active) && active.matches("input, select, textarea"));
   }
 
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var detail = event.detail;
-    var source = detail.requestConfig && detail.requestConfig.elt;
-    if (source && source.hasAttribute && source.hasAttribute("data-live") && busy()) {
-      detail.shouldSwap = false;
-      return;
-    }
-  });
-
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
     if (!target) return;
@@ -359,6 +355,152 @@
       }
     }
   });
+
+  // --- the live board: change sets --------------------------------------------------------------
+
+  var POLL_MS = 2000;
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  var polling = false;
+
+  // A part's new node, parsed in its container's namespace (an SVG path must be an SVG element).
+  function parsePart(html, container) {
+    if (container && container.namespaceURI === SVG_NS) {
+      var svg = document.createElementNS(SVG_NS, "svg");
+      svg.innerHTML = html;
+      return svg.firstElementChild;
+    }
+    var template = document.createElement("template");
+    template.innerHTML = html.trim();
+    return template.content.firstElementChild;
+  }
+
+  // Whether the change touches what the person is busy with: then it waits for the next poll.
+  function touchesBusyPart(change) {
+    if (dragged) return true;
+    var root = board();
+    var ids = change.removed.concat(change.parts.map(function (part) { return part.id; }));
+    return ids.some(function (id) {
+      var node = document.getElementById(id);
+      if (!node || !root.contains(node)) return false;
+      if (node.querySelector(".pb-card-menu form")) return true;
+      var active = document.activeElement;
+      return !!(active && node.contains(active) && active.matches("input, select, textarea"));
+    });
+  }
+
+  // The parts among a container's children (a cell's cards and stickies, the lines, the dependency rows).
+  function partsIn(container) {
+    return Array.prototype.filter.call(container.children, function (child) {
+      return child.id && child.matches("[data-card], [data-sticky], path.pb-line, tr");
+    });
+  }
+
+  function applyChange(change) {
+    var root = board();
+    var active = document.activeElement;
+    var focusedId = active && root.contains(active) ? (active.closest("[id]") || {}).id : null;
+    var fresh = {};
+    change.removed.forEach(function (id) {
+      var node = document.getElementById(id);
+      if (node && root.contains(node)) node.remove();
+    });
+    change.parts.forEach(function (part) {
+      var node = parsePart(part.html, document.getElementById(part.container));
+      if (!node) return;
+      var old = document.getElementById(part.id);
+      if (old && root.contains(old)) old.replaceWith(node);
+      fresh[part.id] = node;
+    });
+    // Each container whose order changed: its parts in the new order (a node moved keeps its identity),
+    // then, once every part is in its place, what a container's order no longer names leaves it.
+    var containers = Object.keys(change.order);
+    containers.forEach(function (containerId) {
+      var container = document.getElementById(containerId);
+      if (!container) return;
+      var ids = change.order[containerId];
+      var placed = partsIn(container).map(function (child) { return child.id; });
+      if (placed.join(" ") === ids.join(" ")) return;
+      ids.forEach(function (id) {
+        var node = fresh[id] || document.getElementById(id);
+        if (node) container.appendChild(node);
+      });
+    });
+    containers.forEach(function (containerId) {
+      var container = document.getElementById(containerId);
+      if (!container) return;
+      var named = change.order[containerId];
+      partsIn(container).forEach(function (child) {
+        if (named.indexOf(child.id) === -1) child.remove();
+      });
+    });
+    Object.keys(change.regions).forEach(function (id) {
+      var old = document.getElementById(id);
+      var node = parsePart(change.regions[id], old && old.parentNode);
+      if (old && node) old.replaceWith(node);
+    });
+    root.setAttribute("data-version", change.version);
+    if (change.token) root.setAttribute("data-poll-token", change.token);
+    if (focusedId && document.activeElement !== document.getElementById(focusedId)) {
+      var again = document.getElementById(focusedId);
+      if (again) again.focus({ preventScroll: true });
+    }
+    redraw();
+  }
+
+  function reloadBoard() {
+    var root = board();
+    if (!root || !window.htmx) return;
+    window.htmx.ajax("GET", root.getAttribute("data-board-url"), { source: root, target: root, swap: "outerHTML" });
+  }
+
+  function pollUrl(root) {
+    var url = root.getAttribute("data-changes-url");
+    return url + (url.indexOf("?") === -1 ? "?" : "&") + "since=" + encodeURIComponent(root.getAttribute("data-version"));
+  }
+
+  function poll() {
+    var root = board();
+    if (!root || !root.hasAttribute("data-changes-url") || polling) return;
+    polling = true;
+    var asked = root.getAttribute("data-version");
+    fetch(pollUrl(root), {
+      credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-Board-Token": root.getAttribute("data-poll-token") || "" },
+    }).then(function (response) {
+      var token = response.headers.get("X-Board-Token");
+      var current = board();
+      if (token && current) current.setAttribute("data-poll-token", token);
+      if (response.status === 401) {
+        var login = response.headers.get("HX-Redirect");
+        if (login) window.location.assign(login);
+        return null;
+      }
+      if (response.status !== 200) return null;
+      return response.json();
+    }).then(function (change) {
+      var current = board();
+      // A board swapped in meanwhile (a move's answer, a filter) has its own version.
+      if (!change || !current || current.getAttribute("data-version") !== asked) return;
+      var applied = false;
+      if (change.reload) {
+        applied = !busy();
+        if (applied) reloadBoard();
+      } else if (!touchesBusyPart(change)) {
+        applyChange(change);
+        applied = true;
+      }
+      // Said on the document, for whoever follows the board (and its browser tests).
+      document.dispatchEvent(new CustomEvent("artops:board-change", {
+        detail: { version: change.version, reload: change.reload, applied: applied },
+      }));
+    }).catch(function () {
+      // Offline for a moment: the next poll asks again.
+    }).then(function () {
+      polling = false;
+    });
+  }
+
+  window.setInterval(poll, POLL_MS);
 
   // --- the team filter's summary --------------------------------------------------------------
 
@@ -393,8 +535,8 @@
     }
   });
 
-  // For whoever swaps the board's parts in (change sets): draw the lines again from the DOM.
-  window.ARTopsBoard = { draw: drawLines };
+  // Draw the lines again from the DOM (after any change), and ask for changes now.
+  window.ARTopsBoard = { draw: drawLines, poll: poll };
 
   function ready() {
     var filters = document.getElementById("board-filters");

@@ -6,6 +6,10 @@ change without reloading, and a move made from an outdated page is refused with 
 and the current board. On the demo train every dependency line joins two cards or stickies
 without crossing a card, a card lights exactly its lines, the "lines" switch narrows them, and
 the board prints on one A3 page and downloads as CSV and SVG.
+
+The live board: a move arrives in the other browser as a change set, applied in place (every
+other card keeps its DOM node, an open move menu stays open, the scroll position stays); a
+browser that fell far behind reloads the board whole, cleanly.
 """
 
 import csv
@@ -21,7 +25,8 @@ from pypdf import PdfReader
 
 from artops.demo import DEMO_PASSWORD
 from artops.models import ART, ProgramIncrement, Role, User
-from planning.models import FeaturePlacement, PlacementChange
+from planning import live_board, services
+from planning.models import BoardClock, FeaturePlacement, PlacementChange
 from risks.models import Dependency
 from tests.conftest import make_member
 from tests.factories import ARTFactory, TeamFactory, make_pi
@@ -166,16 +171,12 @@ def test_a_red_line_turns_green_when_the_providing_card_moves_earlier(page, live
     expect(line).to_have_class("pb-line health-green is-highlighted")
 
 
-# Resolves with whether the live board swaps in the next fresh board its poll brings (200, not 204).
-# The board's own htmx:beforeSwap listener, registered when the page loaded, has decided by then.
+# Resolves with whether the live board applies the next change its poll brings (200, not 204):
+# the board says so with an "artops:board-change" event on the document.
+# Gives up after 10 s (resolving null), so that a change that never comes fails the test, not hangs it.
 NEXT_LIVE_SWAP = """() => new Promise((resolve) => {
-  document.addEventListener("htmx:beforeSwap", function decided(event) {
-    const source = event.detail.requestConfig && event.detail.requestConfig.elt;
-    if (source && source.hasAttribute("data-live") && event.detail.xhr.status === 200) {
-      document.removeEventListener("htmx:beforeSwap", decided);
-      resolve(event.detail.shouldSwap);
-    }
-  });
+  document.addEventListener("artops:board-change", (event) => resolve(event.detail.applied), {once: true});
+  setTimeout(() => resolve(null), 10000);
 })"""
 
 
@@ -194,8 +195,8 @@ def test_a_stale_move_from_the_second_browser_shows_the_conflict_and_the_current
 
     drag(page, card, falcons, iterations[0])
     expect(card_in(page, falcons, iterations[0], card)).to_be_visible()
-    # The live board's next poll brings the fresh board, and while the menu is open it declines to
-    # swap it in: the person's choice is not swept away.
+    # The live board's next poll brings the change, and while the moved card's menu is open it
+    # declines to apply it: the person's choice is not swept away.
     with second_page.expect_response(lambda response: "/board/changes/" in response.url and response.status == 200):
         swapped = second_page.evaluate(NEXT_LIVE_SWAP)
     assert swapped is False
@@ -429,3 +430,129 @@ def test_the_demo_board_prints_on_one_a3_page_and_downloads_as_csv_and_svg(page,
         assert f'id="card-{placement.pk}"' in svg
     for dep in demo_board["dependencies"]:
         assert f'id="line-{dep.pk}"' in svg
+
+
+# --- the live board: change sets applied in place, and the far-behind reload ---------------------------
+
+# Every card and sticky node the page shows now, kept on the window to compare with later.
+KEEP_NODES = """() => {
+  window.keptNodes = {};
+  document.querySelectorAll("[data-card], [data-sticky]").forEach((node) => { window.keptNodes[node.id] = node; });
+  window.keptBoard = document.getElementById("program-board");
+  return Object.keys(window.keptNodes).length;
+}"""
+
+# The ids of the kept nodes that are no longer the ones the page shows.
+REPLACED_NODES = (
+    """() => Object.keys(window.keptNodes).filter((id) => document.getElementById(id) !== window.keptNodes[id])"""
+)
+
+# From now on, ``window.nextChange`` resolves with the next change the board receives (applied or
+# not, its version): armed before the change is made, so that a quick poll cannot slip past it.
+ARM_NEXT_CHANGE = """() => {
+  window.nextChange = new Promise((resolve) => {
+    document.addEventListener("artops:board-change", (event) => resolve(event.detail), {once: true});
+  });
+}"""
+NEXT_CHANGE = "() => Promise.race([window.nextChange, new Promise((resolve) => setTimeout(resolve, 10000, null))])"
+
+LINE_PATH = "(id) => document.getElementById(id).getAttribute('d')"
+
+
+@pytest.fixture
+def room(train):
+    """The train of the program board's browser tests, with more cards to keep and scroll past."""
+    falcons, otters, iterations = train["falcons"], train["otters"], train["iterations"]
+    extra = [
+        PlacementFactory(
+            feature=FeatureFactory(art=train["art"], pi=train["pi"], title=f"Statement export {index}"),
+            team=falcons if index % 2 else otters,
+            iteration=iterations[index % 4],
+        )
+        for index in range(8)
+    ]
+    scrum_master = make_member(
+        train["art"], Role.SCRUM_MASTER, otters, display_name="Sam Otters", password=DEMO_PASSWORD
+    )
+    return {**train, "extra": extra, "scrum_master": scrum_master}
+
+
+def test_a_move_arrives_in_the_other_browser_in_place_keeping_its_menu_and_scroll(
+    page, second_page, live_server, log_in, room
+):
+    falcons, otters, iterations = room["falcons"], room["otters"], room["iterations"]
+    moved, providing = room["needing"], room["providing"]
+    log_in(page, room["rte"])
+    page.goto(board_url(live_server, room))
+    second_page.set_viewport_size({"width": 900, "height": 500})
+    log_in(second_page, room["scrum_master"])
+    second_page.goto(board_url(live_server, room))
+    kept = second_page.evaluate(KEEP_NODES)
+    assert kept >= 10
+    # The Scrum Master opens the move menu of one of their cards and scrolls down the page.
+    second_page.locator(f"#card-{providing.pk}-move").click()
+    menu = second_page.locator(f"#card-{providing.pk}-menu")
+    expect(menu.get_by_label("Iteration")).to_be_visible()
+    second_page.evaluate("() => window.scrollTo(0, 120)")
+    scrolled = second_page.evaluate("() => window.scrollY")
+    assert scrolled > 0
+    line_id = f"line-{room['dependency'].pk}"
+    drawn = second_page.evaluate(LINE_PATH, line_id)
+
+    second_page.evaluate(ARM_NEXT_CHANGE)
+    drag(page, moved, falcons, iterations[3])
+    expect(card_in(page, falcons, iterations[3], moved)).to_be_visible()
+    assert stored(moved) == (falcons.pk, iterations[3].pk, 2)
+
+    change = second_page.evaluate(NEXT_CHANGE)
+    assert change == {"version": BoardClock.read(room["pi"].pk), "reload": False, "applied": True}
+    expect(card_in(second_page, falcons, iterations[3], moved)).to_be_visible(timeout=LIVE_WITHIN_MS)
+    # Applied in place: only the moved card is a new node; the board itself is the same node.
+    assert second_page.evaluate(REPLACED_NODES) == [f"card-{moved.pk}"]
+    assert second_page.evaluate("() => document.getElementById('program-board') === window.keptBoard")
+    # The line follows the card: drawn again to where the card is now.
+    assert second_page.evaluate(LINE_PATH, line_id) != drawn
+    # The menu is still open, with the person's choice intact, and the page has not scrolled.
+    expect(menu.get_by_label("Iteration")).to_be_visible()
+    assert second_page.evaluate("() => window.scrollY") == scrolled
+    # The menu still works: the Scrum Master moves their card with it.
+    menu.get_by_label("Iteration").select_option(label="Iteration 1")
+    menu.get_by_role("button", name="Move").click()
+    expect(card_in(second_page, otters, iterations[0], providing)).to_be_visible()
+    assert stored(providing)[1] == iterations[0].pk
+    expect(card_in(page, otters, iterations[0], providing)).to_be_visible(timeout=LIVE_WITHIN_MS)
+
+
+def test_a_browser_that_fell_far_behind_reloads_the_board_whole(page, live_server, log_in, room):
+    falcons, iterations, card = room["falcons"], room["iterations"], room["extra"][1]
+    log_in(page, room["business_owner"])
+    page.goto(board_url(live_server, room))
+    page.evaluate(KEEP_NODES)
+    # The laptop sleeps: its polls go nowhere while the room goes on.
+    page.route("**/board/changes/**", lambda route: route.abort())
+    page.wait_for_timeout(2_500)
+    page.evaluate(ARM_NEXT_CHANGE)
+    for _ in range(live_board.MAX_BEHIND):
+        BoardClock.tick(room["pi"].pk)
+    card = FeaturePlacement.objects.get(pk=card.pk)
+    target = iterations[0] if card.iteration_id != iterations[0].pk else iterations[2]
+    services.move_placement(card, by=room["rte"], expected_version=card.version, iteration=target, team=falcons)
+    page.unroute("**/board/changes/**")
+
+    change = page.evaluate(NEXT_CHANGE)
+    assert change["reload"] is True and change["applied"] is True
+    expect(card_in(page, falcons, target, card)).to_be_visible(timeout=LIVE_WITHIN_MS)
+    board = page.locator("#program-board")
+    expect(board).to_have_attribute("data-version", str(BoardClock.read(room["pi"].pk)))
+    # Reloaded whole: a new board node, every card a new node, no message, and the lines drawn.
+    assert page.evaluate("() => document.getElementById('program-board') !== window.keptBoard")
+    assert set(page.evaluate(REPLACED_NODES)) == set(page.evaluate("() => Object.keys(window.keptNodes)"))
+    expect(page.locator("#program-board .board-error")).to_have_count(0)
+    assert page.evaluate(LINE_PATH, f"line-{room['dependency'].pk}")
+    # And it goes on living: the next move arrives as a change set.
+    card = FeaturePlacement.objects.get(pk=card.pk)
+    page.evaluate(ARM_NEXT_CHANGE)
+    services.move_placement(card, by=room["rte"], expected_version=card.version, iteration=iterations[3], team=falcons)
+    change = page.evaluate(NEXT_CHANGE)
+    assert change["reload"] is False and change["applied"] is True
+    expect(card_in(page, falcons, iterations[3], card)).to_be_visible(timeout=LIVE_WITHIN_MS)

@@ -228,9 +228,12 @@ def test_objective_statement_is_at_most_a_thousand_characters(scrum_master, team
 def test_renaming_or_moving_a_feature_on_the_board_moves_the_clock(product_manager, team, pi, art):
     feature = FeatureFactory(art=art, pi=pi)
     PlacementFactory(feature=feature, team=team, iteration=pi.iterations.development()[0])
-    feature = services.update_feature(feature, by=product_manager, expected_version=1, time_criticality=8)
-    assert BoardClock.read(pi.pk) == 0  # WSJF inputs are not on the card
-    feature = services.update_feature(feature, by=product_manager, expected_version=2, title="Renamed")
+    feature = services.update_feature(feature, by=product_manager, expected_version=1, description="Why")
+    assert BoardClock.read(pi.pk) == 0  # the description is not on the card
+    # WSJF orders the cards of a cell, highest first.
+    feature = services.update_feature(feature, by=product_manager, expected_version=2, time_criticality=8)
     assert BoardClock.read(pi.pk) == 1
-    services.change_feature_state(feature, to="analyzing", by=product_manager, expected_version=3)
+    feature = services.update_feature(feature, by=product_manager, expected_version=3, title="Renamed")
     assert BoardClock.read(pi.pk) == 2
+    services.change_feature_state(feature, to="analyzing", by=product_manager, expected_version=4)
+    assert BoardClock.read(pi.pk) == 3

@@ -10,7 +10,7 @@ from django.urls import reverse
 from artops.models import Role
 from planning import services
 from planning.filters import ProgramBoardFilter
-from planning.models import Feature, FeaturePlacement, Milestone
+from planning.models import BoardClock, Feature, FeaturePlacement, Milestone
 from planning.program_board import AMBER, GREEN, RED, UNPLANNED, BoardFilters
 from planning.program_board_layout import program_board
 from risks.models import Dependency
@@ -449,11 +449,20 @@ def test_the_page_reads_the_same_number_of_queries_whatever_the_size(
     fill(art, pi, owner, size)
     client.force_login(owner)
     url = reverse("program_board", kwargs={"art_slug": art.slug, "pi_id": pi.pk})
-    # Session, user, train, membership, PI, board clock, the board's five, the PI switcher.
-    with django_assert_num_queries(12):
+    # Session, user, train, membership, PI, board clock, the board's five, the clock again (the
+    # render is kept only if the board did not move meanwhile), the team filter, the PI switcher.
+    with django_assert_num_queries(14):
         response = client.get(url)
     assert response.status_code == 200
     assert response.content.count(b'class="pb-card ') == size
-    with django_assert_num_queries(11):  # the fragment: no PI switcher
+    # The same board again: the shared render from Redis, without the board's queries.
+    with django_assert_num_queries(8):
+        response = client.get(url)
+    assert response.content.count(b'class="pb-card ') == size
+    with django_assert_num_queries(6):  # the fragment alone: no team filter, no PI switcher
+        response = client.get(url, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    BoardClock.tick(pi.pk)
+    with django_assert_num_queries(12):  # a new version: the fragment rendered afresh
         response = client.get(url, headers={"HX-Request": "true"})
     assert response.status_code == 200

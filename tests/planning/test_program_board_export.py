@@ -224,7 +224,7 @@ def test_the_lines_switch_shows_all_only_red_or_lines_on_focus(client, art, pi, 
     assert 'data-lines-mode="focus"' in html and html.count('class="pb-line ') == 3
     assert 'id="lines-focus" checked' in html
     # Moves and the live check keep the switch.
-    assert "changes/?since=0&amp;lines=focus" in html
+    assert "changes/?lines=focus" in html
 
     response = client.get(page, {"lines": "some"})
     assert response.status_code == 422 and b"Show all lines, only red lines" in response.content

@@ -1,4 +1,4 @@
-"""The program board page, its move and milestone endpoints (htmx and plain) and the live check."""
+"""The program board page, its move and milestone endpoints (htmx and plain); the live board is test_live_board.py."""
 
 from datetime import date, timedelta
 from html.parser import HTMLParser
@@ -12,7 +12,6 @@ from tests.conftest import PERSONAS
 from tests.factories import ARTFactory, TeamFactory, make_pi
 from tests.factories import make_board_dependency as make_dependency
 from tests.helpers import HTMX, expected, login
-from tests.helpers import fill_program_board as fill
 from tests.planning.factories import FeatureFactory, PlacementFactory
 
 MOVERS = {"rte", "scrum_master", "product_owner"}
@@ -151,7 +150,7 @@ def test_filters_work_as_plain_get_and_as_htmx(client, art, pi, team, other_team
     assert attributes(html, f"filter-team-{other_team.pk}")["checked"] is None
     assert "checked" not in attributes(html, f"filter-team-{team.pk}")
     # The move and live URLs carry the filters.
-    assert f"changes/?since=0&amp;teams={other_team.pk}" in html
+    assert attributes(html, "program-board")["data-changes-url"].endswith(f"/changes/?teams={other_team.pk}")
 
     response = client.get(url("program_board", art, pi), {"type": "enabler"}, headers=HTMX)
     assert response.status_code == 200 and b"<html" not in response.content
@@ -430,59 +429,3 @@ def test_a_milestone_of_another_pi_is_404(client, art, pi, rte):
         url("program_board_milestone_delete", art, pi, milestone_id=milestone.pk), {"version": 1}
     )
     assert response.status_code == 404 and Milestone.objects.filter(pk=milestone.pk).exists()
-
-
-# --- the live check --------------------------------------------------------------------------------
-
-
-def changes(client, art, pi, since, **extra):
-    return client.get(url("program_board_changes", art, pi), {"since": since, **extra}, headers=HTMX)
-
-
-@pytest.mark.parametrize("size", [3, 300])
-def test_an_unchanged_board_answers_204_in_three_queries(client, art, pi, rte, size, django_assert_num_queries):
-    fill(art, pi, rte, size)
-    version = BoardClock.tick(pi.pk)
-    client = login(client, rte)
-    # The session, the user, and one query for membership and the clock together.
-    with django_assert_num_queries(3):
-        response = changes(client, art, pi, version)
-    assert response.status_code == 204 and response.content == b""
-    assert response["X-Board-Version"] == str(version)
-
-
-def test_a_changed_board_answers_the_fresh_board_and_its_version(client, art, pi, card, rte, business_owner):
-    watcher = login(client, business_owner)
-    assert changes(watcher, art, pi, 0).status_code == 204
-    services_move = move(login(client, rte), art, pi, card, iteration=pi.iterations.development()[1].pk)
-    assert services_move.status_code == 200
-
-    response = changes(login(client, business_owner), art, pi, 0)
-
-    assert response.status_code == 200
-    assert response["X-Board-Version"] == "1"
-    html = response.content.decode()
-    assert "<html" not in html and 'id="program-board"' in html and 'data-version="1"' in html
-    assert attributes(html, f"card-{card.pk}")["data-version"] == "2"
-    assert "changes/?since=1" in html
-    assert changes(client, art, pi, 1).status_code == 204
-
-
-def test_the_live_check_keeps_the_filters(client, art, pi, team, other_team, card, rte):
-    theirs = PlacementFactory(feature=card.feature, team=other_team, iteration=pi.iterations.development()[1])
-    BoardClock.tick(pi.pk)
-    html = changes(login(client, rte), art, pi, 0, teams=other_team.pk).content.decode()
-    assert f'id="card-{theirs.pk}"' in html and f'id="card-{card.pk}"' not in html
-
-
-def test_the_live_check_refuses_strangers_and_bad_input(client, art, pi, outsider, rte):
-    assert changes(login(client, outsider), art, pi, 0).status_code == 404
-    client.logout()
-    anonymous = client.get(url("program_board_changes", art, pi), {"since": 0})
-    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
-    polled = changes(client, art, pi, 0)
-    assert polled.status_code == 401 and polled["HX-Redirect"].startswith("/accounts/login/")
-    client = login(client, rte)
-    for since in ("", "latest", "-1"):
-        response = changes(client, art, pi, since)
-        assert response.status_code == 400 and b"since" in response.content
