@@ -91,7 +91,6 @@ QUIET_ROOM_CPU = 15.0
 PAGE = "board page"
 QUIET = "quiet poll (204)"
 CHANGES = "change set (200)"
-FULL = "full board (200)"
 FRAGMENT = "reload fragment"
 MOVE = "move (PATCH)"
 
@@ -379,11 +378,6 @@ class Browser:
     def take_board(self, markup: str, at: float) -> bool:
         """Read the version, poll address and token of a board page or fragment; False if it has none."""
         attributes = board_attributes(markup)
-        if "data-changes-url" not in attributes:
-            # TEMPORARY: the board before change sets names its poll on the live region.
-            live = re.search(r'<div class="pb-live" hx-get="([^"]+)"', markup)
-            if live:
-                attributes["data-changes-url"] = html.unescape(live.group(1))
         if "data-version" not in attributes or "data-changes-url" not in attributes:
             self.recorder.error(f"browser {self.number}: no #program-board with data-version and data-changes-url")
             return False
@@ -412,19 +406,17 @@ class Browser:
         if response.status == 204:
             self.recorder.request(QUIET, response)
             return
-        if response.headers.get("content-type", "").startswith("application/json"):
-            change = response.json()
-            if change.get("reload"):
-                self.recorder.request(CHANGES, response)
-                await self.reload()
-                return
-            self.recorder.request(CHANGES, response)
-            self.token = change.get("token") or self.token
-            self.hold(int(change["version"]), time.perf_counter())
+        kind = response.headers.get("content-type", "")
+        if not kind.startswith("application/json"):
+            self.recorder.error(f"poll: 200 with {kind or 'no content type'}, not a change set")
             return
-        # The whole board as HTML: what the board answered before change sets.
-        self.recorder.request(FULL, response)
-        self.take_board(response.text(), time.perf_counter())
+        self.recorder.request(CHANGES, response)
+        change = response.json()
+        if change.get("reload"):
+            await self.reload()
+            return
+        self.token = change.get("token") or self.token
+        self.hold(int(change["version"]), time.perf_counter())
 
     async def reload(self) -> None:
         """Too far behind, or a change of the whole board: fetch the board fragment and swap it in."""
@@ -754,7 +746,7 @@ class Result:
 
     @property
     def reloads(self) -> int:
-        return self.moving.count(FRAGMENT) + self.moving.count(FULL)
+        return self.moving.count(FRAGMENT)
 
     def quiet_ms(self, tally: Tally, q: float) -> float:
         return 1000 * percentile(tally.seconds.get(QUIET, []), q)
@@ -876,10 +868,10 @@ def failures(results: list[Result]) -> list[str]:
 
 def slow_quiet_polls(result: Result) -> tuple[int, int, int]:
     """Quiet polls while cards moved, those slower than the target, and how many of the slow ones were
-    sent while other browsers' change sets (or boards) were still being answered: what they waited behind."""
+    sent while other browsers' change sets (or reloads) were still being answered: what they waited behind."""
     busy = sorted(
         (at, at + took)
-        for kind in (CHANGES, FULL, FRAGMENT)
+        for kind in (CHANGES, FRAGMENT)
         for at, took in zip(result.moving.sent.get(kind, []), result.moving.seconds.get(kind, []), strict=True)
     )
     # The stretches of time with at least one such request under way.
@@ -956,7 +948,7 @@ def requests_table(results: list[Result]) -> str:
     header = ("board", "request", "count", "p50 ms", "p99 ms", "max ms", "mean KB")
     rows = []
     for result in results:
-        for kind in (QUIET, CHANGES, FULL, FRAGMENT, MOVE):
+        for kind in (QUIET, CHANGES, FRAGMENT, MOVE):
             seconds = result.moving.seconds.get(kind, [])
             if not seconds:
                 continue
@@ -1069,7 +1061,7 @@ def room(*, seconds: float = SECONDS, quiet_seconds: float = QUIET_SECONDS, brow
         quiet, slow, behind = slow_quiet_polls(result)
         print(
             f"{result.label}: {slow} of {quiet} quiet polls took over {QUIET_P99_MS:.0f} ms while cards moved, "
-            f"{behind} of them sent while other browsers' change sets or boards were being answered."
+            f"{behind} of them sent while other browsers' change sets or reloads were being answered."
         )
     print(
         f"Seeded in {seeded - started:.1f} s; server up in {served - seeded:.1f} s; "

@@ -215,6 +215,8 @@ def test_five_browsers_follow_two_moves_under_gunicorn():
     assert len(result.delays) == 5 * 2 and result.lost == 0
     assert max(result.delays) < 2 * room.POLL_SECONDS + 2
     assert result.moving.count(room.QUIET) > 0 and result.quiet.count(room.QUIET) > 0
+    # Each browser took each move as a change set applied in place: no reloads.
+    assert result.moving.count(room.CHANGES) == 5 * 2 and result.reloads == 0
     assert result.moving.count(room.MOVE) == 2
     assert result.loading.count(room.PAGE) == 5
     assert result.bytes_per_move > 0
