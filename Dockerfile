@@ -33,5 +33,6 @@ RUN DEBUG=false \
 USER artops
 EXPOSE 8000
 
-# gunicorn takes its number of workers from WEB_CONCURRENCY (default 1).
-CMD ["gunicorn", "artops.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+# gunicorn as configured in artops/gunicorn_conf.py: threaded workers on 0.0.0.0:8000,
+# WEB_CONCURRENCY processes (default 2) of WEB_THREADS threads (default 8).
+CMD ["gunicorn", "artops.wsgi", "--config", "python:artops.gunicorn_conf"]

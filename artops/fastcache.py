@@ -125,7 +125,12 @@ def get_object(name: str) -> Any | None:
     if stored is None:
         return None
     compressed, payload = stored[:1], stored[1:]
-    return pickle.loads(zlib.decompress(payload) if compressed == b"z" else payload)  # noqa: S301 (written by us)
+    try:
+        return pickle.loads(zlib.decompress(payload) if compressed == b"z" else payload)  # noqa: S301 (written by us)
+    except (pickle.UnpicklingError, zlib.error, AttributeError, ImportError, EOFError, TypeError, ValueError):
+        # Written by another release of the code (a class since renamed or changed): as if not there.
+        logger.info("A fast-cache entry of an older release was ignored: %s", name)
+        return None
 
 
 def exists(name: str) -> bool:

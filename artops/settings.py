@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The live program board's "nothing changed" for a room of browsers: no session, no query.
+    "planning.middleware.QuietBoardPollMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages and board changes compressed (static files are WhiteNoise's, compressed at build time).
     # Django's GZip pads each answer at random against BREACH.

@@ -488,21 +488,12 @@ def _unchanged(version: int, token: str = "") -> HttpResponse:
 def program_board_changes(request: HttpRequest, art_slug: str, pi_id: int) -> HttpResponse:
     """What changed on the board since the version the browser shows (``?since=``): 204 if nothing.
 
-    With a valid poll token (header ``X-Board-Token``, from the board) and Redis up, "nothing"
-    is answered from the board clock's copy in Redis: no session, no query, no rendering.
-    Otherwise, as any page: the session, the person, and one query for the membership of the
+    A quiet poll with a valid token (header ``X-Board-Token``, from the board) of an unchanged
+    board never gets here: ``planning.middleware.QuietBoardPollMiddleware`` answers it from
+    Redis. Here, as any page: the session, the person, and one query for the membership of the
     PI's train and the clock together. What changed is a JSON change set (``live_board``), its
     parts rendered for this person, or ``{"reload": true}`` when the board must be fetched whole.
     """
-    holder = live_board.token_holder(request.headers.get("X-Board-Token", ""), art_slug, pi_id)
-    if holder is not None:
-        try:
-            since = parse_since(request.GET.get("since", ""))
-        except BadNumber:
-            return HttpResponse(SINCE_MISSING, status=400, content_type="text/plain; charset=utf-8")
-        if BoardClock.cached(pi_id) == since:
-            return _unchanged(since)
-
     if not request.user.is_authenticated:
         login = redirect_to_login(request.get_full_path())
         if request.htmx or request.headers.get("X-Board-Token"):

@@ -409,6 +409,8 @@
       if (!node) return;
       var old = document.getElementById(part.id);
       if (old && root.contains(old)) old.replaceWith(node);
+      // A card or sticky someone else just changed glows for a moment, so that the room sees what moved.
+      if (node.matches("[data-card], [data-sticky]")) node.classList.add("pb-just-changed");
       fresh[part.id] = node;
     });
     // Each container whose order changed: its parts in the new order (a node moved keeps its identity),

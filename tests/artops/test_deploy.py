@@ -3,6 +3,7 @@ the operator's files (docker-compose.yml, .env.example, README.md) stay true to 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -134,25 +135,104 @@ def compose():
     return yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
 
 
+APP_SERVICES = ("migrate", "web", "worker", "beat")
+SERVICES_UP = {"postgres": {"condition": "service_healthy"}, "redis": {"condition": "service_healthy"}}
+GUNICORN = ["gunicorn", "artops.wsgi", "--config", "python:artops.gunicorn_conf"]
+
+
 def test_compose_runs_the_app_with_its_services(compose):
     services = compose["services"]
-    assert {"postgres", "redis", "web", "worker", "beat"} <= services.keys()
+    assert {"postgres", "redis", "migrate", "web", "proxy", "worker", "beat"} <= services.keys()
     for name in ("postgres", "redis", "web"):
         assert services[name]["healthcheck"]["test"], name
-    for name in ("web", "worker", "beat"):
-        assert services[name]["depends_on"] == {
-            "postgres": {"condition": "service_healthy"},
-            "redis": {"condition": "service_healthy"},
-        }
+    for name in APP_SERVICES:
         environment = services[name]["environment"]
         assert environment["SECRET_KEY"] == "${SECRET_KEY:?set SECRET_KEY}"
         assert environment["DATABASE_URL"].startswith("postgres://")
         assert "@postgres:5432/" in environment["DATABASE_URL"]
         assert environment["REDIS_URL"].startswith("redis://redis:6379/")
-    assert "migrate --noinput" in " ".join(services["web"]["command"])
     assert "/health/ready/" in " ".join(services["web"]["healthcheck"]["test"])
     assert services["worker"]["command"][:4] == ["celery", "-A", "artops", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "artops", "beat"]
+
+
+def test_every_app_service_runs_the_same_image_with_the_same_configuration(compose):
+    services = compose["services"]
+    for name in APP_SERVICES:
+        for key in ("build", "image", "env_file", "environment"):
+            assert services[name][key] == services["web"][key], (name, key)
+
+
+def test_compose_migrates_once_before_the_app_starts(compose):
+    services = compose["services"]
+    migrating = [name for name, service in services.items() if "migrate" in " ".join(service.get("command", []))]
+    assert migrating == ["migrate"]
+    assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert services["migrate"]["restart"] == "no"  # a job: once done, it stays done
+    assert services["migrate"]["depends_on"] == SERVICES_UP
+    for name in ("web", "worker", "beat"):
+        assert services[name]["depends_on"] == {
+            **SERVICES_UP,
+            "migrate": {"condition": "service_completed_successfully"},
+        }, name
+
+
+def test_compose_serves_several_web_replicas_behind_one_address(compose):
+    services = compose["services"]
+    web, proxy = services["web"], services["proxy"]
+    replicas = re.fullmatch(r"\$\{WEB_REPLICAS:-(\d+)\}", str(web["deploy"]["replicas"]))
+    assert replicas and int(replicas.group(1)) >= 2
+    # The proxy is the one address on the host; a replica publishes nothing (nor does any other service).
+    assert proxy["ports"] == ["127.0.0.1:8000:8000"]
+    assert [name for name, service in services.items() if service.get("ports")] == ["proxy"]
+    assert proxy["image"].startswith("nginx:1.27.")
+    assert web["command"] == GUNICORN
+    # nginx's site comes from the compose file itself.
+    assert proxy["configs"] == [{"source": "nginx", "target": "/etc/nginx/conf.d/default.conf"}]
+    site = compose["configs"]["nginx"]["content"]
+    assert "server web:8000 resolve" in site and "resolver 127.0.0.11" in site
+    assert "listen 8000;" in site and "proxy_pass http://artops_web;" in site
+    # Compose interpolates the text: nginx's variables must be escaped, and none may be left bare.
+    assert "proxy_set_header Host $$http_host;" in site
+    assert re.search(r"(?<!\$)\$[a-z_]", site) is None
+
+
+def test_the_proxy_takes_the_largest_upload_the_app_accepts(compose):
+    from planning import jira_import
+
+    site = compose["configs"]["nginx"]["content"]
+    limit = re.search(r"client_max_body_size (\d+)m;", site)
+    assert limit and int(limit.group(1)) * 1024 * 1024 > jira_import.MAX_BYTES
+
+
+def test_the_image_serves_with_the_gunicorn_configuration():
+    text = (BASE_DIR / "Dockerfile").read_text()
+    assert f"CMD {json.dumps(GUNICORN)}" in text
+
+
+def gunicorn_environment(**overrides: str) -> dict[str, str]:
+    """A production environment with none of gunicorn's variables but ``overrides``."""
+    env = production_environment()
+    for name in ("WEB_CONCURRENCY", "WEB_THREADS", "PORT", "BIND", "FORWARDED_ALLOW_IPS"):
+        env.pop(name, None)
+    return env | overrides
+
+
+def test_the_gunicorn_configuration_is_read_from_the_environment():
+    show = (
+        "import json, artops.gunicorn_conf as c; "
+        "print(json.dumps([c.worker_class, c.workers, c.threads, c.bind, c.keepalive, c.timeout]))"
+    )
+    defaults = run_python(["-c", show], gunicorn_environment())
+    assert defaults.returncode == 0, defaults.stderr
+    assert json.loads(defaults.stdout) == ["gthread", 2, 8, ["0.0.0.0:8000"], 75, 30]
+    changed = run_python(["-c", show], gunicorn_environment(WEB_CONCURRENCY="3", WEB_THREADS="4", PORT="9000"))
+    assert json.loads(changed.stdout)[1:4] == [3, 4, ["0.0.0.0:9000"]]
+    bound = run_python(["-c", show], gunicorn_environment(BIND="127.0.0.1:8123", PORT="9000"))
+    assert json.loads(bound.stdout)[3] == ["127.0.0.1:8123"]
+    malformed = run_python(["-c", show], gunicorn_environment(WEB_THREADS="many"))
+    assert malformed.returncode != 0
+    assert "WEB_THREADS must be a whole number, not 'many'" in malformed.stderr
 
 
 def test_compose_keeps_the_database_in_a_named_volume(compose):
@@ -165,7 +245,8 @@ def test_compose_keeps_the_database_in_a_named_volume(compose):
 
 # --- every setting documented -------------------------------------------------------------
 
-# env_str("NAME", ...) and friends in settings, os.environ.get("NAME") in the embedded services.
+# env_str("NAME", ...) and friends in settings and gunicorn's configuration, os.environ.get("NAME") in
+# the embedded services.
 # (XDG_RUNTIME_DIR, which embedded.py only fills in for a library, is not ARTops configuration.)
 SETTING_READ = re.compile(
     r'\benv_(?:str|bool|int|list)\(\s*"([A-Z][A-Z0-9_]*)"|\bos\.environ\.get\(\s*"([A-Z][A-Z0-9_]*)"'
@@ -174,7 +255,7 @@ SETTING_READ = re.compile(
 
 def variables_read() -> list[str]:
     names: set[str] = set()
-    for source in ("artops/settings.py", "artops/embedded.py", "artops/env.py"):
+    for source in ("artops/settings.py", "artops/embedded.py", "artops/env.py", "artops/gunicorn_conf.py"):
         for match in SETTING_READ.finditer((BASE_DIR / source).read_text()):
             names.add(match.group(1) or match.group(2))
     return sorted(names)

@@ -509,6 +509,8 @@ def test_a_move_arrives_in_the_other_browser_in_place_keeping_its_menu_and_scrol
     expect(card_in(second_page, falcons, iterations[3], moved)).to_be_visible(timeout=LIVE_WITHIN_MS)
     # Applied in place: only the moved card is a new node; the board itself is the same node.
     assert second_page.evaluate(REPLACED_NODES) == [f"card-{moved.pk}"]
+    # It glows for a moment, so that the room sees what moved.
+    expect(second_page.locator(f"#card-{moved.pk}")).to_have_class(re.compile(r"\bpb-just-changed\b"))
     assert second_page.evaluate("() => document.getElementById('program-board') === window.keptBoard")
     # The line follows the card: drawn again to where the card is now.
     assert second_page.evaluate(LINE_PATH, line_id) != drawn

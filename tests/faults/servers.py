@@ -81,8 +81,11 @@ class AppServer:
 
 
 @contextmanager
-def app_server(database_url: str, log: Path, *, redis_url: str) -> Iterator[AppServer]:
-    """The app as deployed (gunicorn, DEBUG off) on ``database_url``, on a free loopback port.
+def app_server(
+    database_url: str, log: Path, *, redis_url: str, workers: int = 1, threads: int = 4
+) -> Iterator[AppServer]:
+    """The app as deployed (gunicorn with artops.gunicorn_conf, DEBUG off) on ``database_url``,
+    on a free loopback port, with fewer workers and threads than production: the machine is shared.
 
     Its tasks go through the broker (``TEST_TASKS_EAGER=false``), as in production.
     """
@@ -94,11 +97,12 @@ def app_server(database_url: str, log: Path, *, redis_url: str) -> Iterator[AppS
         "REDIS_URL": redis_url,
         "DEBUG": "false",
         "TEST_TASKS_EAGER": "false",
+        # Read by artops.gunicorn_conf, as in production.
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(workers),
+        "WEB_THREADS": str(threads),
     }
-    command = [
-        sys.executable, "-m", "gunicorn", "artops.wsgi", "--bind", f"127.0.0.1:{port}",
-        "--workers", "1", "--threads", "4", "--timeout", "30",
-    ]  # fmt: skip
+    command = [sys.executable, "-m", "gunicorn", "artops.wsgi", "--config", "python:artops.gunicorn_conf"]
     with log.open("w") as output:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             command, cwd=BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT

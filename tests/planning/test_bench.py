@@ -13,11 +13,12 @@ SMALL = seed.Size("small", teams=2, features=10, dependencies=6)
 LARGER = seed.Size("larger", teams=2, features=30, dependencies=6)
 
 
-# Seconds each timed call takes, in the order the bench times them: baseline, page, API, run after
-# run (two runs per size). A scripted clock, so that the medians and ratios are known exactly.
+# Seconds each timed call takes, in the order the bench times them: baseline, page (rendered afresh),
+# page (the kept render), API, run after run (two runs per size). A scripted clock, so that the
+# medians and ratios are known exactly.
 SCRIPTED = {
-    "small": [(0.002, 0.010, 0.006), (0.004, 0.030, 0.008)],
-    "larger": [(0.010, 0.050, 0.020), (0.010, 0.150, 0.080)],
+    "small": [(0.002, 0.010, 0.001, 0.006), (0.004, 0.030, 0.002, 0.008)],
+    "larger": [(0.010, 0.050, 0.004, 0.020), (0.010, 0.150, 0.006, 0.080)],
 }
 
 
@@ -48,19 +49,25 @@ def test_bench_seeds_times_and_tabulates_at_a_tiny_size(db, monkeypatch):
     ]
     assert [(result.size, result.endpoint) for result in results] == [
         ("small", measure.PAGE),
+        ("small", measure.KEPT),
         ("small", measure.API),
         ("larger", measure.PAGE),
+        ("larger", measure.KEPT),
         ("larger", measure.API),
     ]
-    # The median of the runs, in milliseconds, against the baseline's median: page within 10×, API within 5×.
+    # The median of the runs, in milliseconds, against the baseline's median: page within 10×, the kept
+    # page within 1×, API within 5×.
     timings = [value for result in results for value in (result.median_ms, result.baseline_ms, result.target)]
-    assert timings == pytest.approx([20.0, 3.0, 10.0, 7.0, 3.0, 5.0, 100.0, 10.0, 10.0, 50.0, 10.0, 5.0])
-    assert [round(result.ratio, 2) for result in results] == [6.67, 2.33, 10.0, 5.0]
+    assert timings == pytest.approx(
+        [20.0, 3.0, 10.0, 1.5, 3.0, 1.0, 7.0, 3.0, 5.0, 100.0, 10.0, 10.0, 5.0, 10.0, 1.0, 50.0, 10.0, 5.0]
+    )
+    assert [round(result.ratio, 2) for result in results] == [6.67, 0.5, 2.33, 10.0, 0.5, 5.0]
     assert all(result.passed for result in results) and measure.failures(results) == []
-    # Each endpoint reads the same number of queries at both sizes, and at least one.
+    # Each endpoint reads the same number of queries at both sizes, and at least one; the kept page fewer.
     queries = {(result.size, result.endpoint): result.queries for result in results}
-    for endpoint in (measure.PAGE, measure.API):
+    for endpoint in (measure.PAGE, measure.KEPT, measure.API):
         assert queries["small", endpoint] == queries["larger", endpoint] >= 1
+    assert queries["small", measure.KEPT] < queries["small", measure.PAGE]
     table = measure.table(results).splitlines()
     assert len(table) == 2 + len(results)
     assert "| larger " in table[-1] and measure.API in table[-1]

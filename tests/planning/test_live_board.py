@@ -373,3 +373,43 @@ def test_pages_and_change_sets_are_compressed_for_browsers_that_accept_it(client
     )
     assert changes.status_code == 200 and changes["Content-Encoding"] == "gzip"
     assert json.loads(gzip.decompress(changes.content))["version"] == 1
+
+
+# --- without Redis -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The fast cache pointed at a port where no Redis listens (the broker's Redis is left alone)."""
+    from tests.mailserver import free_port
+
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
+    fastcache._client, fastcache._paused_until = None, 0.0
+    yield
+    fastcache._client, fastcache._paused_until = None, 0.0
+
+
+def test_without_redis_the_board_and_its_polls_work_from_the_database(
+    client, art, pi, card, rte, redis_down, django_assert_num_queries, caplog
+):
+    viewer = login(client, rte)
+    board = open_board(viewer, art, pi)
+    assert "Instant payouts" in viewer.get(url("program_board", art, pi), headers=HTMX).content.decode()
+    # A quiet poll asks the database (three queries), and says nothing changed.
+    with django_assert_num_queries(3):
+        assert poll(viewer, board).status_code == 204
+    move_card(card, rte, iteration=pi.iterations.development()[1])
+    # No state was kept: the browser is told to reload, and the board it reloads shows the move.
+    assert poll(viewer, board).json()["reload"] is True
+    html = viewer.get(url("program_board", art, pi), headers=HTMX).content.decode()
+    assert board_attributes(html)["data-version"] == "1"
+    assert "Redis is unavailable for the fast cache" in caplog.text
+
+
+def test_an_entry_the_code_can_no_longer_read_is_as_if_not_there(client, art, pi, card, rte):
+    viewer = login(client, rte)
+    board = open_board(viewer, art, pi)
+    # A state written by an older release: unreadable now. The browser is told to reload, no error.
+    fastcache._redis().set(live_board.state_key(pi.pk, "", 0), b"p" + b"\x80\x05not a pickle")
+    move_card(card, rte, iteration=pi.iterations.development()[1])
+    assert poll(viewer, board).json()["reload"] is True
