@@ -609,8 +609,11 @@ def server_environment(database_url: str, redis_url: str, **extra: str) -> dict[
 
 
 @contextmanager
-def app_server(database_url: str, redis_url: str, **extra: str) -> Iterator[Server]:
-    """Start the app (after collecting its static files, as a deployment does), stop it afterwards."""
+def app_server(database_url: str, redis_url: str, log: Path | None = None, **extra: str) -> Iterator[Server]:
+    """Start the app (after collecting its static files, as a deployment does), stop it afterwards.
+
+    Its output (the access log among it) goes to ``log``, by default ``.data/bench-room/gunicorn.log``.
+    """
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     env = server_environment(database_url, redis_url, **extra)
     if env["STATIC_MANIFEST"] == "true":
@@ -619,7 +622,7 @@ def app_server(database_url: str, redis_url: str, **extra: str) -> Iterator[Serv
             cwd=BASE_DIR, env=env, check=True, stdin=subprocess.DEVNULL,
         )  # fmt: skip
     port = free_port()
-    log = WORK_DIR / "gunicorn.log"
+    log = log or WORK_DIR / "gunicorn.log"
     with log.open("w") as output:
         process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
             server_command(port), cwd=BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=output

@@ -201,11 +201,12 @@ TINY = seed.Size("reference", teams=2, features=12, dependencies=8)
 
 @pytest.mark.bench
 @pytest.mark.django_db(transaction=True)
-def test_five_browsers_follow_two_moves_under_gunicorn():
+def test_five_browsers_follow_two_moves_under_gunicorn(tmp_path):
     boards, people, token = room.seed_room([TINY], rng=seed.generator(5))
     database_url = database_url_of(connection.settings_dict)
     # Two people's sign-ins are enough (each is 0.6 s of password hashing on the server).
-    with room.app_server(database_url, settings.REDIS_URL, STATIC_MANIFEST="false") as server:
+    log = tmp_path / "gunicorn.log"
+    with room.app_server(database_url, settings.REDIS_URL, log, STATIC_MANIFEST="false") as server:
         (result,) = asyncio.run(
             room.run_room(server, boards, people[:2], token, browsers=5, seconds=10, quiet_seconds=1)
         )
@@ -221,3 +222,5 @@ def test_five_browsers_follow_two_moves_under_gunicorn():
     assert result.loading.count(room.PAGE) == 5
     assert result.bytes_per_move > 0
     assert result.moving_usage.server_cpu > 0
+    # Served as deployed: gunicorn's access log names every poll.
+    assert "/board/changes/?since=" in log.read_text()
