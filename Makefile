@@ -9,7 +9,7 @@ TEST_WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint fmt bench backup restore stop services demo clean
+.PHONY: install run test lint fmt bench bench-room backup restore stop services demo clean
 
 install: $(INSTALLED)
 
@@ -50,9 +50,14 @@ fmt: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## bench: time the program board of a reference-size train against raw SQL, in its own database (artops_bench)
+## bench: time the program board of a reference-size train against raw SQL, the nightly metrics, and the
+## room (150 browsers on the board under gunicorn while cards move), in its own database (artops_bench)
 bench: install
 	$(EMBEDDED) $(PY) -m bench.run
+
+## bench-room: the room alone (about five minutes: three boards, a quiet room and a minute of moves each)
+bench-room: install
+	$(EMBEDDED) $(PY) -m bench.run --only room
 
 ## backup: write the database to backups/artops-<time>.dump (pg_dump's custom format)
 backup: export DEBUG ?= true

@@ -1,6 +1,6 @@
-"""``make bench``: time the program board and the nightly metrics at reference size. Exit 1 if a target is missed.
+"""``make bench``: the program board, the nightly metrics and the room at reference size. Exit 1 if a target is missed.
 
-    python -m bench.run [--runs 25] [--only board|nightly]
+    python -m bench.run [--runs 25] [--only board|nightly|room] [--seconds 60] [--quiet-seconds 20] [--browsers 150]
 
 It works in a database of its own, ``artops_bench``, on the server of ``DATABASE_URL`` (the
 embedded PostgreSQL when unset), dropped and created afresh on every run, so that it never
@@ -14,6 +14,10 @@ Then the nightly metrics (``bench.portfolio``): a portfolio of 50 trains with th
 PIs, 180,000 features and 300,000 dependencies, and the same trains with a tenth of the rows;
 one table of the night's time, queries and rows written for each (target: 60 s, and the same
 query count at both sizes).
+
+Then the room (``bench.room``): the app under gunicorn as deployed, 150 browsers polling the board
+of a train of its own while a card moves every 5 s, at the reference size, 10× the features, and
+10× the features and dependencies; propagation, quiet polls, bytes, errors and server CPU.
 """
 
 from __future__ import annotations
@@ -65,7 +69,10 @@ def recreate_database(url: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=25, help="timed runs per endpoint and size (at least 20)")
-    parser.add_argument("--only", choices=("board", "nightly"), help="run one of the two benchmarks")
+    parser.add_argument("--only", choices=("board", "nightly", "room"), help="run one of the three benchmarks")
+    parser.add_argument("--seconds", type=float, default=60, help="the room: seconds of moves per board")
+    parser.add_argument("--quiet-seconds", type=float, default=20, help="the room: seconds of the quiet room")
+    parser.add_argument("--browsers", type=int, default=150, help="the room: browsers watching the board")
     args = parser.parse_args(argv)
     started = time.perf_counter()
 
@@ -87,10 +94,14 @@ def main(argv: list[str] | None = None) -> int:
     migrated = time.perf_counter()
 
     problems = []
-    if args.only != "nightly":
+    if args.only in (None, "board"):
         problems += board(args.runs)
-    if args.only != "board":
+    if args.only in (None, "nightly"):
         problems += nightly()
+    if args.only in (None, "room"):
+        from bench import room
+
+        problems += room.room(seconds=args.seconds, quiet_seconds=args.quiet_seconds, browsers=args.browsers)
     total = time.perf_counter() - started
     print(f"\nDatabase {DATABASE}: migrated in {migrated - started:.1f} s; {total:.1f} s in all.")
     for problem in problems:

@@ -53,6 +53,10 @@ class Size:
 # DESIGN.md, "Performance": a large train.
 REFERENCE = Size("reference")
 TEN_TIMES = Size("10x features", features=REFERENCE.features * 10)
+# The room bench (``bench.room``): the lines grow with the cards.
+TEN_TIMES_BOTH = Size(
+    "10x features and dependencies", features=REFERENCE.features * 10, dependencies=REFERENCE.dependencies * 10
+)
 
 
 @dataclass
@@ -234,10 +238,21 @@ def seed_history(*, arts: int, pis: int, size: Size = REFERENCE, rng: random.Ran
             fill_pi(train, pi, size, rng=rng, past=True)
 
 
-def seed_train(sizes: list[Size], *, past_pis: int = 2, rng: random.Random, password: str | None = None) -> Train:
-    """The train under test: ``past_pis`` past PIs at the first size, then one PI per size."""
+def seed_train(
+    sizes: list[Size],
+    *,
+    past_pis: int = 2,
+    rng: random.Random,
+    password: str | None = None,
+    name: str = "Reference ART",
+    slug: str = "reference",
+) -> Train:
+    """The train under test: ``past_pis`` past PIs at the first size, then one PI per size.
+
+    ``name`` and ``slug`` tell two trains under test apart in one database (the board's and the room's).
+    """
     teams = max(size.teams for size in sizes)
-    train = make_train("Reference ART", "reference", teams=teams, password=password)
+    train = make_train(name, slug, teams=teams, password=password)
     first = sizes[0]
     for index in range(past_pis):
         pi = make_pi(
