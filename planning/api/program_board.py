@@ -423,8 +423,6 @@ class BoardViewSet(mixins.RetrieveModelMixin, ApiViewSet):
         pi = self.get_object()
         # The clock was read with the PI, before the board: a change in between shows at the next poll.
         board = program_board(pi, dependencies=Dependency.objects.for_pi(pi).open(), filters=filters.board_filters)
-        # So that ``changes/?since=`` this version can answer what changed from it.
-        live_board.keep_state(pi.pk, filters.board_filters.query_string(), board, pi.board_version)
         return board_answer({"version": pi.board_version, **board.as_json()}, pi.board_version)
 
     @extend_schema(
@@ -443,8 +441,12 @@ class BoardViewSet(mixins.RetrieveModelMixin, ApiViewSet):
     def changes(self, request: Request, *args, **kwargs) -> Response:
         """What changed on the board since ``?since=``: the cards and lines that are new or
         different, the ids of those gone, the milestones if they changed, and the health counts;
-        ``reload: true`` when the board must be read whole again (far behind, or its frame changed).
-        The same change set as the live page's, as data."""
+        ``reload: true`` when the board must be read whole again (far behind, its frame changed, or
+        no one has asked from that version yet). The same change set as the live page's, as data.
+
+        A change set starts from a version whose state was kept: by the page, by an earlier change
+        set, or by this endpoint's "reload" answer, which keeps the state of the version it names.
+        """
         try:
             since = parse_since(request.query_params.get("since", ""))
         except BadNumber as error:
@@ -463,7 +465,12 @@ class BoardViewSet(mixins.RetrieveModelMixin, ApiViewSet):
             lambda: program_board(pi, dependencies=Dependency.objects.for_pi(pi).open(), filters=board_filters),
         )
         body = {"version": change.version, "since": since, "reload": change.reload}
-        if not change.reload:
+        if change.reload:
+            # Keep the state of the version this answer names: the board read next (at that version,
+            # unless the board moves meanwhile) is one that ``changes/?since=`` can start from.
+            board = program_board(pi, dependencies=Dependency.objects.for_pi(pi).open(), filters=board_filters)
+            live_board.keep_state(pi.pk, board_filters.query_string(), board, change.version)
+        else:
             data = change.region_data
             milestones_changed = live_board.MILESTONES_REGION in change.regions
             body.update(

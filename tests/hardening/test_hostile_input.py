@@ -84,6 +84,7 @@ class Prober:
         self.session_cookie = session_cookie
         self.tables = tables
         self.counts = seeded.row_counts(tables)
+        self.written = seeded.rows_written()
         self.findings: list[Finding] = []
         self.requests = 0
 
@@ -96,7 +97,10 @@ class Prober:
                 exc_info = getattr(response, "exc_info", None)
                 problem = exc_info[0].__name__ if exc_info else f"status {response.status_code}"
             else:
-                if response.status_code >= 400 and seeded.row_counts(self.tables) != self.counts:
+                # Did the request insert or delete rows at all? Only then is every table counted.
+                written = seeded.rows_written()
+                wrote, self.written = written != self.written, written
+                if response.status_code >= 400 and wrote and seeded.row_counts(self.tables) != self.counts:
                     problem = "refused, yet rows were added or removed"
                 # Scanning every table is the costly check: only a request that may write needs it.
                 if label == LONG and method not in SAFE_METHODS and seeded.longest_row(self.tables) >= 100_000:

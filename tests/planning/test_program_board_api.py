@@ -534,9 +534,8 @@ def test_milestone_in_a_pi_of_another_train_is_refused(rte, outsider, other_art)
 
 
 # Session, user, the PI with its clock, the reader's roles, then the board: iterations,
-# milestones, teams, placements with their features, open dependencies with theirs; then the
-# clock again, to keep the board's state for ``changes/`` (planning.live_board.keep_state).
-BOARD_QUERIES = 10
+# milestones, teams, placements with their features, open dependencies with theirs.
+BOARD_QUERIES = 9
 
 
 def test_board_query_count_is_the_same_at_two_sizes(rte, art, pi, development, django_assert_num_queries):
