@@ -88,63 +88,42 @@ def key(*parts: object) -> str:
     return ":".join([settings.FASTCACHE_PREFIX, *map(str, parts)])
 
 
-def get_int(name: str) -> int | None:
+def _ask(command: Callable[[redis.Redis], T], otherwise: T) -> T:
+    """``command(client)``'s answer, or ``otherwise`` when Redis is unavailable (left alone for a while)."""
     client = _redis()
     if client is None:
-        return None
+        return otherwise
     try:
-        value = client.get(name)
+        return command(client)
     except (redis.RedisError, OSError) as error:
         _failed(error)
-        return None
+        return otherwise
+
+
+def get_int(name: str) -> int | None:
+    value = _ask(lambda client: client.get(name), None)
     return int(value) if value is not None else None
 
 
 def raise_int(name: str, value: int, *, ttl: int) -> bool:
     """Set counter ``name`` to ``value`` unless it already holds more (see ``_SET_MAX``)."""
-    client = _redis()
-    if client is None:
-        return False
-    try:
-        _set_max(keys=[name], args=[value, ttl], client=client)
-    except (redis.RedisError, OSError) as error:
-        _failed(error)
-        return False
-    return True
+    return _ask(lambda client: _set_max(keys=[name], args=[value, ttl], client=client) is not None, False)
 
 
 def get_bytes(name: str) -> bytes | None:
-    client = _redis()
-    if client is None:
-        return None
-    try:
-        return client.get(name)
-    except (redis.RedisError, OSError) as error:
-        _failed(error)
-        return None
+    return _ask(lambda client: client.get(name), None)
 
 
 def set_bytes(name: str, value: bytes, *, ttl: int) -> bool:
-    client = _redis()
-    if client is None:
-        return False
-    try:
-        client.set(name, value, ex=ttl)
-    except (redis.RedisError, OSError) as error:
-        _failed(error)
-        return False
-    return True
+    return _ask(lambda client: bool(client.set(name, value, ex=ttl)), False)
+
+
+def exists(name: str) -> bool:
+    return _ask(lambda client: bool(client.exists(name)), False)
 
 
 def get_object(name: str) -> Any | None:
-    client = _redis()
-    if client is None:
-        return None
-    try:
-        stored = client.get(name)
-    except (redis.RedisError, OSError) as error:
-        _failed(error)
-        return None
+    stored = get_bytes(name)
     if stored is None:
         return None
     compressed, payload = stored[:1], stored[1:]
@@ -156,29 +135,10 @@ def get_object(name: str) -> Any | None:
         return None
 
 
-def exists(name: str) -> bool:
-    client = _redis()
-    if client is None:
-        return False
-    try:
-        return bool(client.exists(name))
-    except (redis.RedisError, OSError) as error:
-        _failed(error)
-        return False
-
-
 def set_object(name: str, value: Any, *, ttl: int) -> bool:
-    client = _redis()
-    if client is None:
-        return False
     payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     stored = b"z" + zlib.compress(payload, 1) if len(payload) > COMPRESS_OVER else b"p" + payload
-    try:
-        client.set(name, stored, ex=ttl)
-    except (redis.RedisError, OSError) as error:
-        _failed(error)
-        return False
-    return True
+    return set_bytes(name, stored, ttl=ttl)
 
 
 # One computation per key at a time in this process: when a hundred browsers ask for the same
