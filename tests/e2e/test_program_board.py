@@ -368,8 +368,11 @@ def test_on_the_demo_board_every_line_joins_two_cards_or_stickies_and_a_card_lig
 
     # Moving a card with lines redraws them from where it lands, coloured as the board now says.
     page.get_by_text("All", exact=True).click()
+    # The board is swapped in whole, then its lines are drawn a frame later: wait for both.
+    expect(page.locator("#program-board")).to_have_attribute("data-lines-mode", "all")
     expect(page.locator("path.pb-line[d]")).to_have_count(len(demo_board["dependencies"]))
-    before = {line["id"]: line for line in page.evaluate(LINE_ENDS)["lines"]}
+    before = {line["id"]: line for line in redrawn_lines(page)["lines"]}
+    assert len(before) == len(demo_board["dependencies"])
     line_ids = card.get_attribute("data-lines").split()
     placement = FeaturePlacement.objects.get(pk=card.get_attribute("data-placement-id"))
     iterations = list(demo_board["pi"].iterations.development())
