@@ -79,10 +79,14 @@ def board_url(art: ART, pi: ProgramIncrement) -> str:
     return reverse("program_board", kwargs={"art_slug": art.slug, "pi_id": pi.pk})
 
 
-def _viewer(editable: set[int] | None, can_edit_backlog: bool) -> str:
-    """What a person may do on the board, as part of the shared render's key: every team, some, none."""
+def _rights(user, art: ART) -> tuple[set[int] | None, bool, str]:
+    """What a person may do on the board: the teams whose cards they move (``None``: every team),
+    whether they edit milestones, and both as the name of their kind of viewer, for the shared
+    render's key and the poll token ("all", "t3-5" or "none", then "edit" or "read")."""
+    editable = teams_where(user, MOVE_CAPABILITY, art=art)
+    can_edit_backlog = has_capability(user, "planning.edit_backlog", art=art)
     teams = "all" if editable is None else "t" + "-".join(map(str, sorted(editable))) if editable else "none"
-    return f"{teams}.{'edit' if can_edit_backlog else 'read'}"
+    return editable, can_edit_backlog, f"{teams}.{'edit' if can_edit_backlog else 'read'}"
 
 
 def _page_context(request: HttpRequest, art: ART, pi: ProgramIncrement, filters: BoardFilters, **extra) -> dict:
@@ -121,8 +125,7 @@ def _context(
     """The board fragment's context: the board, the permission booleans and the URLs."""
     user = request.user
     board = program_board(pi, dependencies=Dependency.objects.for_pi(pi).open(), filters=filters)
-    editable = teams_where(user, MOVE_CAPABILITY, art=art)  # None: every team of the train
-    can_edit_backlog = has_capability(user, "planning.edit_backlog", art=art)
+    editable, can_edit_backlog, viewer = _rights(user, art)  # editable None: every team of the train
     for row in board.team_rows:
         row.editable = row.active and (editable is None or row.team_id in editable)
     for card in board.cards:
@@ -149,9 +152,7 @@ def _context(
         "board_links": BoardLinks(art.slug, move_link_base),
         "changes_url": _with_query(reverse("program_board_changes", kwargs=kwargs), query),
         "milestone_url": _with_query(reverse("program_board_milestone_create", kwargs=kwargs), query),
-        "poll_token": live_board.poll_token(
-            user.pk, art.slug, pi.pk, viewer=_viewer(editable, can_edit_backlog), filter_query=query
-        ),
+        "poll_token": live_board.poll_token(user.pk, art.slug, pi.pk, viewer=viewer, filter_query=query),
         "legend": LEGEND,
         "can_move": editable is None or bool(editable),
         "can_edit_backlog": can_edit_backlog,
@@ -171,15 +172,14 @@ TOKEN_MARKER = "__artops_poll_token__"  # noqa: S105 (a marker, not a secret)
 def _shared_board(request: HttpRequest, art: ART, pi: ProgramIncrement, filters: BoardFilters) -> tuple[str, int]:
     """The board fragment and its version, rendered once for everyone who may do the same on it.
 
-    Kept in Redis under the PI, the version, the filters and what the viewer may do (``_viewer``),
+    Kept in Redis under the PI, the version, the filters and what the viewer may do (``_rights``),
     with the CSRF and poll tokens left as markers that each answer fills in for its person. Only
     kept when the clock did not move while the board was read.
     """
     user = request.user
     version = BoardClock.read(pi.pk)
     query = filter_query(filters)
-    editable = teams_where(user, MOVE_CAPABILITY, art=art)
-    viewer = _viewer(editable, has_capability(user, "planning.edit_backlog", art=art))
+    _, _, viewer = _rights(user, art)
     key = live_board.html_key(pi.pk, query, version, viewer)
     html = fastcache.get_object(key)
     if html is None:
@@ -525,8 +525,7 @@ def program_board_changes(request: HttpRequest, art_slug: str, pi_id: int) -> Ht
     filters, _ = board_filters(request.GET)
     query = filter_query(filters)
     # What this person may do on the board (their memberships: one query), for the token and the parts.
-    editable = teams_where(request.user, MOVE_CAPABILITY, art=ART(pk=art_id))
-    viewer = _viewer(editable, has_capability(request.user, "planning.edit_backlog", art=ART(pk=art_id)))
+    _, _, viewer = _rights(request.user, ART(pk=art_id))
     token = live_board.poll_token(request.user.pk, art_slug, pi_id, viewer=viewer, filter_query=query)
     if version == since:
         return _unchanged(version, token)
